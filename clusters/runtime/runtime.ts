@@ -1,0 +1,69 @@
+// A runtime creates nodes and controls their processes and the network between them (DESIGN §3).
+// Systems ask it to start their servers; nemeses ask it to break things; it always heals.
+
+/** How to start one server process on a node. */
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** Where one node can be reached. */
+export interface NodeInfo {
+  name: string;
+  /** Address clients (and the harness) use. */
+  host: string;
+  clientPort: number;
+  /** Port the node's server listens on for peer traffic. */
+  peerPort: number;
+  /** Directory for this node's data and logs (the runtime collects logs into the store). */
+  dataDir: string;
+}
+
+/** node → the nodes it cannot hear (Jepsen's grudge). Links not named are healthy. */
+export type Grudge = Record<string, string[]>;
+
+/** Per-link message faults; fractions are probabilities per frame. */
+export interface LinkFaults {
+  dropFraction?: number;
+  delayMs?: number;
+  jitterMs?: number;
+  duplicateFraction?: number;
+  /** Probability that a frame is held back and delivered after the next one. */
+  reorderFraction?: number;
+}
+
+export type NodeState = "stopped" | "running" | "paused";
+
+export interface Runtime {
+  readonly kind: "local" | "docker";
+  nodes(): readonly NodeInfo[];
+  node(name: string): NodeInfo;
+  /** Address node `from` must dial to reach node `to`'s peer port (through the fault proxy, locally). */
+  peerAddress(from: string, to: string): { host: string; port: number };
+
+  /** Starts the node's server; the spec is remembered for restart(). */
+  start(node: string, spec: ProcessSpec): Promise<void>;
+  /** Starts the node again with its last spec (after kill or stop). */
+  restart(node: string): Promise<void>;
+  /** SIGKILL (default) or another signal to the server process; resolves once it has exited. */
+  kill(node: string, signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP / SIGCONT to the server process. */
+  pause(node: string): Promise<void>;
+  resume(node: string): Promise<void>;
+  state(node: string): NodeState;
+  /** Runs a command on the node (a shell on the host for local, `docker exec` for docker). */
+  exec(node: string, command: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+  partition(grudge: Grudge): Promise<void>;
+  /** Applies message faults to the given directed links (default: every link). */
+  setLinkFaults(faults: LinkFaults, links?: { from: string; to: string }[]): Promise<void>;
+  /** Removes every partition and link fault; idempotent. */
+  heal(): Promise<void>;
+
+  /** Copies each node's logs into `<dir>/<node>/`. */
+  collectLogs(dir: string): Promise<void>;
+  /** Stops every process and relay (or container and network) this runtime created; idempotent. */
+  teardown(): Promise<void>;
+}

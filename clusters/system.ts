@@ -1,0 +1,65 @@
+// A system under test (DESIGN §3): how to start one product on a runtime's nodes, find its leader,
+// and open clients for the workloads it supports; and the claims its report is held against.
+
+import type { Completion, Invocation } from "../harness/op.ts";
+import type { Rng } from "../harness/rng.ts";
+import type { Runtime } from "./runtime/runtime.ts";
+
+/** What the system promises; the report says of each whether the run upheld or refuted it. */
+export interface Claims {
+  /** Strongest consistency the system claims for single objects / transactions. */
+  model?: "linearizable" | "sequential" | "strict-serializable" | "serializable" | "snapshot-isolation" | "read-committed" | "eventual";
+  cap: "CP" | "AP";
+  /** Free-text qualifiers shown in the report ("reads may be stale without sync"). */
+  notes?: string[];
+}
+
+export interface BugSwitch {
+  name: string;
+  /** The safety rule the switch turns off, in words. */
+  description: string;
+}
+
+/** Everything a system needs while running; built by the runner. */
+export interface ClusterContext {
+  runtime: Runtime;
+  /** Node names, in order. */
+  nodes: readonly string[];
+  /** Bug switches to turn on (validated against the system's `bugs`). */
+  bugs: readonly string[];
+  /** System-specific options from the test spec (isolation level, read mode, …). */
+  options: Record<string, unknown>;
+  rng: Rng;
+  /** Appends a line to the run's harness.log. */
+  log(line: string): void;
+}
+
+/** One logical client process's connection; invoke never throws for an expected outcome. */
+export interface Client {
+  /** Performs one operation. Must resolve `fail` only when the op definitely did not happen;
+   *  anything uncertain is `info`. The signal aborts at the op's timeout. */
+  invoke(op: Invocation, signal: AbortSignal): Promise<Completion>;
+  close(): Promise<void>;
+}
+
+export interface System {
+  name: string;
+  description: string;
+  claims: Claims;
+  /** Workload names this system has clients for. */
+  workloads: readonly string[];
+  bugs: readonly BugSwitch[];
+  runtimes: readonly ("local" | "docker")[];
+  defaultNodes: number;
+
+  /** Starts the server on every node and waits until the cluster serves requests. */
+  setup(ctx: ClusterContext): Promise<void>;
+  /** Starts one node's server again after a kill (same data directory). */
+  restartNode(ctx: ClusterContext, node: string): Promise<void>;
+  /** The current leader / primary, if the system has one and it can be found. */
+  leader?(ctx: ClusterContext): Promise<string | undefined>;
+  /** Opens a client for one logical process, bound to `node`. */
+  openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client>;
+  /** Stops servers; the runtime's teardown removes whatever is left. */
+  teardown(ctx: ClusterContext): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Unit tests sit next to their code; local end-to-end suites live in test/e2e.
+// The system tier (Docker, root) has its own config and never runs here.
+export default defineConfig({
+  test: {
+    include: ["{harness,checkers,clusters,workloads,nemeses,reports}/**/*.test.ts", "test/e2e/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "test/systems/**"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// Real servers in Docker containers; needs root. Run by `npm run test:systems`.
+export default defineConfig({
+  test: {
+    include: ["test/systems/**/*.test.ts"],
+    testTimeout: 20 * 60_000,
+    hookTimeout: 30 * 60_000,
+    pool: "forks",
+    fileParallelism: false,
+  },
+});
