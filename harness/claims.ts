@@ -1,0 +1,93 @@
+// Holds a system's claims (clusters/<system>: {model, cap}) against what one run observed, so
+// the report can say per claim: held, refuted, or not tested — with the evidence.
+//
+// Rules, stated once:
+// - A consistency claim is tested by a workload whose checker can refute it: single-object
+//   linearizability by the register workload; serializability and its relatives by list-append /
+//   rw-register (refuted when the checker rules the claimed model out); any claim at least as
+//   strong as linearizable or serializable by the set/queue/counter/bank/lock checkers (a lost
+//   acknowledged write refutes all of them). Weaker claims (sequential, eventual) are not refuted
+//   by a linearizability failure: they never promised it.
+// - CP promises consistency under partition: held when consistency held in a run with partitions;
+//   the minority side's unavailability is expected and shown as evidence, not judged.
+// - AP promises availability under partition: refuted when ops on the minority side of the
+//   partitions mostly failed (availability below one half).
+
+import type { CheckResult } from "../checkers/checker.ts";
+import type { StatsResult } from "../checkers/stats.ts";
+import type { Claims, System } from "../clusters/system.ts";
+import type { TestSpec } from "./spec/test-spec.ts";
+
+export type ClaimVerdict = "held" | "refuted" | "unknown" | "not tested";
+
+export interface ClaimJudgement {
+  claim: string;
+  verdict: ClaimVerdict;
+  evidence: string;
+}
+
+const STRONG_MODELS: readonly NonNullable<Claims["model"]>[] = ["linearizable", "strict-serializable", "serializable"];
+const TRANSACTIONAL_WORKLOADS = ["list-append", "rw-register"];
+const SAFETY_WORKLOADS = ["set", "queue", "counter", "bank", "lock", "unique-ids"];
+
+export function judgeClaims(system: System, spec: TestSpec, checked: CheckResult, stats: CheckResult): ClaimJudgement[] {
+  const judgements: ClaimJudgement[] = [];
+  const consistency = judgeModel(system.claims, spec.workload, checked);
+  if (consistency) judgements.push(consistency);
+  judgements.push(judgeCap(system.claims, spec, checked, stats as StatsResult));
+  return judgements;
+}
+
+function fromValidity(valid: unknown): ClaimVerdict {
+  return valid === true ? "held" : valid === false ? "refuted" : "unknown";
+}
+
+function judgeModel(claims: Claims, workload: string, checked: CheckResult): ClaimJudgement | undefined {
+  const model = claims.model;
+  if (!model) return undefined;
+  const claim = `${model} (${workload} workload)`;
+  if (workload === "register") {
+    if (model === "linearizable" || model === "strict-serializable") {
+      return { claim, verdict: fromValidity(checked.valid), evidence: `linearizability checker: ${describeValidity(checked.valid)}` };
+    }
+    return { claim, verdict: "not tested", evidence: `${model} does not promise linearizable registers; the checker found them ${describeValidity(checked.valid)}` };
+  }
+  if (TRANSACTIONAL_WORKLOADS.includes(workload)) {
+    const ruledOut = [...((checked.not as string[]) ?? []), ...((checked.alsoNot as string[]) ?? [])];
+    const claimedAs = model === "linearizable" ? "strict-serializable" : model;
+    const anomalies = ((checked.anomalyTypes as string[]) ?? []).join(", ") || "none";
+    if (checked.valid === "unknown" && !ruledOut.includes(claimedAs)) return { claim, verdict: "unknown", evidence: `checker could not decide; anomalies: ${anomalies}` };
+    return ruledOut.includes(claimedAs)
+      ? { claim, verdict: "refuted", evidence: `anomalies ${anomalies} rule out ${claimedAs}` }
+      : { claim, verdict: "held", evidence: `no anomaly rules out ${claimedAs} (anomalies: ${anomalies})` };
+  }
+  if (SAFETY_WORKLOADS.includes(workload)) {
+    if (!STRONG_MODELS.includes(model)) return { claim, verdict: "not tested", evidence: `${model} allows what the ${workload} checker looks for; it found: ${describeValidity(checked.valid)}` };
+    return { claim, verdict: fromValidity(checked.valid), evidence: `${workload} checker: ${describeValidity(checked.valid)}` };
+  }
+  return { claim, verdict: "not tested", evidence: `no rule relates the ${workload} workload to ${model}` };
+}
+
+function judgeCap(claims: Claims, spec: TestSpec, checked: CheckResult, stats: StatsResult): ClaimJudgement {
+  const partitions = stats.faults?.partitions ?? null;
+  const sides = partitions
+    ? `majority side ${share(partitions.majoritySide.availability)} ok (${partitions.majoritySide.total} ops), minority side ${share(partitions.minoritySide.availability)} ok (${partitions.minoritySide.total} ops)`
+    : "no partition in this run";
+  if (!spec.nemesis.includes("partition") || !partitions) {
+    return { claim: claims.cap, verdict: "not tested", evidence: `needs --nemesis partition; ${sides}` };
+  }
+  if (claims.cap === "CP") {
+    return { claim: "CP: consistent under partition", verdict: fromValidity(checked.valid), evidence: `consistency ${describeValidity(checked.valid)}; ${sides}` };
+  }
+  const minority = partitions.minoritySide.availability;
+  if (minority === null) return { claim: "AP: available under partition", verdict: "unknown", evidence: `no ops reached the minority side; ${sides}` };
+  return { claim: "AP: available under partition", verdict: minority >= 0.5 ? "held" : "refuted", evidence: sides };
+}
+
+function describeValidity(valid: unknown): string {
+  return valid === true ? "valid" : valid === false ? "invalid" : "unknown";
+}
+
+function share(fraction: number | null): string {
+  return fraction === null ? "–" : `${(fraction * 100).toFixed(1)}%`;
+}

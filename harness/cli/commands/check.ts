@@ -1,0 +1,48 @@
+// `faultline check HISTORY --workload W` — judge a recorded history (ours, or Jepsen's EDN / log
+// lines) without running anything. Works on a history cut short by a crashed harness.
+
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { readHistory } from "../../history/read.ts";
+import { UsageError, unknownChoice } from "../../errors.ts";
+import { workloads } from "../../registry.ts";
+import { exitCodeFor } from "../exit-code.ts";
+import { printSummary } from "../summary.ts";
+
+const FORMATS = ["jsonl", "edn", "jepsen-log"] as const;
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command("check")
+    .description("check a recorded history against a workload's consistency model")
+    .argument("<history>", "history file: history.jsonl, Jepsen history.edn, or Jepsen log lines")
+    .requiredOption("--workload <name>", `how the history's ops are judged (${Object.keys(workloads).join(", ")})`)
+    .option("--model <name>", "linearizability model for register histories (register, cas-register, kv, set, queue, mutex)")
+    .option("--consistency-models <list>", "transactional models to test against, comma-separated (default strict-serializable)")
+    .option("--format <format>", `history format (${FORMATS.join(", ")}); detected when omitted`)
+    .option("--time-limit <seconds>", "budget for searches that can explode; when spent the verdict is unknown", "120")
+    .option("--json", "print the results object on stdout")
+    .action((historyPath: string, opts: { workload: string; model?: string; consistencyModels?: string; format?: string; timeLimit: string; json?: boolean }) => {
+      const workload = workloads[opts.workload];
+      if (!workload) throw unknownChoice("workload", opts.workload, Object.keys(workloads));
+      if (opts.format && !(FORMATS as readonly string[]).includes(opts.format)) throw unknownChoice("format", opts.format, FORMATS);
+      if (!existsSync(historyPath)) throw new UsageError(`history ${historyPath} does not exist`);
+      const timeLimitS = Number(opts.timeLimit);
+      if (!(timeLimitS > 0)) throw new UsageError(`--time-limit must be a positive number of seconds, got "${opts.timeLimit}"`);
+
+      let history;
+      try {
+        history = readHistory(historyPath, { format: opts.format as (typeof FORMATS)[number] | undefined });
+      } catch (err) {
+        throw new UsageError((err as Error).message.split("\n")[0]);
+      }
+      for (const warning of history.warnings) process.stderr.write(`faultline: warning: ${warning}\n`);
+
+      const consistencyModels = opts.consistencyModels?.split(",").map((s) => s.trim()).filter(Boolean);
+      const checker = workload.checker({ model: opts.model, consistencyModels, timeLimitMs: timeLimitS * 1000 });
+      const results = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
+      if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+      else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})` });
+      process.exitCode = exitCodeFor(results.valid);
+    });
+}

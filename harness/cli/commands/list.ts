@@ -1,0 +1,43 @@
+// `faultline list` — what can be tested, with what, and how it can be broken.
+
+import type { Command } from "commander";
+import { faultKinds } from "../../../nemeses/catalog.ts";
+import { systems, workloads } from "../../registry.ts";
+
+export function registerListCommand(program: Command): void {
+  program
+    .command("list")
+    .description("list systems (with their claims, workloads and bug switches), workloads and nemeses")
+    .option("--json", "print as JSON")
+    .action((opts: { json?: boolean }) => {
+      const listing = {
+        systems: Object.values(systems).map((s) => ({
+          name: s.name,
+          description: s.description,
+          claims: s.claims,
+          runtimes: s.runtimes,
+          defaultNodes: s.defaultNodes,
+          workloads: s.workloads,
+          bugs: s.bugs,
+        })),
+        workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
+        nemeses: Object.values(faultKinds).map((k) => ({ name: k.name, description: k.description })),
+      };
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(listing, null, 2) + "\n");
+        return;
+      }
+      const out: string[] = ["systems:"];
+      for (const s of listing.systems) {
+        out.push(`  ${s.name} — ${s.description}`);
+        out.push(`      claims: ${s.claims.cap}${s.claims.model ? `, ${s.claims.model}` : ""}; runtimes: ${s.runtimes.join(", ")}; nodes: ${s.defaultNodes}`);
+        out.push(`      workloads: ${s.workloads.join(", ")}`);
+        for (const bug of s.bugs) out.push(`      --bug ${bug.name}: ${bug.description}`);
+      }
+      out.push("workloads:");
+      for (const w of listing.workloads) out.push(`  ${w.name} — ${w.description}`);
+      out.push("nemeses (--nemesis a,b | all | none):");
+      for (const n of listing.nemeses) out.push(`  ${n.name} — ${n.description}`);
+      process.stdout.write(out.join("\n") + "\n");
+    });
+}

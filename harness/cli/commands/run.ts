@@ -1,0 +1,54 @@
+// `faultline run` — one test: a cluster under load and faults, checked and reported.
+
+import type { Command } from "commander";
+import { join } from "node:path";
+import { catalog } from "../../registry.ts";
+import { runTest } from "../../runner.ts";
+import { buildSpec, readConfigFile, type RawSettings } from "../../spec/build-spec.ts";
+import { RUN_FILES } from "../../store/store.ts";
+import { exitCodeFor } from "../exit-code.ts";
+import { printSummary } from "../summary.ts";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command("run")
+    .description("start a cluster, drive a workload while nemeses inject faults, check the history, write a report")
+    .option("--system <name>", "system under test (see `faultline list`)", undefined)
+    .option("--runtime <kind>", "local (child processes on 127.0.0.1, the default) or docker")
+    .option("--nodes <n>", "cluster size")
+    .option("--workload <name>", "client workload (register, list-append, set, …)")
+    .option("--nemesis <list>", "faults: comma-separated (partition,kill,pause), or none, or all")
+    .option("--time <seconds>", "length of the main phase (load + faults)")
+    .option("--concurrency <n>", "client processes")
+    .option("--rate <ops/s>", "target client ops per second, all processes together")
+    .option("--seed <n>", "random seed; the same seed replays the same op sequence")
+    .option("--bug <name>", "switch off one safety rule of our own nodes (repeatable; see `faultline list`)", collect)
+    .option("--store <dir>", "where runs are written")
+    .option("--config <file>", "YAML test spec; flags override it")
+    .option("--name <name>", "test name (store folder)")
+    .option("--keys <n>", "independent keys in play")
+    .option("--nemesis-interval <seconds>", "seconds between fault transitions")
+    .option("--recovery <seconds>", "seconds to recover after the final heal, before final reads")
+    .option("--op-timeout <ms>", "an op unanswered this long is recorded as info (indeterminate)")
+    .option("--check-time-limit <seconds>", "checker budget; when spent the verdict is unknown")
+    .option("--opt <name=value>", "system option, e.g. storage=power-loss or isolation=serializable (repeatable)", collect)
+    .option("--json", "print the results object on stdout")
+    .action(async (opts: Record<string, unknown>) => {
+      const config: RawSettings = opts.config ? readConfigFile(String(opts.config)) : {};
+      const { config: _config, json, ...flags } = opts;
+      const spec = buildSpec(config, flags as RawSettings, catalog());
+      const progress = process.stderr.isTTY ? process.stderr : undefined;
+      const { runDir, results } = await runTest(spec, {
+        progress,
+        onRunDir: (dir) => process.stderr.write(`faultline: run directory ${dir}\n`),
+      });
+      if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+      else {
+        printSummary(process.stdout, results, { title: `${spec.name}: ${spec.system} × ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, seed ${spec.seed}` });
+        process.stdout.write(`report: ${join(runDir, RUN_FILES.report)}\n`);
+      }
+      process.exitCode = exitCodeFor(results.valid);
+    });
+}

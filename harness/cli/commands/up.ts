@@ -1,0 +1,55 @@
+// `faultline up` — start a cluster and keep it up until Ctrl-C, printing where each node listens,
+// so people and any client tool (redis-cli, redis-benchmark, …) can poke at it.
+
+import type { Command } from "commander";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ClusterContext } from "../../../clusters/system.ts";
+import { registerTeardown } from "../../exit-handlers.ts";
+import { catalog, systems } from "../../registry.ts";
+import { Rng } from "../../rng.ts";
+import { createRuntime } from "../../runner.ts";
+import { buildSpec, type RawSettings } from "../../spec/build-spec.ts";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command("up")
+    .description("start a cluster and keep it running until Ctrl-C; prints '<node> <host>:<client-port>' per node")
+    .option("--system <name>", "system to start", "raft")
+    .option("--nodes <n>", "cluster size (default 3)", "3")
+    .option("--runtime <kind>", "local or docker")
+    .option("--bug <name>", "bug switch to turn on (repeatable)", collect)
+    .option("--opt <name=value>", "system option (repeatable)", collect)
+    .option("--dir <dir>", "where node data and logs go (default: a fresh temporary folder)")
+    .option("--store <dir>", "store whose .faultline folder records the processes for `faultline cleanup`")
+    .action(async (opts: Record<string, unknown>) => {
+      const { dir, ...flags } = opts;
+      const spec = buildSpec({}, { ...flags, workload: undefined } as RawSettings, catalog());
+      const system = systems[spec.system];
+      const dataDir = dir ? String(dir) : mkdtempSync(join(tmpdir(), `faultline-up-${spec.system}-`));
+      const runtime = await createRuntime(spec, dataDir, join(spec.store, ".faultline"));
+      const ctx: ClusterContext = {
+        runtime,
+        nodes: runtime.nodes().map((n) => n.name),
+        bugs: spec.bugs,
+        options: { ...spec.options },
+        rng: new Rng(spec.seed),
+        log: (line) => process.stderr.write(`${line}\n`),
+      };
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await system.teardown(ctx).catch(() => undefined);
+        await runtime.teardown();
+      };
+      registerTeardown(stop);
+      await system.setup(ctx);
+      for (const node of runtime.nodes()) process.stdout.write(`${node.name} ${node.host}:${node.clientPort}\n`);
+      process.stderr.write(`faultline: ${spec.system} cluster up (${ctx.nodes.length} nodes, data in ${dataDir}); Ctrl-C to stop\n`);
+      await new Promise<void>(() => undefined);
+    });
+}

@@ -1,0 +1,53 @@
+// A one-line live status on a terminal: elapsed time, ops recorded, ok share, faults active.
+
+import type { Op } from "./op.ts";
+
+export class Progress {
+  private timer?: NodeJS.Timeout;
+  private startedAt = 0;
+  private ops = 0;
+  private ok = 0;
+  private completed = 0;
+  private readonly activeFaults = new Set<string>();
+
+  constructor(private readonly out: NodeJS.WritableStream, private readonly plannedS: number) {}
+
+  start(): void {
+    this.startedAt = Date.now();
+    this.timer = setInterval(() => this.render(), 1000);
+    this.timer.unref();
+  }
+
+  observe(op: Op): void {
+    this.ops++;
+    if (op.process === "nemesis") {
+      if (op.type === "ok") this.trackFault(op);
+      return;
+    }
+    if (op.type === "invoke") return;
+    this.completed++;
+    if (op.type === "ok") this.ok++;
+  }
+
+  stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.render();
+    this.out.write("\n");
+  }
+
+  private trackFault(op: Op): void {
+    const starts: Record<string, string> = { "start-partition": "partition", kill: "kill", pause: "pause" };
+    const stops: Record<string, string> = { "stop-partition": "partition", start: "kill", resume: "pause" };
+    if (starts[op.f]) this.activeFaults.add(starts[op.f]);
+    if (stops[op.f]) this.activeFaults.delete(stops[op.f]);
+  }
+
+  private render(): void {
+    const elapsedS = Math.round((Date.now() - this.startedAt) / 1000);
+    const okShare = this.completed ? Math.round((100 * this.ok) / this.completed) : 0;
+    const faults = this.activeFaults.size ? [...this.activeFaults].join(",") : "none";
+    this.out.write(`\r\x1b[K${elapsedS}s/${this.plannedS}s  ops ${this.ops}  ok ${okShare}%  faults: ${faults}`);
+  }
+}

@@ -1,0 +1,155 @@
+// One run, top to bottom (DESIGN §1): runtime → system setup → clients + nemesis under the
+// generator → heal, recover, final reads → teardown → checkers → results.json → report.html.
+// Every step writes what it learned to the run directory as it goes; whatever happens, the
+// cluster is torn down.
+
+import { join } from "node:path";
+import type { CheckResult } from "../checkers/checker.ts";
+import type { ClusterContext, System } from "../clusters/system.ts";
+import type { Runtime } from "../clusters/runtime/runtime.ts";
+import { LocalRuntime } from "../clusters/runtime/local/local-runtime.ts";
+import { composeNemeses } from "../nemeses/compose.ts";
+import { faultKinds } from "../nemeses/catalog.ts";
+import type { NemesisContext } from "../nemeses/nemesis.ts";
+import { renderRunReport } from "../reports/run-report.ts";
+import { RealClock, NS_PER_S } from "./clock.ts";
+import { registerTeardown } from "./exit-handlers.ts";
+import { HistoryWriter } from "./history/writer.ts";
+import { runGenerator } from "./interpreter.ts";
+import type { Op } from "./op.ts";
+import { Rng } from "./rng.ts";
+import { buildRunGenerator } from "./run-generator.ts";
+import { systems, workloads } from "./registry.ts";
+import type { TestSpec } from "./spec/test-spec.ts";
+import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "./store/store.ts";
+import { judgeRun } from "./judge.ts";
+import { Progress } from "./progress.ts";
+
+export interface RunOutcome {
+  runDir: string;
+  results: CheckResult;
+}
+
+export interface RunHooks {
+  /** Called once the run directory exists (so a caller can say where to look even if it fails). */
+  onRunDir?(dir: string): void;
+  /** Where progress lines go (stderr on a TTY); silent when absent. */
+  progress?: NodeJS.WritableStream;
+  /** Aborting stops the main phase early; the run still heals, checks and reports. */
+  signal?: AbortSignal;
+}
+
+export function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `n${i + 1}`);
+}
+
+export async function createRuntime(spec: TestSpec, dir: string, stateDir: string): Promise<Runtime> {
+  if (spec.runtime === "local") {
+    return LocalRuntime.create({ nodes: nodeNames(spec.nodes), dir, seed: spec.seed, stateDir });
+  }
+  const { createDockerRuntimeFor } = await import("../clusters/runtime/docker/for-system.ts");
+  return createDockerRuntimeFor(spec, dir);
+}
+
+export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const system: System = systems[spec.system];
+  const workload = workloads[spec.workload];
+  const runDir = createRunDir(spec.store, spec.name, new Date());
+  hooks.onRunDir?.(runDir);
+  linkLatest(spec.store, runDir);
+  const log = new RunLog(join(runDir, RUN_FILES.log));
+  const rng = new Rng(spec.seed);
+  const generatorRng = rng.fork();
+  const nemesisRng = rng.fork();
+  const systemRng = rng.fork();
+
+  const options: Record<string, unknown> = { ...spec.options };
+  for (const kind of spec.nemesis) {
+    const storage = faultKinds[kind].storage;
+    if (storage && options.storage === undefined) options.storage = storage;
+  }
+  writeJsonAtomic(join(runDir, RUN_FILES.spec), {
+    spec,
+    resolvedOptions: options,
+    system: { name: system.name, claims: system.claims },
+    versions: { faultline: process.env.npm_package_version ?? "0.1.0", node: process.version, platform: `${process.platform}-${process.arch}` },
+    startedAt: new Date().toISOString(),
+  });
+  log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${spec.nemesis.join(",") || "none"} bugs=${spec.bugs.join(",") || "none"}`);
+
+  const writer = new HistoryWriter(join(runDir, RUN_FILES.history), { keepInMemory: true });
+  const runtime = await createRuntime(spec, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"));
+  const nemesis = composeNemeses(spec.nemesis.map((kind) => faultKinds[kind].make()));
+  const clusterContext: ClusterContext = {
+    runtime,
+    nodes: runtime.nodes().map((n) => n.name),
+    bugs: spec.bugs,
+    options,
+    rng: systemRng,
+    log: (line) => log.line(line),
+  };
+  const nemesisContext: NemesisContext = { ...clusterContext, system, rng: nemesisRng };
+
+  let tornDown = false;
+  const teardown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    await nemesis.heal(nemesisContext).catch((err) => log.line(`heal at teardown failed: ${(err as Error).message}`));
+    await writer.close().catch((err) => log.line(`closing history failed: ${(err as Error).message}`));
+    await runtime.collectLogs(join(runDir, RUN_FILES.nodes)).catch((err) => log.line(`collecting node logs failed: ${(err as Error).message}`));
+    await system.teardown(clusterContext).catch((err) => log.line(`system teardown failed: ${(err as Error).message}`));
+    await runtime.teardown();
+    log.line("torn down");
+  };
+  const unregister = registerTeardown(teardown);
+
+  const progress = hooks.progress ? new Progress(hooks.progress, spec.timeS) : undefined;
+  try {
+    log.line("setting up the cluster");
+    await system.setup(clusterContext);
+    log.line(`cluster up: ${clusterContext.nodes.join(" ")}`);
+
+    const clock = new RealClock();
+    const generator = buildRunGenerator({
+      workload,
+      workloadOptions: { keys: spec.keys },
+      timeNs: spec.timeS * NS_PER_S,
+      rate: spec.rate,
+      faults: spec.nemesis.flatMap((kind) => faultKinds[kind].faults),
+      nemesisIntervalNs: spec.nemesisIntervalS * NS_PER_S,
+      recoveryNs: spec.recoveryS * NS_PER_S,
+    });
+    progress?.start();
+    await runGenerator({
+      generator,
+      clock,
+      rng: generatorRng,
+      concurrency: spec.concurrency,
+      openClient: (process) => system.openClient(clusterContext, spec.workload, clusterContext.nodes[process % clusterContext.nodes.length]),
+      nemesis: { invoke: (invocation) => nemesis.invoke(nemesisContext, invocation) },
+      record: (op: Op) => {
+        writer.append(op);
+        progress?.observe(op);
+        if (op.process === "nemesis" && op.type !== "invoke") log.line(`nemesis ${op.f} ${op.type} ${JSON.stringify(op.value)}${op.error ? ` (${op.error})` : ""}`);
+      },
+      opTimeoutMs: spec.opTimeoutMs,
+      nemesisTimeoutMs: 60_000,
+      signal: hooks.signal,
+    });
+    progress?.stop();
+    log.line(`workload finished: ${writer.count} history entries`);
+  } finally {
+    progress?.stop();
+    await teardown();
+    unregister();
+  }
+
+  log.line("checking");
+  const history = writer.ops();
+  const results = judgeRun(spec, system, workload, history);
+  writeJsonAtomic(join(runDir, RUN_FILES.results), results);
+  log.line(`verdict: ${String(results.valid)}`);
+  writeFileAtomic(join(runDir, RUN_FILES.report), await renderRunReport({ runDir, spec, system, results, history }));
+  log.line(`report: ${join(runDir, RUN_FILES.report)}`);
+  return { runDir, results };
+}

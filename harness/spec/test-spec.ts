@@ -1,0 +1,77 @@
+// The test spec: plain data naming a test's parts (Jepsen's test map). Built from a YAML file and
+// CLI flags (flags win), validated against the registry before anything starts.
+
+export type RuntimeKind = "local" | "docker";
+
+export interface TestSpec {
+  /** Names the store folder: store/<name>/<timestamp>/. */
+  name: string;
+  system: string;
+  runtime: RuntimeKind;
+  nodes: number;
+  workload: string;
+  /** Fault kinds in the schedule (partition, kill, pause); empty = no faults. */
+  nemesis: string[];
+  /** Seconds of main phase (client load + faults). */
+  timeS: number;
+  /** Client processes (logical, one op in flight each). */
+  concurrency: number;
+  /** Target client ops per second, across all processes. */
+  rate: number;
+  seed: number;
+  bugs: string[];
+  store: string;
+  /** Seconds between fault start/stop transitions. */
+  nemesisIntervalS: number;
+  /** Seconds to let the cluster recover after the final heal, before final reads. */
+  recoveryS: number;
+  /** A client op with no answer after this long is recorded as info. */
+  opTimeoutMs: number;
+  /** Independent keys in play (register, list-append, …). */
+  keys: number;
+  /** Budget for checkers whose search can explode; spent ⇒ verdict unknown. */
+  checkTimeLimitS: number;
+  /** System-specific options (storage mode, isolation level, read mode, …). */
+  options: Record<string, string>;
+}
+
+export const DEFAULT_SPEC: Omit<TestSpec, "name" | "seed"> = {
+  system: "raft",
+  runtime: "local",
+  nodes: 5,
+  workload: "register",
+  nemesis: [],
+  timeS: 60,
+  concurrency: 10,
+  rate: 200,
+  bugs: [],
+  store: "./store",
+  nemesisIntervalS: 5,
+  recoveryS: 5,
+  opTimeoutMs: 2000,
+  keys: 8,
+  checkTimeLimitS: 120,
+  options: {},
+};
+
+/** Keys a YAML config may set, with how to read each; the same names as the CLI's long flags. */
+export const SPEC_FIELDS: Record<keyof TestSpec, "string" | "int" | "number" | "list" | "map"> = {
+  name: "string",
+  system: "string",
+  runtime: "string",
+  nodes: "int",
+  workload: "string",
+  nemesis: "list",
+  timeS: "number",
+  concurrency: "int",
+  rate: "number",
+  seed: "int",
+  bugs: "list",
+  store: "string",
+  nemesisIntervalS: "number",
+  recoveryS: "number",
+  opTimeoutMs: "int",
+  keys: "int",
+  checkTimeLimitS: "number",
+  options: "map",
+};

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { grudgeFromComponents, majoritiesRingGrudge } from "./partition.ts";
+
+describe("partition grudges", () => {
+  it("cuts every link between components and none inside them", () => {
+    expect(grudgeFromComponents([["n1", "n2"], ["n3", "n4", "n5"]])).toEqual({
+      n1: ["n3", "n4", "n5"],
+      n2: ["n3", "n4", "n5"],
+      n3: ["n1", "n2"],
+      n4: ["n1", "n2"],
+      n5: ["n1", "n2"],
+    });
+  });
+
+  it("majorities ring: every node sees a majority (itself included), no two see the same one", () => {
+    const ring = ["n1", "n2", "n3", "n4", "n5"];
+    const grudge = majoritiesRingGrudge(ring);
+    const visible = ring.map((n) => ring.filter((m) => !grudge[n].includes(m)).sort().join(","));
+    for (const node of ring) expect(ring.length - grudge[node].length).toBe(3);
+    for (const node of ring) expect(grudge[node]).not.toContain(node);
+    expect(new Set(visible).size).toBe(ring.length);
+  });
+});

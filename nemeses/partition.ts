@@ -1,0 +1,70 @@
+// Network partitions by grudge (node → nodes it cannot hear), made symmetric between components.
+
+import type { Completion, Invocation } from "../harness/op.ts";
+import type { Grudge } from "../clusters/runtime/runtime.ts";
+import type { Nemesis, NemesisContext } from "./nemesis.ts";
+import { resolveTarget } from "./targets.ts";
+
+export type PartitionMode = "random-halves" | "isolate-leader" | "isolate-one" | "majorities-ring";
+
+export const PARTITION_MODES: readonly PartitionMode[] = ["random-halves", "isolate-leader", "isolate-one", "majorities-ring"];
+
+/** A grudge in which no node of one component hears any node of another. */
+export function grudgeFromComponents(components: readonly (readonly string[])[]): Grudge {
+  const grudge: Grudge = {};
+  for (const component of components) {
+    const others = components.filter((c) => c !== component).flat();
+    for (const node of component) grudge[node] = [...others];
+  }
+  return grudge;
+}
+
+/** Each node hears only its neighbours within a window of a majority on a ring: every node sees a
+ *  majority, but no two nodes see the same majority (Jepsen's majorities-ring). */
+export function majoritiesRingGrudge(ring: readonly string[]): Grudge {
+  const n = ring.length;
+  const majority = Math.floor(n / 2) + 1;
+  const grudge: Grudge = {};
+  ring.forEach((node, i) => {
+    const visible = new Set<string>();
+    for (let d = -Math.floor((majority - 1) / 2); visible.size < majority; d++) visible.add(ring[(i + d + n) % n]);
+    grudge[node] = ring.filter((other) => !visible.has(other));
+  });
+  return grudge;
+}
+
+export function partitionNemesis(): Nemesis {
+  return {
+    name: "partition",
+    fs: ["start-partition", "stop-partition"],
+    async invoke(ctx: NemesisContext, op: Invocation): Promise<Completion> {
+      if (op.f === "stop-partition") {
+        await ctx.runtime.heal();
+        return { type: "ok", value: "healed" };
+      }
+      const mode = (op.value as PartitionMode) ?? "random-halves";
+      let components: string[][] | undefined;
+      let grudge: Grudge;
+      let note: string | undefined;
+      if (mode === "majorities-ring") {
+        grudge = majoritiesRingGrudge(ctx.rng.shuffle(ctx.nodes));
+      } else {
+        if (mode === "random-halves") {
+          const shuffled = ctx.rng.shuffle(ctx.nodes);
+          const cut = Math.floor(shuffled.length / 2);
+          components = [shuffled.slice(0, cut), shuffled.slice(cut)];
+        } else {
+          const target = await resolveTarget(ctx, mode === "isolate-leader" ? "leader" : "random-one");
+          note = target.note;
+          components = [target.nodes, ctx.nodes.filter((n) => !target.nodes.includes(n))];
+        }
+        grudge = grudgeFromComponents(components);
+      }
+      await ctx.runtime.partition(grudge);
+      return { type: "ok", value: { mode, ...(components ? { components } : {}), grudge, ...(note ? { note } : {}) } };
+    },
+    async heal(ctx) {
+      await ctx.runtime.heal();
+    },
+  };
+}

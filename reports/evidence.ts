@@ -1,0 +1,75 @@
+// The evidence behind a checker's verdict, as HTML: the ops a linearizability failure could not
+// place, each transactional anomaly with its proof and cycle graph, and every non-empty list of
+// bad things (lost elements, overlapping lock holders …) the other checkers report.
+
+import type { CheckResult } from "../checkers/checker.ts";
+import type { LinearizabilityFailure } from "../checkers/linearizable/check.ts";
+import type { Op } from "../harness/op.ts";
+import { escapeHtml, table } from "./html.ts";
+
+/** Lists longer than this are cut in the report (the full list is in results.json). */
+const MAX_ROWS = 200;
+
+export type CycleRenderer = (anomaly: unknown) => Promise<string>;
+
+export async function evidenceSections(result: CheckResult, history: readonly Op[], renderCycle?: CycleRenderer): Promise<string[]> {
+  const out: string[] = [];
+  if (typeof result.reason === "string") out.push(`<p><strong>Why unknown:</strong> ${escapeHtml(result.reason)}</p>`);
+  if (Array.isArray(result.failures)) out.push(...linearizabilityFailures(result.failures as LinearizabilityFailure[], history));
+  if (result.anomalies && typeof result.anomalies === "object") out.push(...(await anomalies(result, renderCycle)));
+  out.push(...otherLists(result));
+  if (out.length === 0) out.push(`<p>${result.valid === true ? "Nothing to report: every check passed." : "The checker gave no further detail; see results.json."}</p>`);
+  return out;
+}
+
+function linearizabilityFailures(failures: LinearizabilityFailure[], history: readonly Op[]): string[] {
+  return failures.slice(0, 20).map((failure) => {
+    const rows = failure.ops.map((op) => [op.index, op.completionIndex ?? "–", String(op.process), op.describe, op.nextFromFinalState, timeOf(history, op.index), op.completionIndex === null ? "–" : timeOf(history, op.completionIndex)]);
+    return `<details open><summary>key ${escapeHtml(failure.key ?? "(none)")}: not linearizable</summary>
+<p>${escapeHtml(failure.explanation)}</p>
+<p class="meta">Longest linearizable prefix: ${failure.longestLinearizablePrefix.length} ops${failure.longestLinearizablePrefix.length ? ` (${escapeHtml(failure.longestLinearizablePrefix.slice(-12).join(" → "))})` : ""}; model state there: ${escapeHtml(failure.finalStates.join(" or "))}</p>
+${table(["invoke #", "completion #", "process", "op", "next from that state", "invoked at", "completed at"], rows)}
+${failure.omittedOps ? `<p class="meta">${failure.omittedOps} more pending ops omitted.</p>` : ""}</details>`;
+  });
+}
+
+async function anomalies(result: CheckResult, renderCycle?: CycleRenderer): Promise<string[]> {
+  const byType = result.anomalies as Record<string, unknown[]>;
+  const out: string[] = [];
+  const header: string[] = [];
+  if (Array.isArray(result.anomalyTypes)) header.push(`anomaly types: <strong>${escapeHtml((result.anomalyTypes as string[]).join(", ") || "none")}</strong>`);
+  if (Array.isArray(result.not) && result.not.length) header.push(`rules out: <strong>${escapeHtml((result.not as string[]).join(", "))}</strong>`);
+  if (Array.isArray(result.alsoNot) && result.alsoNot.length) header.push(`and so also: ${escapeHtml((result.alsoNot as string[]).join(", "))}`);
+  if (header.length) out.push(`<p>${header.join(" · ")}</p>`);
+  for (const [type, list] of Object.entries(byType)) {
+    if (!Array.isArray(list) || list.length === 0) continue;
+    const items: string[] = [];
+    for (const [i, anomaly] of list.slice(0, 10).entries()) {
+      const explanation = typeof (anomaly as { explanation?: unknown }).explanation === "string" ? (anomaly as { explanation: string }).explanation : undefined;
+      let svg = "";
+      if (renderCycle && i < 3 && Array.isArray((anomaly as { cycle?: unknown }).cycle)) {
+        svg = await renderCycle(anomaly).then((s) => `<div class="svgbox">${s}</div>`).catch((err) => `<p class="meta">(cycle graph unavailable: ${escapeHtml((err as Error).message)})</p>`);
+      }
+      items.push(`<li>${explanation ? `<p>${escapeHtml(explanation)}</p>` : ""}${svg}<details><summary>data</summary><pre>${escapeHtml(JSON.stringify(anomaly, null, 2))}</pre></details></li>`);
+    }
+    out.push(`<details open><summary>${escapeHtml(type)} (${list.length})</summary><ol>${items.join("")}</ol>${list.length > 10 ? `<p class="meta">${list.length - 10} more in results.json</p>` : ""}</details>`);
+  }
+  return out;
+}
+
+/** Any other non-empty list field (lost, unexpected, duplicated, overlaps, bad reads …). */
+function otherLists(result: CheckResult): string[] {
+  const out: string[] = [];
+  for (const [field, value] of Object.entries(result)) {
+    if (["failures", "anomalies", "anomalyTypes", "not", "alsoNot"].includes(field)) continue;
+    if (!Array.isArray(value) || value.length === 0) continue;
+    const rows = value.slice(0, MAX_ROWS).map((item) => [typeof item === "object" ? JSON.stringify(item) : String(item)]);
+    out.push(`<details${result.valid === false ? " open" : ""}><summary>${escapeHtml(field)} (${value.length})</summary>${table([field], rows)}${value.length > MAX_ROWS ? `<p class="meta">${value.length - MAX_ROWS} more in results.json</p>` : ""}</details>`);
+  }
+  return out;
+}
+
+function timeOf(history: readonly Op[], index: number): string {
+  const op = history[index];
+  return op && op.index === index ? `${(op.time / 1e9).toFixed(3)}s` : "–";
+}

@@ -1,0 +1,78 @@
+// `faultline check` on the public fixtures: the verdicts other tools agree on, with the right
+// exit codes; and bad input gets one line and exit 254.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FIXTURES, faultline } from "./cli.ts";
+
+const cases: [string, string[], number][] = [
+  ["jepsen-etcd/etcd_000.log", ["--workload", "register", "--model", "cas-register"], 1],
+  ["jepsen-etcd/etcd_002.log", ["--workload", "register", "--model", "cas-register"], 0],
+  ["jepsen-etcd/etcd_005.log", ["--workload", "register", "--model", "cas-register"], 0],
+  ["jepsen-etcd/etcd_006.log", ["--workload", "register", "--model", "cas-register"], 1],
+  ["kv/c01-ok.edn", ["--workload", "register", "--model", "kv"], 0],
+  ["kv/c10-ok.edn", ["--workload", "register", "--model", "kv"], 0],
+  ["kv/c01-bad.edn", ["--workload", "register", "--model", "kv"], 1],
+  ["kv/c10-bad.edn", ["--workload", "register", "--model", "kv"], 1],
+];
+
+describe("faultline check on the fixtures", () => {
+  it.each(cases)("%s %s → exit %i", async (file, args, expected) => {
+    const result = await faultline(["check", join(FIXTURES, file), ...args, "--json"]);
+    expect(result.code, result.stderr).toBe(expected);
+    const results = JSON.parse(result.stdout) as { valid: unknown; failures?: unknown[] };
+    expect(results.valid).toBe(expected === 0);
+    if (expected === 1) expect(results.failures?.length).toBeGreaterThan(0);
+  });
+
+  it("prints a human summary that names the failing key and ops", async () => {
+    const result = await faultline(["check", join(FIXTURES, "jepsen-etcd/etcd_000.log"), "--workload", "register", "--model", "cas-register"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/verdict: INVALID/);
+    expect(result.stdout).toMatch(/failures:/);
+  });
+});
+
+describe("bad input", () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-cli-"));
+
+  it.each([
+    [["check", "/nonexistent/history.jsonl", "--workload", "register"], /history \/nonexistent\/history.jsonl does not exist/],
+    [["check", join(FIXTURES, "kv/c01-ok.edn"), "--workload", "teapot"], /unknown workload "teapot"; valid: register/],
+    [["run", "--system", "cassandra"], /unknown system "cassandra"; valid: raft/],
+    [["run", "--nemesis", "meteor"], /unknown nemesis "meteor"/],
+    [["run", "--frobnicate"], /unknown option '--frobnicate'/],
+    [["launch"], /unknown command 'launch'/],
+  ])("%j → one line, exit 254", async (args, message) => {
+    const result = await faultline(args as string[]);
+    expect(result.code).toBe(254);
+    expect(result.stderr).toMatch(message as RegExp);
+    expect(result.stderr.trim().split("\n").filter((l) => l.startsWith("faultline:") || l.startsWith("error:"))).toHaveLength(1);
+  });
+
+  it("a malformed history line is named by file:line", async () => {
+    const path = join(dir, "bad.jsonl");
+    writeFileSync(path, '{"index":0,"time":0,"process":0,"type":"invoke","f":"read","value":null,"key":1}\n{"index":1, oops\n{"index":2,"time":2,"process":0,"type":"ok","f":"read","value":null,"key":1}\n');
+    const result = await faultline(["check", path, "--workload", "register"]);
+    expect(result.code).toBe(254);
+    expect(result.stderr).toContain(`${path}:2:`);
+  });
+
+  it("a history cut mid-line (crashed writer) is checked up to its last whole line, with a warning", async () => {
+    const path = join(dir, "cut.jsonl");
+    writeFileSync(path, '{"index":0,"time":0,"process":0,"type":"invoke","f":"write","value":3,"key":1}\n{"index":1,"time":5,"process":0,"type":"ok","f":"write","value":3,"key":1}\n{"index":2,"time":9,"proc');
+    const result = await faultline(["check", path, "--workload", "register"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning/);
+  });
+
+  it("--help works on every subcommand", async () => {
+    for (const command of ["run", "check", "report", "list", "cleanup", "up"]) {
+      const result = await faultline([command, "--help"]);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout).toContain(`Usage: faultline ${command}`);
+    }
+  });
+});
