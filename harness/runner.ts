@@ -24,6 +24,7 @@ import type { TestSpec } from "./spec/test-spec.ts";
 import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "./store/store.ts";
 import { judgeRun } from "./judge.ts";
 import { Progress } from "./progress.ts";
+import { UsageError } from "./errors.ts";
 
 export interface RunOutcome {
   runDir: string;
@@ -43,11 +44,21 @@ export function nodeNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `n${i + 1}`);
 }
 
-export async function createRuntime(spec: TestSpec, dir: string, stateDir: string): Promise<Runtime> {
+export async function createRuntime(spec: TestSpec, dir: string, stateDir: string, progress?: (line: string) => void): Promise<Runtime> {
   if (spec.runtime === "local") {
     return LocalRuntime.create({ nodes: nodeNames(spec.nodes), dir, seed: spec.seed, stateDir });
   }
+  // Docker is optional: its modules load only for docker runs, and an engine that can't be reached
+  // is a bad-arguments error (exit 254), not a crash.
+  const { ensureDocker } = await import("../clusters/runtime/docker/engine.ts");
+  const { buildImages } = await import("../clusters/images/build-images.ts");
   const { createDockerRuntimeFor } = await import("../clusters/runtime/docker/for-system.ts");
+  try {
+    await ensureDocker({ install: false });
+  } catch (err) {
+    throw new UsageError(`--runtime docker: ${(err as Error).message.split("\n")[0]}`);
+  }
+  await buildImages([spec.system], { installDocker: false, onProgress: progress });
   return createDockerRuntimeFor(spec, dir);
 }
 
@@ -78,7 +89,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
   log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${spec.nemesis.join(",") || "none"} bugs=${spec.bugs.join(",") || "none"}`);
 
   const writer = new HistoryWriter(join(runDir, RUN_FILES.history), { keepInMemory: true });
-  const runtime = await createRuntime(spec, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"));
+  const runtime = await createRuntime(spec, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"), (line) => log.line(line));
   const nemesis = composeNemeses(spec.nemesis.map((kind) => faultKinds[kind].make()));
   const clusterContext: ClusterContext = {
     runtime,

@@ -1,7 +1,9 @@
 // Network partitions by grudge (node → nodes it cannot hear), made symmetric between components.
 
 import type { Completion, Invocation } from "../harness/op.ts";
-import type { Grudge } from "../clusters/runtime/runtime.ts";
+import { grudgeFromComponents, type Grudge } from "../harness/grudge.ts";
+
+export { grudgeFromComponents };
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
 import { resolveTarget } from "./targets.ts";
 
@@ -9,15 +11,6 @@ export type PartitionMode = "random-halves" | "isolate-leader" | "isolate-one" |
 
 export const PARTITION_MODES: readonly PartitionMode[] = ["random-halves", "isolate-leader", "isolate-one", "majorities-ring"];
 
-/** A grudge in which no node of one component hears any node of another. */
-export function grudgeFromComponents(components: readonly (readonly string[])[]): Grudge {
-  const grudge: Grudge = {};
-  for (const component of components) {
-    const others = components.filter((c) => c !== component).flat();
-    for (const node of component) grudge[node] = [...others];
-  }
-  return grudge;
-}
 
 /** Each node hears only its neighbours within a window of a majority on a ring: every node sees a
  *  majority, but no two nodes see the same majority (Jepsen's majorities-ring). */

@@ -1,6 +1,8 @@
 // A runtime creates nodes and controls their processes and the network between them (DESIGN §3).
 // Systems ask it to start their servers; nemeses ask it to break things; it always heals.
 
+import type { Grudge } from "../../harness/grudge.ts";
+
 /** How to start one server process on a node. */
 export interface ProcessSpec {
   command: string;
@@ -19,10 +21,15 @@ export interface NodeInfo {
   peerPort: number;
   /** Directory for this node's data and logs (the runtime collects logs into the store). */
   dataDir: string;
+  /** Further ports reserved for this node's servers, for products that listen on more than a
+   *  client and a peer port (ZooKeeper's leader-election port). Given by runtimes whose nodes
+   *  share one address (local); absent where every node has its own address (docker), where a
+   *  system uses its product's well-known ports instead. */
+  extraPorts?: readonly number[];
 }
 
 /** node → the nodes it cannot hear (Jepsen's grudge). Links not named are healthy. */
-export type Grudge = Record<string, string[]>;
+export type { Grudge };
 
 /** Per-link message faults; fractions are probabilities per frame. */
 export interface LinkFaults {

@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "../errors.ts";
 import { registerCheckCommand } from "./commands/check.ts";
 import { registerCleanupCommand } from "./commands/cleanup.ts";
+import { registerImagesCommand } from "./commands/images.ts";
 import { registerListCommand } from "./commands/list.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerRunCommand } from "./commands/run.ts";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerReportCommand(program);
   registerUpCommand(program);
+  registerImagesCommand(program);
   registerListCommand(program);
   registerCleanupCommand(program);
   for (const command of program.commands) command.exitOverride();

@@ -17,7 +17,7 @@ export interface CliResult {
 export function faultline(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     execFile(process.execPath, [ENTRY, ...args], { cwd: opts.cwd ?? REPO_ROOT, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number) : 0;
+      const code: unknown = err ? (err as { code?: unknown }).code : 0;
       resolvePromise({ code: typeof code === "number" ? code : 255, stdout, stderr });
     });
   });

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { faultWindows, grudgeFromComponents, nodesNamed, partitionLayout, partitionSides } from "./fault-windows.ts";
+import { HistoryBuilder } from "./history-builder.ts";
+
+const N = "nemesis";
+
+describe("fault windows", () => {
+  it("opens a partition window when start-partition completes and closes it when stop-partition completes", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "start-partition", "random-halves");
+    const started = builder.ok(N, { mode: "random-halves", components: [["n1", "n2", "n3"], ["n4", "n5"]], grudge: grudgeFromComponents([["n1", "n2", "n3"], ["n4", "n5"]]) });
+    builder.invoke(N, "stop-partition", null);
+    const stopped = builder.ok(N, "healed");
+    expect(faultWindows(builder.ops)).toEqual([
+      {
+        fault: "partition",
+        label: "partition n1,n2,n3 | n4,n5",
+        startNs: started.time,
+        endNs: stopped.time,
+        open: false,
+        uncertain: false,
+        start: expect.objectContaining({ index: started.index }),
+        stop: expect.objectContaining({ index: stopped.index }),
+        nodes: ["n1", "n2", "n3", "n4", "n5"],
+        partition: { grudge: expect.any(Object), components: [["n1", "n2", "n3"], ["n4", "n5"]] },
+      },
+    ]);
+  });
+
+  it("understands a grudge alone, and labels it by the sides it makes", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "start-partition", null);
+    builder.ok(N, { grudge: { n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] } });
+    const [window] = faultWindows(builder.ops);
+    expect(window).toMatchObject({ label: "partition n1 | n2,n3", open: true, partition: { components: null } });
+  });
+
+  it("keeps one kill window per node, closed by a start naming it or by a start naming no one", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "kill", "minority");
+    builder.ok(N, { killed: ["n1", "n2"] });
+    builder.invoke(N, "start", null);
+    const firstStart = builder.ok(N, { started: ["n1"] });
+    builder.invoke(N, "start", null);
+    const secondStart = builder.ok(N, { started: [] });
+    const windows = faultWindows(builder.ops);
+    expect(windows.map((w) => [w.label, w.endNs])).toEqual([
+      ["kill n1", firstStart.time],
+      ["kill n2", secondStart.time],
+    ]);
+  });
+
+  it("handles pause and resume, and nodes the nemesis did not name", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "pause", "leader");
+    builder.ok(N, "done");
+    builder.invoke(N, "resume", null);
+    const resumed = builder.ok(N, { resumed: ["n3"] });
+    expect(faultWindows(builder.ops)).toEqual([expect.objectContaining({ fault: "pause", label: "pause", nodes: null, endNs: resumed.time })]);
+  });
+
+  it("opens nothing for a failed start, marks an indeterminate one uncertain, and keeps a fault whose stop failed or is unknown", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "kill", "leader");
+    builder.fail(N);
+    builder.invoke(N, "start-partition", null);
+    builder.info(N);
+    builder.invoke(N, "stop-partition", null);
+    builder.fail(N);
+    builder.invoke(N, "stop-partition", null);
+    builder.info(N);
+    const last = builder.call(0, "read", null, 1).completion;
+    const windows = faultWindows(builder.ops);
+    expect(windows).toEqual([expect.objectContaining({ fault: "partition", uncertain: true, open: true, endNs: last.time, stop: null, partition: null })]);
+  });
+
+  it("replaces an open partition with the next one, and heal ends everything", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "start-partition", null);
+    builder.ok(N, { components: [["n1"], ["n2", "n3"]] });
+    builder.invoke(N, "start-partition", null);
+    const second = builder.ok(N, { components: [["n2"], ["n1", "n3"]] });
+    builder.invoke(N, "start-clock", null);
+    builder.ok(N, null);
+    builder.invoke(N, "heal", null);
+    const healed = builder.ok(N, null);
+    expect(faultWindows(builder.ops).map((w) => [w.label, w.endNs])).toEqual([
+      ["partition n1 | n2,n3", second.time],
+      ["partition n2 | n1,n3", healed.time],
+      ["clock", healed.time],
+    ]);
+  });
+
+  it("reads Jepsen-style info/info nemesis pairs as done", () => {
+    const builder = new HistoryBuilder();
+    builder.ops.push({ index: 0, time: 1, process: N, type: "info", f: "start-partition", value: null });
+    builder.ops.push({ index: 1, time: 2, process: N, type: "info", f: "start-partition", value: [["n1"], ["n2", "n3"]] });
+    builder.ops.push({ index: 2, time: 3, process: N, type: "info", f: "stop-partition", value: null });
+    builder.ops.push({ index: 3, time: 4, process: N, type: "info", f: "stop-partition", value: null });
+    expect(faultWindows(builder.ops)).toEqual([expect.objectContaining({ uncertain: false, startNs: 2, endNs: 4, label: "partition n1 | n2,n3" })]);
+  });
+});
+
+describe("fault value conventions", () => {
+  it("finds node names in strings, arrays and the nemesis's fields", () => {
+    expect(nodesNamed("leader")).toBeUndefined();
+    expect(nodesNamed(["n1", "n2"])).toEqual(["n1", "n2"]);
+    expect(nodesNamed({ killed: ["n4"], note: "no leader found" })).toEqual(["n4"]);
+    expect(nodesNamed({ node: "n5" })).toEqual(["n5"]);
+    expect(nodesNamed({ mode: "random-halves" })).toBeUndefined();
+    expect(nodesNamed([])).toBeUndefined();
+  });
+
+  it("reads partitions from components, grudges or bare component arrays", () => {
+    expect(partitionLayout({ components: [["a"], ["b"]] })).toEqual({ grudge: { a: ["b"], b: ["a"] }, components: [["a"], ["b"]] });
+    expect(partitionLayout([["a"], ["b"]])).toEqual({ grudge: { a: ["b"], b: ["a"] }, components: [["a"], ["b"]] });
+    expect(partitionLayout({ grudge: { a: ["b"] } })).toEqual({ grudge: { a: ["b"] }, components: null });
+    expect(partitionLayout("healed")).toBeNull();
+    expect(partitionLayout({ grudge: { a: "b" } })).toBeNull();
+  });
+});
+
+describe("partition sides", () => {
+  it("splits clean halves into a majority and a minority side", () => {
+    const layout = partitionLayout({ components: [["n1", "n2", "n3"], ["n4", "n5"]] });
+    expect(partitionSides(layout!, ["n1", "n2", "n3", "n4", "n5"])).toEqual({
+      sides: [
+        { nodes: ["n1", "n2", "n3"], majority: true },
+        { nodes: ["n4", "n5"], majority: false },
+      ],
+      majority: { n1: true, n2: true, n3: true, n4: false, n5: false },
+    });
+  });
+
+  it("sees that every node of a majorities ring reaches a majority", () => {
+    const ring = ["n1", "n2", "n3", "n4", "n5"];
+    const grudge: Record<string, string[]> = {};
+    ring.forEach((node, i) => (grudge[node] = [ring[(i + 2) % 5], ring[(i + 3) % 5]]));
+    const sides = partitionSides({ grudge, components: null }, ring);
+    expect(Object.values(sides.majority)).toEqual([true, true, true, true, true]);
+    expect(sides.sides).toEqual([{ nodes: ring, majority: true }]);
+  });
+
+  it("counts cluster nodes the partition does not mention, which hear everyone", () => {
+    const layout = partitionLayout({ components: [["n1"], ["n2"]] });
+    const sides = partitionSides(layout!, ["n1", "n2", "n3", "n4", "n5"]);
+    expect(sides.majority).toEqual({ n1: true, n2: true, n3: true, n4: true, n5: true });
+    const isolated = partitionSides(partitionLayout({ components: [["n1"], ["n2", "n3", "n4", "n5"]] })!, []);
+    expect(isolated.majority.n1).toBe(false);
+  });
+
+  it("links nodes only by links that work both ways", () => {
+    const sides = partitionSides({ grudge: { n1: ["n2"] }, components: null }, ["n1", "n2", "n3"]);
+    expect(sides.sides).toEqual([{ nodes: ["n1", "n2", "n3"], majority: true }]);
+    expect(sides.majority).toEqual({ n1: true, n2: true, n3: true });
+  });
+});

@@ -1,0 +1,210 @@
+// When was each fault active? Read from the nemesis's own ops in the history (process
+// "nemesis"), so a history file alone is enough to shade plots and split availability.
+//
+// Fault ops understood (f → what it does):
+//   start-partition / stop-partition   open / close a partition window. The start's completion
+//       value describes the cut: {grudge: {node: [nodes it cannot hear]}} or
+//       {components: [[n1, n2, n3], [n4, n5]]} (either, or both as our partition nemesis writes);
+//       a bare array of arrays is read as components. A new start-partition replaces the open one.
+//   kill / start       one window per killed node; nodes from the completion value: an array of
+//       names, or an object whose killed | started | nodes | node field holds a name or an array of
+//       names. A start that names nodes ends their windows; one that names none ends every kill
+//       window.
+//   pause / resume     the same, with paused | resumed.
+//   start-X / stop-X   any other fault X, without node detail.
+//   heal               ends every open window.
+// A window starts when the start op completed (the fault is in place by then) and ends when the
+// stop op completed (it is certainly gone by then). A start that failed opened nothing; one that
+// ended info may or may not have happened: its window is marked uncertain. A stop that failed or
+// ended info closed nothing: the fault may still be in place. A window never closed lasts until
+// the end of the history and is marked open.
+// Jepsen-style nemesis logs (an info op opening, another info completing) count as done.
+
+import { pairOps, type OpPair } from "../harness/history/pairs.ts";
+import type { Op } from "../harness/op.ts";
+import { opRef, type OpRef } from "./evidence.ts";
+
+import { grudgeFromComponents, type Grudge } from "../harness/grudge.ts";
+
+export { grudgeFromComponents, type Grudge };
+
+export interface PartitionLayout {
+  grudge: Grudge;
+  /** As the nemesis described them; null when it only gave a grudge. */
+  components: string[][] | null;
+}
+
+export interface FaultWindow {
+  /** "partition", "kill", "pause", or X for start-X. */
+  fault: string;
+  /** Short text for plots: the fault and whom it hit. */
+  label: string;
+  startNs: number;
+  endNs: number;
+  /** Never stopped: endNs is the time of the history's last op. */
+  open: boolean;
+  /** The start op ended info (or never ended): the fault may not have happened at all. */
+  uncertain: boolean;
+  /** The nemesis op that put the fault in place (its completion, or its invocation if none). */
+  start: OpRef;
+  stop: OpRef | null;
+  /** Nodes the fault hit, when the nemesis named them. */
+  nodes: string[] | null;
+  partition: PartitionLayout | null;
+}
+
+const NODE_FIELDS = ["killed", "started", "paused", "resumed", "nodes", "node"];
+
+/** Node names an op value mentions, by the conventions above; undefined when it names none. A
+ *  bare string is not taken for a node: it is as likely a target ("leader") or a message ("done"). */
+export function nodesNamed(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.length > 0 && value.every((item) => typeof item === "string") ? (value as string[]) : undefined;
+  if (typeof value === "object" && value !== null) {
+    for (const field of NODE_FIELDS) {
+      const named: unknown = (value as Record<string, unknown>)[field];
+      if (typeof named === "string") return [named];
+      if (Array.isArray(named)) return nodesNamed(named);
+    }
+  }
+  return undefined;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+/** The partition a start-partition's value describes, or null if it describes none. */
+export function partitionLayout(value: unknown): PartitionLayout | null {
+  if (Array.isArray(value) && value.length > 0 && value.every(isStringArray)) return { grudge: grudgeFromComponents(value), components: value };
+  if (typeof value !== "object" || value === null) return null;
+  const { grudge, components } = value as { grudge?: unknown; components?: unknown };
+  const validComponents = Array.isArray(components) && components.every(isStringArray) ? (components as string[][]) : null;
+  if (typeof grudge === "object" && grudge !== null && !Array.isArray(grudge) && Object.values(grudge).every(isStringArray)) {
+    return { grudge: grudge as Grudge, components: validComponents };
+  }
+  return validComponents ? { grudge: grudgeFromComponents(validComponents), components: validComponents } : null;
+}
+
+
+export interface PartitionSides {
+  /** Groups of nodes linked (directly or through each other) by links that work both ways. */
+  sides: { nodes: string[]; majority: boolean }[];
+  /** Whether each node can exchange messages both ways with a majority of the cluster, itself
+   *  included: the nodes a CP system may still serve from. */
+  majority: Record<string, boolean>;
+}
+
+/** Splits the cluster by a partition. A side is a majority side when its nodes each reach a
+ *  majority; under a ring-shaped grudge every node reaches one although no two agree on which. */
+export function partitionSides(layout: PartitionLayout, clusterNodes: readonly string[]): PartitionSides {
+  const nodes = [...new Set([...clusterNodes, ...Object.keys(layout.grudge), ...Object.values(layout.grudge).flat()])].sort();
+  const hears = (a: string, b: string) => !(layout.grudge[a] ?? []).includes(b);
+  const linked = (a: string, b: string) => a === b || (hears(a, b) && hears(b, a));
+  const majority: Record<string, boolean> = {};
+  for (const node of nodes) majority[node] = nodes.filter((other) => linked(node, other)).length * 2 > nodes.length;
+  const sides: PartitionSides["sides"] = [];
+  const placed = new Set<string>();
+  for (const node of nodes) {
+    if (placed.has(node)) continue;
+    const side: string[] = [];
+    const frontier = [node];
+    placed.add(node);
+    while (frontier.length > 0) {
+      const current = frontier.pop() as string;
+      side.push(current);
+      for (const other of nodes) {
+        if (!placed.has(other) && linked(current, other)) {
+          placed.add(other);
+          frontier.push(other);
+        }
+      }
+    }
+    side.sort();
+    sides.push({ nodes: side, majority: side.every((member) => majority[member]) });
+  }
+  return { sides, majority };
+}
+
+interface OpenWindow {
+  fault: string;
+  nodes: string[] | null;
+  partition: PartitionLayout | null;
+  startNs: number;
+  uncertain: boolean;
+  start: OpRef;
+}
+
+/** Every fault window in the history, in the order the faults started. */
+export function faultWindows(history: readonly Op[]): FaultWindow[] {
+  const historyEndNs = history.reduce((latest, op) => Math.max(latest, op.time), 0);
+  const windows: FaultWindow[] = [];
+  let open: OpenWindow[] = [];
+
+  const close = (which: (candidate: OpenWindow) => boolean, stop: OpPair | null) => {
+    const closing = open.filter(which);
+    open = open.filter((candidate) => !which(candidate));
+    for (const closed of closing) {
+      const endOp = stop?.completion;
+      windows.push({
+        fault: closed.fault,
+        label: labelOf(closed),
+        startNs: closed.startNs,
+        endNs: endOp ? Math.max(endOp.time, closed.startNs) : historyEndNs,
+        open: endOp === undefined,
+        uncertain: closed.uncertain,
+        start: closed.start,
+        stop: stop ? opRef(stop.completion ?? stop.invoke) : null,
+        nodes: closed.nodes,
+        partition: closed.partition,
+      });
+    }
+  };
+
+  for (const pair of pairOps(history)) {
+    const { invoke, completion } = pair;
+    if (invoke.process !== "nemesis" || completion?.type === "fail") continue;
+    const f = invoke.f;
+    // Our nemesis says info when it does not know whether the fault took; Jepsen's says info always.
+    const uncertain = !completion || (completion.type === "info" && invoke.type === "invoke");
+    const effect = completion ?? invoke;
+    const named = completion ? nodesNamed(completion.value) : undefined;
+    const opening = (fault: string, nodes: string[] | null, partition: PartitionLayout | null): OpenWindow => ({ fault, nodes, partition, startNs: effect.time, uncertain, start: opRef(effect) });
+
+    if (f === "heal") {
+      close(() => true, pair);
+    } else if (f === "kill" || f === "pause") {
+      const fault = f;
+      if (named) for (const node of named) open.push(opening(fault, [node], null));
+      else open.push(opening(fault, null, null));
+    } else if (f === "start" || f === "resume") {
+      // A stop whose effect is unknown may have done nothing; keep the fault open until one is known.
+      if (uncertain && completion) continue;
+      const fault = f === "start" ? "kill" : "pause";
+      close((candidate) => candidate.fault === fault && (!named || candidate.nodes === null || named.includes(candidate.nodes[0])), pair);
+    } else if (f.startsWith("start-")) {
+      const fault = f.slice("start-".length);
+      // A new cut replaces the old one: the nemesis installs a whole grudge at a time.
+      if (fault === "partition") close((candidate) => candidate.fault === "partition", pair);
+      const partition = fault === "partition" ? partitionLayout(completion?.value) : null;
+      open.push(opening(fault, partition ? Object.keys(partition.grudge).sort() : null, partition));
+    } else if (f.startsWith("stop-")) {
+      if (uncertain && completion) continue;
+      const fault = f.slice("stop-".length);
+      close((candidate) => candidate.fault === fault, pair);
+    }
+  }
+  close(() => true, null);
+  return windows.sort((a, b) => a.startNs - b.startNs || a.start.index - b.start.index);
+}
+
+function labelOf(faultWindow: OpenWindow): string {
+  if (faultWindow.partition) {
+    const components = faultWindow.partition.components ?? componentsOfGrudge(faultWindow.partition.grudge);
+    return `partition ${components.map((component) => component.join(",")).join(" | ")}`;
+  }
+  return faultWindow.nodes ? `${faultWindow.fault} ${faultWindow.nodes.join(",")}` : faultWindow.fault;
+}
+
+function componentsOfGrudge(grudge: Grudge): string[][] {
+  return partitionSides({ grudge, components: null }, []).sides.map((side) => side.nodes);
+}
