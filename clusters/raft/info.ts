@@ -1,0 +1,57 @@
+// Reads a node's INFO (role, term, leader, indexes) — how the harness finds the leader and waits
+// for the cluster to be ready.
+
+import { createConnection, type Endpoint } from "./redis-connection.ts";
+
+export interface NodeInfoReport {
+  node: string;
+  role: string;
+  term: number;
+  leader: string;
+  commitIndex: number;
+  appliedIndex: number;
+}
+
+export function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+/** The node's INFO, or undefined if it cannot be reached within `timeoutMs`. */
+export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<NodeInfoReport | undefined> {
+  const redis = createConnection(endpoint, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    const text = await Promise.race([redis.connect().then(() => redis.info()), timeout]);
+    if (text === undefined) return undefined;
+    const fields = parseInfo(text);
+    return {
+      node: fields.node ?? endpoint.node,
+      role: fields.role ?? "unknown",
+      term: Number(fields.term ?? 0),
+      leader: fields.leader ?? "",
+      commitIndex: Number(fields.commit_index ?? 0),
+      appliedIndex: Number(fields.applied_index ?? 0),
+    };
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    redis.disconnect();
+  }
+}
+
+/** The node that reports itself leader with the highest term, among those that answer. */
+export async function findLeader(endpoints: readonly Endpoint[], timeoutMs = 1000): Promise<string | undefined> {
+  const reports = await Promise.all(endpoints.map((endpoint) => fetchInfo(endpoint, timeoutMs)));
+  let best: NodeInfoReport | undefined;
+  for (const report of reports) {
+    if (report?.role === "leader" && (!best || report.term > best.term)) best = report;
+  }
+  return best?.node;
+}

@@ -1,0 +1,390 @@
+// The Raft key-value node: the shell around the pure core (core/types.ts has the contract).
+// Time enters as ticks, peers' messages as steps, clients' commands as proposals and ReadIndex
+// requests; the Ready loop persists, then sends, then applies, then answers clients.
+//
+// Client outcomes (what the harness records):
+//   definite failure  REDIRECT / NOLEADER (not leader when the command arrived, nothing proposed),
+//                     ABORTED (the command's log slot went to another entry, or a read lost its
+//                     leader before it was confirmed) — the command did not and will not happen.
+//   unknown           UNKNOWN (leadership lost or timed out after proposing) — it may still apply.
+
+import { Rng } from "../../harness/rng.ts";
+import { RaftCore } from "./core/raft.ts";
+import { DEFAULT_CONFIG, NO_NODE, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from "./core/types.ts";
+import { coreBugs, type RaftBug } from "./bugs.ts";
+import { encodeLogCommand, isReadCommand, type KvCommand } from "./kv/command.ts";
+import { KvStateMachine } from "./kv/state-machine.ts";
+import { NodeIds } from "./node-ids.ts";
+import { errorReply, OK, type Reply } from "./resp/reply.ts";
+import { RespServer } from "./resp/server.ts";
+import type { KvBackend } from "./resp/session.ts";
+import { RaftStorage } from "./storage/raft-storage.ts";
+import type { StorageMode } from "./storage/wal.ts";
+import { PeerTransport, type PeerAddress } from "./transport.ts";
+import { decodeMessage, encodeMessage } from "./wire.ts";
+
+export interface NodeConfig {
+  name: string;
+  /** Address both servers listen on. */
+  host: string;
+  clientPort: number;
+  peerPort: number;
+  /** Where to dial each other node's peer port (through the fault proxy under the local runtime). */
+  peers: PeerAddress[];
+  /** name → "host:port" of each node's client port, for REDIRECT replies. */
+  clientAddresses: Record<string, string>;
+  dataDir: string;
+  storage: StorageMode;
+  bugs: readonly RaftBug[];
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  /** Take a snapshot (and compact the WAL) after this many applied entries. */
+  snapshotEvery: number;
+  /** A client request still unsettled after this long is answered UNKNOWN (writes) or ABORTED (reads). */
+  requestTimeoutMs: number;
+  /** Seeds election timeouts; random when absent. */
+  seed?: number;
+}
+
+interface PendingWrite {
+  term: number;
+  resolve(reply: Reply): void;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  command: KvCommand;
+  resolve(reply: Reply): void;
+  timer: NodeJS.Timeout;
+  /** Set once a quorum confirmed the read: serve it when the state machine reaches this index. */
+  readIndex?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class RaftKvNode implements KvBackend {
+  private readonly config: NodeConfig;
+  private readonly log: (line: string) => void;
+  private readonly fatal: (error: Error) => void;
+  private readonly ids: NodeIds;
+  private readonly selfId: NodeId;
+  private readonly machine = new KvStateMachine();
+  private core!: RaftCore;
+  private storage!: RaftStorage;
+  private transport!: PeerTransport;
+  private server!: RespServer;
+  private tickTimer: NodeJS.Timeout | undefined;
+
+  private role: Role = "follower";
+  private leader: NodeId = NO_NODE;
+  private term = 0;
+  /** By log index: the proposals this node made as leader that are not settled yet. */
+  private readonly pendingWrites = new Map<number, PendingWrite>();
+  /** By request id. */
+  private readonly pendingReads = new Map<string, PendingRead>();
+  private readCounter = 0;
+  private readyRunning = false;
+  private lastSnapshotIndex = 0;
+  private stopped = false;
+
+  private constructor(config: NodeConfig, log: (line: string) => void, fatal: (error: Error) => void) {
+    this.config = config;
+    this.log = log;
+    this.fatal = fatal;
+    this.ids = new NodeIds([config.name, ...config.peers.map((peer) => peer.name)]);
+    this.selfId = this.ids.id(config.name);
+  }
+
+  /** Recovers from the data directory, then starts serving peers and clients. `fatal` hears about
+   *  errors the node cannot continue after (a failed fsync, a core invariant). */
+  static async start(config: NodeConfig, log: (line: string) => void, fatal: (error: Error) => void): Promise<RaftKvNode> {
+    const node = new RaftKvNode(config, log, fatal);
+    await node.open();
+    return node;
+  }
+
+  private async open(): Promise<void> {
+    const { config } = this;
+    const { storage, durable } = await RaftStorage.open({
+      dataDir: config.dataDir,
+      storage: config.storage,
+      acknowledgeBeforeSync: config.bugs.includes("no-fsync"),
+      ids: this.ids,
+      log: this.log,
+    });
+    this.storage = storage;
+    if (durable?.snapshot) {
+      this.machine.restore(durable.snapshot.data);
+      this.lastSnapshotIndex = durable.snapshot.metadata.index;
+    }
+    this.core = new RaftCore(
+      {
+        ...DEFAULT_CONFIG,
+        id: this.selfId,
+        voters: this.ids.ids(),
+        electionTicks: config.electionTicks,
+        heartbeatTicks: config.heartbeatTicks,
+        applied: durable?.snapshot?.metadata.index,
+        random: new Rng(config.seed ?? Math.floor(Math.random() * 2 ** 32)),
+        bugs: coreBugs(config.bugs),
+      },
+      durable,
+    );
+    this.term = this.core.status().term;
+    this.log(
+      `node ${config.name} (id ${this.selfId} of ${this.ids.ids().length}) starting: term ${this.term}, ` +
+        `log ${this.core.status().firstIndex}..${this.core.status().lastIndex}, commit ${this.core.status().commit}, ` +
+        `applied ${this.machine.appliedIndex}, bugs [${config.bugs.join(", ")}]`,
+    );
+
+    this.transport = new PeerTransport({
+      self: config.name,
+      listenHost: config.host,
+      listenPort: config.peerPort,
+      peers: config.peers,
+      onPayload: (payload) => this.receive(payload),
+      log: this.log,
+    });
+    this.server = new RespServer({ host: config.host, port: config.clientPort, backend: this, log: this.log });
+    await this.transport.start();
+    await this.server.start();
+    this.tickTimer = setInterval(() => this.guard(() => this.core.tick()), config.tickMs);
+    this.log(`node ${config.name} serving clients on ${config.host}:${config.clientPort}, peers on ${config.host}:${config.peerPort}`);
+  }
+
+  /** Stops serving; pending requests are answered UNKNOWN (writes) or ABORTED (reads). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.settleAllPending(`node ${this.config.name} is shutting down`);
+    await this.server.close();
+    await this.transport.close();
+    await this.storage.close();
+    this.log(`node ${this.config.name} stopped`);
+  }
+
+  // ---- KvBackend: what clients reach through the RESP server ----------------------------------
+
+  write(command: KvCommand): Promise<Reply> {
+    if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
+    const result = this.core.propose(encodeLogCommand({ timeMs: Date.now(), command }));
+    if (!result.ok) return Promise.resolve(this.notLeaderReply(result.leaderHint));
+    if (this.pendingWrites.has(result.index)) {
+      // Our log now holds a newer-term entry at this index, so the older proposal can never commit
+      // there (a committed entry would be in every later leader's log, ours included).
+      this.settleWrite(result.index, errorReply(`ABORTED the entry at index ${result.index} was replaced by a newer term's entry; the command was not applied`));
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => this.settleWrite(result.index, errorReply(`UNKNOWN no commit within ${this.config.requestTimeoutMs} ms at index ${result.index} (term ${result.term}); it may still be applied`)),
+        this.config.requestTimeoutMs,
+      );
+      this.pendingWrites.set(result.index, { term: result.term, resolve, timer });
+      this.kickReady();
+    });
+  }
+
+  read(command: KvCommand): Promise<Reply> {
+    if (!isReadCommand(command)) return this.write(command);
+    if (this.config.bugs.includes("stale-read")) return Promise.resolve(this.machine.read(command, Date.now()));
+    if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
+    const requestId = `${this.config.name}-${++this.readCounter}`;
+    const result = this.core.readIndex(requestId);
+    if (!result.ok) return Promise.resolve(this.notLeaderReply(result.leaderHint));
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => this.settleRead(requestId, errorReply(`ABORTED read not served within ${this.config.requestTimeoutMs} ms (no quorum confirmation or apply); it had no effect`)),
+        this.config.requestTimeoutMs,
+      );
+      this.pendingReads.set(requestId, { command, resolve, timer });
+      this.kickReady();
+    });
+  }
+
+  version(key: string): number {
+    return this.machine.version(key);
+  }
+
+  info(): string {
+    const status = this.core.status();
+    const leaderName = this.ids.name(status.leader) ?? "";
+    const storage = this.storage.stats();
+    const lines = [
+      "# Server",
+      "redis_version:7.0.0",
+      `faultline_node:${this.config.name}`,
+      "loading:0",
+      "# Raft",
+      `node:${this.config.name}`,
+      `role:${status.role}`,
+      `term:${status.term}`,
+      `leader:${leaderName}`,
+      `leader_client_address:${this.config.clientAddresses[leaderName] ?? ""}`,
+      `commit_index:${status.commit}`,
+      `applied_index:${this.machine.appliedIndex}`,
+      `first_index:${status.firstIndex}`,
+      `last_index:${status.lastIndex}`,
+      `snapshot_index:${status.snapshotIndex}`,
+      `storage:${this.config.storage}`,
+      `wal_syncs:${storage.syncs}`,
+      `wal_segments:${storage.segments}`,
+      `bugs:${this.config.bugs.join(",")}`,
+    ];
+    return `${lines.join("\r\n")}\r\n`;
+  }
+
+  // ---- the core's inputs ------------------------------------------------------------------------
+
+  private receive(payload: Buffer): void {
+    let message: Message;
+    try {
+      message = decodeMessage(payload);
+    } catch (error) {
+      this.log(`dropping an undecodable peer message: ${(error as Error).message}`);
+      return;
+    }
+    if (message.to !== this.selfId) {
+      this.log(`dropping a ${message.type} for node id ${message.to} that reached ${this.config.name} (id ${this.selfId}): check --peers`);
+      return;
+    }
+    this.guard(() => this.core.step(message));
+  }
+
+  /** Runs a core input; the core's assertions are fatal, as they mean its invariants broke. */
+  private guard(input: () => void): void {
+    if (this.stopped) return;
+    try {
+      input();
+    } catch (error) {
+      this.fatal(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.kickReady();
+  }
+
+  // ---- the Ready loop ---------------------------------------------------------------------------
+
+  private kickReady(): void {
+    if (this.readyRunning || this.stopped) return;
+    this.readyRunning = true;
+    this.runReadyLoop()
+      .catch((error: unknown) => this.fatal(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        this.readyRunning = false;
+        if (!this.stopped && this.core.hasReady()) this.kickReady();
+      });
+  }
+
+  private async runReadyLoop(): Promise<void> {
+    while (!this.stopped && this.core.hasReady()) {
+      const ready = this.core.ready();
+      if (ready.softState) this.onSoftState(ready.softState);
+      if (ready.hardState && ready.hardState.term !== this.term) {
+        const vote = this.ids.name(ready.hardState.vote);
+        this.log(`term ${this.term} → ${ready.hardState.term}${vote ? `, voted for ${vote}` : ""}`);
+        this.term = ready.hardState.term;
+      }
+      if (ready.snapshot) {
+        this.log(`installing snapshot from the leader at index ${ready.snapshot.metadata.index} (term ${ready.snapshot.metadata.term})`);
+        this.machine.restore(ready.snapshot.data);
+        this.lastSnapshotIndex = ready.snapshot.metadata.index;
+      }
+      // 1. Durable before anything that depends on it leaves this node.
+      await this.storage.persist(ready);
+      if (this.stopped) return;
+      // 2. Only now may messages (votes, acknowledgements) go out.
+      for (const message of ready.messages) this.send(message);
+      // 3. Apply, answer the writes that committed, serve reads whose index is now applied.
+      for (const entry of ready.committedEntries) this.apply(entry);
+      for (const readState of ready.readStates) {
+        const pending = this.pendingReads.get(readState.requestId);
+        if (pending) pending.readIndex = readState.index;
+      }
+      this.serveConfirmedReads();
+      this.core.advance(ready);
+      await this.maybeSnapshot();
+    }
+  }
+
+  private onSoftState(soft: SoftState): void {
+    const wasLeader = this.role === "leader";
+    if (soft.role !== this.role || soft.leader !== this.leader) {
+      this.log(`role ${this.role} → ${soft.role} (term ${this.core.status().term}, leader ${this.ids.name(soft.leader) ?? "unknown"})`);
+    }
+    this.role = soft.role;
+    this.leader = soft.leader;
+    if (wasLeader && soft.role !== "leader") {
+      const why = `node ${this.config.name} lost leadership (now ${soft.role}, term ${this.core.status().term})`;
+      for (const index of [...this.pendingWrites.keys()]) {
+        this.settleWrite(index, errorReply(`UNKNOWN ${why} before the write at index ${index} committed; it may still be applied`));
+      }
+      for (const [requestId, pending] of this.pendingReads) {
+        // A read a quorum already confirmed stays valid; it is served once applied far enough.
+        if (pending.readIndex === undefined) this.settleRead(requestId, errorReply(`ABORTED ${why} before the read was confirmed; it was not served`));
+      }
+    }
+  }
+
+  private send(message: Message): void {
+    const peer = this.ids.name(message.to);
+    if (!peer || message.to === this.selfId) throw new Error(`core addressed a ${message.type} to node id ${message.to}, which is not a peer of ${this.config.name}`);
+    this.transport.send(peer, encodeMessage(message));
+  }
+
+  private apply(entry: Entry): void {
+    const reply = this.machine.apply(entry.index, entry.kind === "noop" ? EMPTY : entry.data);
+    const pending = this.pendingWrites.get(entry.index);
+    if (!pending) return;
+    if (pending.term === entry.term) this.settleWrite(entry.index, reply ?? OK);
+    else this.settleWrite(entry.index, errorReply(`ABORTED index ${entry.index} committed an entry of term ${entry.term}, not this command's term ${pending.term}; the command was not applied`));
+  }
+
+  private serveConfirmedReads(): void {
+    const applied = this.machine.appliedIndex;
+    for (const [requestId, pending] of this.pendingReads) {
+      if (pending.readIndex !== undefined && pending.readIndex <= applied && isReadCommand(pending.command)) {
+        this.settleRead(requestId, this.machine.read(pending.command, Date.now()));
+      }
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.machine.appliedIndex;
+    if (applied - this.lastSnapshotIndex < this.config.snapshotEvery) return;
+    const snapshot = this.core.compact(applied, this.machine.snapshot());
+    this.lastSnapshotIndex = applied;
+    await this.storage.saveSnapshot(snapshot);
+    this.log(`snapshot at index ${applied} (term ${snapshot.metadata.term}); log compacted`);
+  }
+
+  // ---- settling client requests ------------------------------------------------------------------
+
+  private notLeaderReply(leaderHint: NodeId): Reply {
+    const leader = leaderHint === this.selfId ? undefined : this.ids.name(leaderHint);
+    if (!leader) return errorReply(`NOLEADER node ${this.config.name} is not the leader and knows of none; retry shortly`);
+    return errorReply(`REDIRECT ${leader} ${this.config.clientAddresses[leader] ?? "?"}`);
+  }
+
+  private settleWrite(index: number, reply: Reply): void {
+    const pending = this.pendingWrites.get(index);
+    if (!pending) return;
+    this.pendingWrites.delete(index);
+    clearTimeout(pending.timer);
+    pending.resolve(reply);
+  }
+
+  private settleRead(requestId: string, reply: Reply): void {
+    const pending = this.pendingReads.get(requestId);
+    if (!pending) return;
+    this.pendingReads.delete(requestId);
+    clearTimeout(pending.timer);
+    pending.resolve(reply);
+  }
+
+  private settleAllPending(why: string): void {
+    for (const index of [...this.pendingWrites.keys()]) this.settleWrite(index, errorReply(`UNKNOWN ${why}; the write at index ${index} may still be applied`));
+    for (const requestId of [...this.pendingReads.keys()]) this.settleRead(requestId, errorReply(`ABORTED ${why}; the read was not served`));
+  }
+}

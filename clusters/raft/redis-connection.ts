@@ -1,0 +1,30 @@
+// How Faultline's side (clients, probes) connects to a Raft node with ioredis: no offline queue,
+// no retries, no reconnects, no ready check. Each of those would hide what happened to a command —
+// a command ioredis silently resent could be applied twice, or look failed when it was not.
+
+import { Redis } from "ioredis";
+
+export interface Endpoint {
+  node: string;
+  host: string;
+  port: number;
+}
+
+export function createConnection(endpoint: Endpoint, connectTimeoutMs = 1000): Redis {
+  const redis = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    connectTimeout: connectTimeoutMs,
+  });
+  // Failures surface through the command or connect() promises; without a listener ioredis would
+  // also print every connection error to stderr.
+  redis.on("error", () => undefined);
+  return redis;
+}

@@ -1,0 +1,101 @@
+// The raft System on the local runtime, as the harness drives it: peers through the fault proxy,
+// nodes started by the runtime (in their data directories), register clients, a partition that
+// leaves a write's fate unknown, and a restart after a kill.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../harness/rng.ts";
+import { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import type { Client, ClusterContext } from "../system.ts";
+import { raftSystem } from "./system.ts";
+
+const NODES = ["n1", "n2", "n3"];
+const base = mkdtempSync(join(tmpdir(), "faultline-raft-system-"));
+let runtime: LocalRuntime;
+let ctx: ClusterContext;
+const clients: Client[] = [];
+const logLines: string[] = [];
+const signal = () => AbortSignal.timeout(5_000);
+
+async function openClient(node: string): Promise<Client> {
+  const client = await raftSystem.openClient(ctx, "register", node);
+  clients.push(client);
+  return client;
+}
+
+async function leaderWithin(timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const leader = await raftSystem.leader!(ctx);
+    if (leader) return leader;
+    await sleep(100);
+  }
+  throw new Error(`no leader within ${timeoutMs} ms; harness log:\n${logLines.join("\n")}`);
+}
+
+beforeAll(async () => {
+  runtime = await LocalRuntime.create({ nodes: NODES, dir: join(base, "nodes"), seed: 7, stateDir: join(base, "state"), log: (line) => logLines.push(line) });
+  ctx = { runtime, nodes: NODES, bugs: [], options: { storage: "power-loss" }, rng: new Rng(7), log: (line) => logLines.push(line) };
+  await raftSystem.setup(ctx);
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  if (runtime) {
+    await raftSystem.teardown(ctx).catch(() => undefined);
+    await runtime.teardown();
+  }
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe("raftSystem on the local runtime", () => {
+  it("serves register ops from any node's client, the leader doing the work", async () => {
+    const leader = await leaderWithin(10_000);
+    const follower = NODES.find((node) => node !== leader)!;
+    const client = await openClient(follower);
+    expect(await client.invoke({ process: 0, f: "write", key: 5, value: 3 }, signal())).toEqual({ type: "ok", node: leader });
+    expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 4] }, signal())).toEqual({ type: "ok", node: leader });
+    expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 1] }, signal())).toMatchObject({ type: "fail" });
+    expect(await client.invoke({ process: 0, f: "read", key: 5, value: null }, signal())).toEqual({ type: "ok", value: 4, node: leader });
+    await expect(raftSystem.openClient(ctx, "bank", leader)).rejects.toThrow(/no client for workload bank/);
+  });
+
+  it("answers a write on an isolated leader as unknown (info), never as a failure", async () => {
+    const leader = await leaderWithin(10_000);
+    const others = NODES.filter((node) => node !== leader);
+    const client = await openClient(leader);
+    await runtime.partition({ [leader]: others, ...Object.fromEntries(others.map((node) => [node, [leader]])) });
+    try {
+      const outcome = await client.invoke({ process: 1, f: "write", key: 6, value: 1 }, AbortSignal.timeout(15_000));
+      // The leader proposed it, then lost leadership (check-quorum) before it could commit.
+      expect(outcome).toMatchObject({ type: "info", error: expect.stringMatching(/^UNKNOWN /) });
+    } finally {
+      await runtime.heal();
+    }
+    // The majority side elected a leader meanwhile; the cluster serves again after the heal.
+    await leaderWithin(15_000);
+    const reader = await openClient(others[0]);
+    const read = await reader.invoke({ process: 2, f: "read", key: 6, value: null }, AbortSignal.timeout(10_000));
+    expect(read.type).toBe("ok");
+    expect([null, 1]).toContain(read.value);
+  });
+
+  it("restarts a killed node from its WAL, and clients reach the cluster through it again", async () => {
+    const leader = await leaderWithin(10_000);
+    const victim = NODES.find((node) => node !== leader)!;
+    await runtime.kill(victim);
+    const client = await openClient(victim);
+    // Nothing listens on the victim's client port: the op was definitely not sent.
+    expect(await client.invoke({ process: 3, f: "read", key: 5, value: null }, signal())).toMatchObject({ type: "fail", error: expect.stringMatching(/could not connect/) });
+    await raftSystem.restartNode(ctx, victim);
+    const outcome = await client.invoke({ process: 3, f: "read", key: 5, value: null }, AbortSignal.timeout(10_000));
+    expect(outcome).toMatchObject({ type: "ok", value: 4 });
+    // The second incarnation started from what the first had persisted, not from an empty log.
+    const starts = readFileSync(join(runtime.node(victim).dataDir, "stdout.log"), "utf8").match(/starting: term \d+, log \d+\.\.\d+, commit \d+/g) ?? [];
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatch(/term [1-9]\d*, log 1\.\.[1-9]\d*, commit [1-9]/);
+  });
+});

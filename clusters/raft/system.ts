@@ -1,0 +1,140 @@
+// Faultline's own Raft key-value store as a system under test: how to start its nodes on a
+// runtime, find the leader, and open register clients (clusters/system.ts has the contract).
+
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ProcessSpec } from "../runtime/runtime.ts";
+import type { Client, ClusterContext, System } from "../system.ts";
+import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
+import { fetchInfo, findLeader } from "./info.ts";
+import type { Endpoint } from "./redis-connection.ts";
+import { RegisterClient } from "./register-client.ts";
+
+const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
+/** tsx's loader by absolute URL: the runtime may start the node in any working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const LEADER_WAIT_MS = 30_000;
+const RESTART_WAIT_MS = 15_000;
+
+/** Node options a test spec may set (spec.options), with their flags. */
+const NUMERIC_OPTIONS = {
+  tickMs: "--tick-ms",
+  electionTicks: "--election-ticks",
+  heartbeatTicks: "--heartbeat-ticks",
+  snapshotEvery: "--snapshot-every",
+  requestTimeoutMs: "--request-timeout-ms",
+} as const;
+
+function endpointOf(ctx: ClusterContext, node: string): Endpoint {
+  const info = ctx.runtime.node(node);
+  return { node, host: info.host, port: info.clientPort };
+}
+
+/** The command line that starts `node` (exported for tests and `faultline up`-style tooling). */
+export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec {
+  const info = ctx.runtime.node(node);
+  const storage = ctx.options.storage ?? "fsync";
+  if (storage !== "fsync" && storage !== "power-loss") {
+    throw new Error(`raft: option storage must be "fsync" or "power-loss", got ${JSON.stringify(storage)}`);
+  }
+  for (const bug of ctx.bugs) {
+    if (!isRaftBug(bug)) throw new Error(`raft: unknown bug ${bug}; known bugs: ${RAFT_BUGS.map((b) => b.name).join(", ")}`);
+  }
+  const others = ctx.nodes.filter((other) => other !== node);
+  const peers = others.map((other) => {
+    const address = ctx.runtime.peerAddress(node, other);
+    return `${other}=${address.host}:${address.port}`;
+  });
+  const clientAddresses = ctx.nodes.map((name) => `${name}=${ctx.runtime.node(name).host}:${ctx.runtime.node(name).clientPort}`);
+  const args = [
+    "--import", TSX_LOADER, MAIN_SCRIPT,
+    "--name", node,
+    // In a container the node's address belongs to its network interface; listen on all of them.
+    "--host", ctx.runtime.kind === "docker" ? "0.0.0.0" : info.host,
+    "--client-port", String(info.clientPort),
+    "--peer-port", String(info.peerPort),
+    "--peers", peers.join(","),
+    "--client-addresses", clientAddresses.join(","),
+    "--data-dir", info.dataDir,
+    "--storage", storage,
+    // Election timeouts come from the run's seed, so a run's elections can be replayed.
+    "--seed", String(ctx.rng.nextUint32()),
+  ];
+  for (const bug of ctx.bugs) args.push("--bug", bug);
+  for (const [option, flag] of Object.entries(NUMERIC_OPTIONS)) {
+    const value = ctx.options[option];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new Error(`raft: option ${option} must be a positive integer, got ${JSON.stringify(value)}`);
+    args.push(flag, String(value));
+  }
+  return { command: process.execPath, args };
+}
+
+/** Waits until every node answers and all name the same leader, so that a client bound to any
+ *  node is served from the first op. */
+async function waitForAgreedLeader(ctx: ClusterContext, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no node answered";
+  while (Date.now() < deadline) {
+    const reports = await Promise.all(ctx.nodes.map((node) => fetchInfo(endpointOf(ctx, node), 500)));
+    const leaders = new Set(reports.map((report) => report?.leader));
+    const leader = reports[0]?.leader;
+    if (leader && leaders.size === 1 && reports.every((report) => report !== undefined)) return leader;
+    last = ctx.nodes.map((node, i) => `${node}: ${reports[i] ? `${reports[i].role}, leader ${reports[i].leader || "unknown"}` : "no answer"}`).join("; ");
+    await sleep(100);
+  }
+  throw new Error(`raft: the nodes did not agree on a leader within ${timeoutMs} ms (${last}); see the nodes' stdout.log for elections and peer link errors`);
+}
+
+export const raftSystem: System = {
+  name: "raft",
+  description: "Faultline's own Raft key-value store over RESP: writes through the log, reads by ReadIndex, MULTI/EXEC as one entry",
+  claims: {
+    model: "linearizable",
+    cap: "CP",
+    notes: [
+      "only the leader serves; followers answer REDIRECT, a minority side answers NOLEADER or times out",
+      "reads are linearizable via ReadIndex (unless the stale-read bug is on)",
+      "with --storage power-loss a killed node loses what it had not fsynced, as after a power cut",
+    ],
+  },
+  workloads: ["register"],
+  bugs: RAFT_BUGS,
+  runtimes: ["local", "docker"],
+  defaultNodes: 3,
+
+  async setup(ctx) {
+    for (const node of ctx.nodes) await ctx.runtime.start(node, nodeProcessSpec(ctx, node));
+    const leader = await waitForAgreedLeader(ctx, LEADER_WAIT_MS);
+    ctx.log(`raft: ${leader} is leader`);
+  },
+
+  async restartNode(ctx, node) {
+    await ctx.runtime.restart(node);
+    const deadline = Date.now() + RESTART_WAIT_MS;
+    while (Date.now() < deadline) {
+      if (await fetchInfo(endpointOf(ctx, node), 500)) return;
+      await sleep(100);
+    }
+    throw new Error(`raft: node ${node} did not answer INFO within ${RESTART_WAIT_MS} ms of its restart; see its stdout.log`);
+  },
+
+  async leader(ctx) {
+    return findLeader(ctx.nodes.map((node) => endpointOf(ctx, node)), 500);
+  },
+
+  async openClient(ctx, workload, node): Promise<Client> {
+    if (workload !== "register") throw new Error(`raft: no client for workload ${workload}; this system supports: register`);
+    return new RegisterClient(node, (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined));
+  },
+
+  async teardown(ctx) {
+    for (const node of ctx.nodes) {
+      const state = ctx.runtime.state(node);
+      // A graceful stop closes the WAL cleanly; a paused node cannot handle SIGTERM, so kill it.
+      if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
+      else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
+    }
+  },
+};
