@@ -17,7 +17,7 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
   const stats = availability().check(history, {});
   return {
     valid: checked.valid,
-    workload: checked,
+    workload: { name: workload.name, ...checked },
     stats,
     claims: judgeClaims(system, spec, checked, stats),
   };

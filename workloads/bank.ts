@@ -11,7 +11,8 @@
 import { bankChecker } from "../checkers/bank.ts";
 import type { Generator, GenContext, GenResult } from "../harness/generator/generator.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
-import { booleanOption, EachClientOnce, numberOption, pickFreeClient } from "./set.ts";
+import { booleanOption, EachClientOnce, numberOption } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 
 export interface BankWorkloadOptions extends WorkloadOptions {
   /** How many accounts. Default 8. */

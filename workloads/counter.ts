@@ -8,7 +8,8 @@
 import { counterChecker } from "../checkers/counter.ts";
 import type { Generator, GenContext, GenResult } from "../harness/generator/generator.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
-import { booleanOption, EachClientOnce, numberOption, pickFreeClient } from "./set.ts";
+import { booleanOption, EachClientOnce, numberOption } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 
 export interface CounterWorkloadOptions extends WorkloadOptions {
   /** Fraction of ops that read. Default 0.3. */

@@ -17,7 +17,8 @@ import type { Generator, GenContext, GenResult } from "../harness/generator/gene
 import { NS_PER_MS } from "../harness/clock.ts";
 import type { Op, Process } from "../harness/op.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
-import { numberOption, pickFreeClient } from "./set.ts";
+import { numberOption } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 
 export interface LockWorkloadOptions extends WorkloadOptions {
   /** How long a client holds the lock before releasing it. Default 10. */

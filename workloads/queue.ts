@@ -18,7 +18,8 @@
 import { queueChecker } from "../checkers/queue.ts";
 import type { Generator, GenContext, GenResult } from "../harness/generator/generator.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
-import { EachClientOnce, numberOption, pickFreeClient } from "./set.ts";
+import { EachClientOnce, numberOption } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 
 export interface QueueWorkloadOptions extends WorkloadOptions {
   /** Fraction of ops that dequeue (poll). Default 0.5. */

@@ -5,6 +5,7 @@
 import type { Generator, GenContext, GenResult } from "../harness/generator/generator.ts";
 import type { Checker } from "../checkers/checker.ts";
 import { linearizable, type LinearizableOptions } from "../checkers/linearizable/check.ts";
+import { pickFreeClient } from "./pick-client.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
 
 export interface RegisterOptions extends WorkloadOptions {
@@ -27,7 +28,7 @@ class RegisterGenerator implements Generator {
   ) {}
 
   op(ctx: GenContext): GenResult {
-    const process = ctx.freeProcesses.find((p) => typeof p === "number");
+    const process = pickFreeClient(ctx);
     if (process === undefined) return { kind: "pending", next: this };
     const slot = ctx.rng.int(this.activeKeys.length);
     const key = this.activeKeys[slot];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EachClientOnce, numberOption, pickFreeClient, setWorkload } from "./set.ts";
+import { EachClientOnce, numberOption, setWorkload } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
 import type { GenContext, Generator, PlannedOp } from "../harness/generator/generator.ts";
 import { Rng } from "../harness/rng.ts";

@@ -13,6 +13,7 @@
 import { setChecker } from "../checkers/set.ts";
 import type { Generator, GenContext, GenResult, PlannedOp } from "../harness/generator/generator.ts";
 import type { Process } from "../harness/op.ts";
+import { pickFreeClient } from "./pick-client.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
 
 export interface SetWorkloadOptions extends WorkloadOptions {
@@ -22,11 +23,6 @@ export interface SetWorkloadOptions extends WorkloadOptions {
   linearizable?: boolean;
 }
 
-/** A random idle client process, or undefined when every client is busy. */
-export function pickFreeClient(ctx: GenContext): number | undefined {
-  const free = ctx.freeProcesses.filter((candidate): candidate is number => typeof candidate === "number");
-  return free.length === 0 ? undefined : ctx.rng.pick(free);
-}
 
 /** Reads a numeric workload option, failing loudly on a value that cannot be meant. */
 export function numberOption(opts: WorkloadOptions, name: string, fallback: number, range: { min: number; max?: number; integer?: boolean }): number {

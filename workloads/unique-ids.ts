@@ -7,7 +7,7 @@
 import { uniqueIdsChecker } from "../checkers/unique-ids.ts";
 import type { Generator, GenContext, GenResult } from "../harness/generator/generator.ts";
 import type { Workload } from "./workload.ts";
-import { pickFreeClient } from "./set.ts";
+import { pickFreeClient } from "./pick-client.ts";
 
 class GenerateIds implements Generator {
   op(ctx: GenContext): GenResult {

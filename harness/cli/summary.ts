@@ -2,6 +2,8 @@
 // checker's verdict and its most telling fields, each on one line.
 
 import type { CheckResult, Validity } from "../../checkers/checker.ts";
+import type { Availability, StatsResult } from "../../checkers/stats.ts";
+import type { ClaimJudgement } from "../claims.ts";
 
 const MAX_LINE = 200;
 
@@ -13,8 +15,29 @@ export function printSummary(out: NodeJS.WritableStream, results: CheckResult, o
   const lines: string[] = [];
   if (opts.title) lines.push(opts.title);
   lines.push(`verdict: ${verdictWord(results.valid)}`);
-  describe(results, "  ", lines, 0);
+  // A run's results hold the workload checker, availability and claims; a bare check's results
+  // are the checker's own.
+  if (isResult(results.workload)) {
+    lines.push(`  ${(results.workload as CheckResult & { name?: string }).name ?? "checker"}: ${verdictWord(results.workload.valid)}`);
+    describe(results.workload, "    ", lines, 1);
+    if (isResult(results.stats)) lines.push(...availabilityLines(results.stats as StatsResult));
+    if (Array.isArray(results.claims)) for (const c of results.claims as ClaimJudgement[]) lines.push(clip(`  claim ${c.claim}: ${c.verdict} — ${c.evidence}`));
+  } else {
+    describe(results, "  ", lines, 0);
+  }
   out.write(lines.join("\n") + "\n");
+}
+
+function availabilityLines(stats: StatsResult): string[] {
+  const share = (a: Availability | null | undefined) => (a && a.availability !== null ? `${(a.availability * 100).toFixed(1)}% of ${a.total}` : "–");
+  const a = stats.availability;
+  const lines = [`  availability: ${share(a)} client ops ok (${a.ok} ok, ${a.fail} fail, ${a.info} info)`];
+  if (stats.faults.windows.length) {
+    lines.push(`    outside faults ${share(stats.faults.outsideFaults)}, inside faults ${share(stats.faults.insideAnyFault)} (${stats.faults.windows.length} fault windows)`);
+    const p = stats.faults.partitions;
+    if (p) lines.push(`    during partitions: majority side ${share(p.majoritySide)}, minority side ${share(p.minoritySide)}`);
+  }
+  return lines;
 }
 
 function describe(result: Record<string, unknown>, indent: string, lines: string[], depth: number): void {

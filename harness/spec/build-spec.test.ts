@@ -38,6 +38,11 @@ describe("buildSpec", () => {
     expect(spec.nodes).toBe(3);
   });
 
+  it("accepts flag names camel-cased, as commander passes them", () => {
+    const spec = buildSpec({}, { nemesisInterval: "3", opTimeout: "500", checkTimeLimit: "9" }, catalog);
+    expect(spec).toMatchObject({ nemesisIntervalS: 3, opTimeoutMs: 500, checkTimeLimitS: 9 });
+  });
+
   it("expands all and none, splits comma lists, and de-duplicates", () => {
     expect(buildSpec({}, { nemesis: "all" }, catalog).nemesis).toEqual(["partition", "kill", "pause"]);
     expect(buildSpec({}, { nemesis: "none" }, catalog).nemesis).toEqual([]);

@@ -65,8 +65,10 @@ export function readConfigFile(path: string): RawSettings {
 export function buildSpec(config: RawSettings, flags: RawSettings, catalog: SpecCatalog, now: Date = new Date()): TestSpec {
   const merged: Partial<Record<keyof TestSpec, unknown>> = {};
   for (const [source, settings] of [["config", config], ["flag", flags]] as const) {
-    for (const [key, value] of Object.entries(settings)) {
+    for (const [rawKey, value] of Object.entries(settings)) {
       if (value === undefined) continue;
+      // Commander hands flags over camel-cased (nemesisInterval); YAML and docs use the flag's name.
+      const key = rawKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       const field = KEY_TO_FIELD[key];
       if (!field) throw unknownChoice(`${source} setting`, key, Object.keys(KEY_TO_FIELD));
       merged[field] = field === "options" ? { ...(merged.options as object), ...toOptions(value, key) } : value;
