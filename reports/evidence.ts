@@ -23,14 +23,16 @@ export async function evidenceSections(result: CheckResult, history: readonly Op
 }
 
 function linearizabilityFailures(failures: LinearizabilityFailure[], history: readonly Op[]): string[] {
-  return failures.slice(0, 20).map((failure) => {
+  const more = failures.length > 20 ? [`<p class="meta">${failures.length - 20} more non-linearizable keys in results.json.</p>`] : [];
+  const sections = failures.slice(0, 20).map((failure, i) => {
     const rows = failure.ops.map((op) => [op.index, op.completionIndex ?? "–", String(op.process), op.describe, op.nextFromFinalState, timeOf(history, op.index), op.completionIndex === null ? "–" : timeOf(history, op.completionIndex)]);
-    return `<details open><summary>key ${escapeHtml(failure.key ?? "(none)")}: not linearizable</summary>
+    return `<details${i < 3 ? " open" : ""}><summary>key ${escapeHtml(failure.key ?? "(none)")}: not linearizable</summary>
 <p>${escapeHtml(failure.explanation)}</p>
 <p class="meta">Longest linearizable prefix: ${failure.longestLinearizablePrefix.length} ops${failure.longestLinearizablePrefix.length ? ` (${escapeHtml(failure.longestLinearizablePrefix.slice(-12).join(" → "))})` : ""}; model state there: ${escapeHtml(failure.finalStates.join(" or "))}</p>
 ${table(["invoke #", "completion #", "process", "op", "next from that state", "invoked at", "completed at"], rows)}
 ${failure.omittedOps ? `<p class="meta">${failure.omittedOps} more pending ops omitted.</p>` : ""}</details>`;
   });
+  return [...sections, ...more];
 }
 
 async function anomalies(result: CheckResult, renderCycle?: CycleRenderer): Promise<string[]> {
