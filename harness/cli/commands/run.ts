@@ -34,10 +34,12 @@ export function registerRunCommand(program: Command): void {
     .option("--op-timeout <ms>", "an op unanswered this long is recorded as info (indeterminate)")
     .option("--check-time-limit <seconds>", "checker budget; when spent the verdict is unknown")
     .option("--opt <name=value>", "system option, e.g. storage=power-loss or isolation=serializable (repeatable)", collect)
+    .option("--isolation <level>", "transaction isolation for databases: read-committed, repeatable-read or serializable (same as --opt isolation=…)")
     .option("--json", "print the results object on stdout")
     .action(async (opts: Record<string, unknown>) => {
       const config: RawSettings = opts.config ? readConfigFile(String(opts.config)) : {};
-      const { config: _config, json, ...flags } = opts;
+      const { config: _config, json, isolation, ...flags } = opts;
+      if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
       const progress = process.stderr.isTTY ? process.stderr : undefined;
       const { runDir, results } = await runTest(spec, {
