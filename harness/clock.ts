@@ -46,16 +46,20 @@ export class VirtualClock implements Clock {
   sleepUntil(untilNs: number, signal?: AbortSignal): Promise<void> {
     if (untilNs <= this.now || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const sleeper = { untilNs, wake: resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+      // The abort listener must go when the sleeper wakes: callers reuse one signal for many sleeps.
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      const sleeper = {
+        untilNs,
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
           resolve();
         },
-        { once: true },
-      );
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -1,8 +1,12 @@
 // Everything a test spec may name: systems, workloads, fault kinds. Adding a system or workload
 // is adding one line here.
 
+import { etcdSystem } from "../clusters/etcd/system.ts";
+import { postgresSystem } from "../clusters/postgres/system.ts";
 import { raftSystem } from "../clusters/raft/system.ts";
+import { redisSentinelSystem } from "../clusters/redis-sentinel/system.ts";
 import type { System } from "../clusters/system.ts";
+import { zookeeperSystem } from "../clusters/zookeeper/system.ts";
 import { faultKinds } from "../nemeses/catalog.ts";
 import { bankWorkload } from "../workloads/bank.ts";
 import { counterWorkload } from "../workloads/counter.ts";
@@ -18,7 +22,7 @@ import type { SpecCatalog } from "./spec/build-spec.ts";
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
 
-export const systems: Record<string, System> = byName([raftSystem]);
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem]);
 
 export const workloads: Record<string, Workload> = byName([
   registerWorkload,

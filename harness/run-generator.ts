@@ -3,6 +3,13 @@
 //   heal:     every fault kind's stop op, so nothing stays broken;
 //   recover:  quiet time for the cluster to elect, catch up and restart;
 //   final:    the workload's final reads, if it has any.
+//
+// The faults form lanes, one per stop op (stop-partition, start, resume: one lane per fault kind),
+// each with its own schedule, all running at once — Jepsen's combined nemesis composes its fault
+// packages with gen/any the same way. Faults of different kinds therefore overlap: a node stays
+// cut off while the leader is killed, a partition heals while the leader is frozen. Those
+// combinations are what expose election and durability bugs; one fault at a time, each healed
+// before the next, lets a lagging node catch up before it could ever matter.
 
 import type { Generator } from "./generator/generator.ts";
 import * as gen from "./generator/index.ts";
@@ -16,8 +23,24 @@ export interface RunShape {
   /** Client ops per second, all processes together. */
   rate: number;
   faults: readonly FaultPair[];
+  /** Healthy time before each fault of a lane starts; the fault then lasts as long. */
   nemesisIntervalNs: number;
   recoveryNs: number;
+}
+
+/** Each lane's waits vary by ±50%, so lanes drift apart and faults overlap in ever new ways. */
+const LANE_JITTER = 0.5;
+
+/** Groups fault pairs by their stop op, keeping the catalog's order (and its repetitions, which
+ *  weight the choice within a lane). */
+export function faultLanes(faults: readonly FaultPair[]): FaultPair[][] {
+  const lanes = new Map<string, FaultPair[]>();
+  for (const fault of faults) {
+    const lane = lanes.get(fault.stop.f);
+    if (lane) lane.push(fault);
+    else lanes.set(fault.stop.f, [fault]);
+  }
+  return [...lanes.values()];
 }
 
 export function buildRunGenerator(shape: RunShape): Generator {
@@ -26,8 +49,8 @@ export function buildRunGenerator(shape: RunShape): Generator {
   if (shape.faults.length === 0) {
     parts.push(clientLoad);
   } else {
-    const schedule = gen.faultSchedule({ faults: shape.faults, intervalNs: shape.nemesisIntervalNs, jitter: 0.3 });
-    parts.push(gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, schedule))));
+    const lanes = faultLanes(shape.faults).map((faults) => gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, jitter: LANE_JITTER }));
+    parts.push(gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes)))));
     // Each distinct stop op once, whatever the schedule left running when time ran out.
     const stops = new Map<string, FaultPair["stop"]>();
     for (const fault of shape.faults) stops.set(fault.stop.f, fault.stop);

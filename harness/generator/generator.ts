@@ -8,9 +8,10 @@ import type { Rng } from "../rng.ts";
 export interface GenContext {
   /** Now, in ns since the run started (from the injected clock). */
   timeNs: number;
-  /** Client processes that are idle and may be given an op, in ascending order. */
+  /** Processes that are idle and may be given an op: client processes in ascending order, then
+   *  "nemesis" when it exists and is idle. Never mutated; a new array when the set changes. */
   freeProcesses: readonly Process[];
-  /** Every live process (busy or idle), clients and "nemesis". */
+  /** Every live process (busy or idle), in the same order: clients ascending, then "nemesis". */
   allProcesses: readonly Process[];
   /** The run's seeded randomness; generators draw from it only inside op(). */
   rng: Rng;
@@ -22,10 +23,12 @@ export interface PlannedOp extends Invocation {
 }
 
 export type GenResult =
-  /** Invoke this op; continue with `next`. */
+  /** Invoke this op; continue with `next`. An op due later than ctx.timeNs is not taken: the
+   *  interpreter drops `next` and asks the same generator again then (or after a completion). */
   | { kind: "op"; op: PlannedOp; next: Generator }
-  /** Nothing can be emitted now (no free process, waiting for a completion); ask again later. */
-  | { kind: "pending"; next: Generator }
+  /** Nothing can be emitted now; ask `next` again after the next completion, or at `untilNs` if
+   *  given — a generator waiting on time alone (sleep, stagger) must give it, or it is never woken. */
+  | { kind: "pending"; next: Generator; untilNs?: number }
   /** This generator is exhausted. */
   | { kind: "done" };
 

@@ -46,7 +46,7 @@ export const DEFAULT_SPEC: Omit<TestSpec, "name" | "seed"> = {
   rate: 200,
   bugs: [],
   store: "./store",
-  nemesisIntervalS: 5,
+  nemesisIntervalS: 2,
   recoveryS: 5,
   opTimeoutMs: 2000,
   keys: 8,
