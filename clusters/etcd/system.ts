@@ -1,0 +1,89 @@
+// etcd (Debian's etcd-server, 3.4) as a system under test: a static cluster bootstrapped with
+// --initial-cluster, one client per process bound to its node's member, the leader from the
+// members' Status answers (clusters/system.ts has the contract).
+//
+// Members talk to each other on their real peer ports. On the local runtime that bypasses the
+// frame proxy, so partitions and link faults do not reach etcd there: use the docker runtime
+// (iptables) for them. Kill and pause work on both runtimes.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Client, ClusterContext, System } from "../system.ts";
+import { ETCD_WORKLOADS, EtcdClient, type EtcdWorkload } from "./client.ts";
+import { etcdOptions } from "./options.ts";
+import { etcdProcessSpec } from "./server.ts";
+import { findLeader, memberStatus, serves } from "./status.ts";
+
+const READY_WAIT_MS = 30_000;
+const RESTART_WAIT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 1000;
+const POLL_MS = 200;
+const LOCAL_PARTITION_NOTE = "etcd: members talk on their real peer ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`etcd: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (etcd logs there) for why`);
+}
+
+export const etcdSystem: System = {
+  name: "etcd",
+  description:
+    "etcd 3.4 from Debian (Raft); register via Range/Put/Txn, set as one key per element. " +
+    "Partitions need --runtime docker: on the local runtime members use their real peer ports, which the fault proxy does not see",
+  claims: {
+    model: "linearizable",
+    cap: "CP",
+    notes: [
+      "reads are linearizable by default; with --opt reads=serializable a member answers from its own state and may be stale",
+      "a write that timed out or lost its connection may still commit (recorded info)",
+    ],
+  },
+  workloads: ETCD_WORKLOADS,
+  bugs: [],
+  runtimes: ["local", "docker"],
+  defaultNodes: 3,
+
+  async setup(ctx) {
+    etcdOptions(ctx.options);
+    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
+    const token = `faultline-${ctx.rng.nextUint32().toString(16)}`;
+    await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, etcdProcessSpec(ctx.runtime, ctx.nodes, node, token))));
+    await waitFor("the cluster did not serve linearizable reads on every member", READY_WAIT_MS, async () => {
+      const answers = await Promise.all(ctx.nodes.map((node) => serves(ctx.runtime, node, PROBE_TIMEOUT_MS)));
+      return answers.every(Boolean);
+    });
+    ctx.log(`etcd: cluster up, leader ${(await findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS)) ?? "unknown"}`);
+  },
+
+  async restartNode(ctx, node) {
+    await ctx.runtime.restart(node);
+    // Only that the member answers: on the minority side of a partition it cannot serve reads.
+    await waitFor(`member ${node} did not answer Status after its restart`, RESTART_WAIT_MS, async () => (await memberStatus(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined);
+  },
+
+  async leader(ctx) {
+    return findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
+  },
+
+  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
+    if (!(ETCD_WORKLOADS as readonly string[]).includes(workload)) {
+      throw new Error(`etcd: no client for workload ${workload}; this system supports ${ETCD_WORKLOADS.join(", ")}`);
+    }
+    const info = ctx.runtime.node(node);
+    return new EtcdClient(workload as EtcdWorkload, node, { host: info.host, port: info.clientPort }, etcdOptions(ctx.options).reads);
+  },
+
+  async teardown(ctx) {
+    await Promise.all(
+      ctx.nodes.map(async (node) => {
+        const state = ctx.runtime.state(node);
+        // SIGTERM lets etcd close its WAL and bolt database; a stopped process only acts on SIGKILL.
+        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
+        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
+      }),
+    );
+  },
+};

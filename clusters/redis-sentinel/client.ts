@@ -1,0 +1,243 @@
+// One logical client process: ioredis in sentinel mode, asking the sentinels (its own node's first)
+// for the primary, with no offline queue and no retries, so every op is sent at most once and an op
+// that could not be sent fails at once. ioredis follows failovers itself: when its connection to
+// the primary breaks, or a demoted primary answers READONLY, it asks the sentinels again.
+//
+// register  read  → GET key → number | null;  write → SET key value
+//           cas   → EVAL (GET = old ? SET new) → ok if it swapped, fail if not
+// set       add   → SADD faultline:set element;  read → SMEMBERS → the elements
+// lock      acquire → SET faultline:lock <owner> NX PX <ttl> → ok (no fencing token), fail if held
+//           release → EVAL (GET = owner ? DEL) → ok if this client's hold was deleted, fail if the
+//                     lock was no longer its own (expired, or lost in a failover)
+// With the wait option every successful write is followed by WAIT n: fewer replicas than n
+// within the timeout turns the write's ok into info (applied on the primary, may be lost).
+
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Completion, Invocation } from "../../harness/op.ts";
+import type { Client } from "../system.ts";
+import { OpTimedOut, completionForError } from "./outcome.ts";
+import { MASTER_NAME } from "./server.ts";
+
+export const REDIS_WORKLOADS = ["register", "set", "lock"] as const;
+export type RedisWorkload = (typeof REDIS_WORKLOADS)[number];
+
+export const SET_KEY = "faultline:set";
+export const LOCK_KEY = "faultline:lock";
+export const REGISTER_PREFIX = "faultline:register:";
+
+const CAS_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/** Pause between attempts to find and reach the primary. */
+const RECONNECT_MS = 250;
+const CONNECT_TIMEOUT_MS = 1000;
+
+export interface ClientSettings {
+  wait: number;
+  waitTimeoutMs: number;
+  lockTtlMs: number;
+}
+
+type Call = (redis: Redis) => Promise<Completion>;
+
+export class RedisSentinelClient implements Client {
+  private readonly redis: Redis;
+  /** The value this client's last acquire set on the lock key; release deletes only that. */
+  private owner: string | undefined;
+  private lastError = "none";
+  private closed = false;
+
+  constructor(
+    private readonly workload: RedisWorkload,
+    private readonly node: string,
+    sentinels: readonly { host: string; port: number }[],
+    private readonly settings: ClientSettings,
+  ) {
+    this.redis = new Redis({
+      sentinels: sentinels.map((sentinel) => ({ ...sentinel })),
+      name: MASTER_NAME,
+      role: "master",
+      // Keep to the given sentinels in the given order (own node first), not ones learned later.
+      updateSentinels: false,
+      // Off: its sentinel subscriptions report every unreachable sentinel as an unhandled error on
+      // stderr. The client still follows a failover: a lost connection or a READONLY reply from a
+      // demoted primary makes it ask the sentinels again.
+      failoverDetector: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      sentinelCommandTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: () => RECONNECT_MS,
+      sentinelRetryStrategy: () => RECONNECT_MS,
+      // 1: reconnect (asking the sentinels again) without re-sending the refused command.
+      reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 1 : false),
+    });
+    this.redis.on("error", (error: Error) => (this.lastError = error.message));
+  }
+
+  /** Resolves once connected to the primary, or after `timeoutMs` (ops then fail until it is). */
+  async waitReady(timeoutMs: number): Promise<void> {
+    if (this.redis.status === "ready") return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.redis.off("ready", done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.redis.on("ready", done);
+    });
+  }
+
+  async invoke(op: Invocation, signal: AbortSignal): Promise<Completion> {
+    const node = this.node;
+    if (this.closed) return { type: "fail", node, error: "the redis client was closed before this op; nothing was sent" };
+    const call = this.plan(op);
+    if (typeof call === "string") return { type: "fail", node, error: `redis ${this.workload} client: ${call}; nothing was sent` };
+    if (signal.aborted) return { type: "fail", node, error: "the op timed out before it was sent" };
+    if (this.redis.status !== "ready") {
+      return { type: "fail", node, error: `not sent: not connected to the primary (connection ${this.redis.status}; last error: ${this.lastError})` };
+    }
+    try {
+      return { ...(await untilAborted(call(this.redis), signal)), node };
+    } catch (error) {
+      return completionForError(op, error, node);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.redis.disconnect();
+  }
+
+  private plan(op: Invocation): Call | string {
+    switch (this.workload) {
+      case "register":
+        return this.registerCall(op);
+      case "set":
+        return this.setCall(op);
+      case "lock":
+        return this.lockCall(op);
+    }
+  }
+
+  private registerCall(op: Invocation): Call | string {
+    const key = `${REGISTER_PREFIX}${op.key ?? "default"}`;
+    switch (op.f) {
+      case "read":
+        return async (redis) => {
+          const value = await redis.get(key);
+          return { type: "ok", value: value === null ? null : registerValue(value) };
+        };
+      case "write": {
+        if (typeof op.value !== "number") return `write needs a number, got ${JSON.stringify(op.value)}`;
+        const value = String(op.value);
+        return async (redis) => {
+          await redis.set(key, value);
+          return this.confirmed(redis, { type: "ok" });
+        };
+      }
+      case "cas": {
+        const pair = op.value;
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "number" || typeof pair[1] !== "number") {
+          return `cas needs [expected, new] numbers, got ${JSON.stringify(op.value)}`;
+        }
+        const [expected, next] = pair.map(String);
+        return async (redis) => {
+          const swapped = await redis.eval(CAS_SCRIPT, 1, key, expected, next);
+          if (swapped !== 1) return { type: "fail", error: `cas: ${key} did not hold ${expected}` };
+          return this.confirmed(redis, { type: "ok" });
+        };
+      }
+      default:
+        return `unknown op ${op.f}; the register workload has read, write and cas`;
+    }
+  }
+
+  private setCall(op: Invocation): Call | string {
+    switch (op.f) {
+      case "add": {
+        const member = JSON.stringify(op.value);
+        return async (redis) => {
+          await redis.sadd(SET_KEY, member);
+          return this.confirmed(redis, { type: "ok" });
+        };
+      }
+      case "read":
+        return async (redis) => {
+          const members = await redis.smembers(SET_KEY);
+          return { type: "ok", value: members.map((member) => JSON.parse(member) as unknown) };
+        };
+      default:
+        return `unknown op ${op.f}; the set workload has add and read`;
+    }
+  }
+
+  private lockCall(op: Invocation): Call | string {
+    switch (op.f) {
+      case "acquire":
+        return async (redis) => {
+          const owner = `${this.node}:${randomUUID()}`;
+          // Remembered before sending: if the answer is lost, this client may hold the lock.
+          this.owner = owner;
+          const reply = await redis.set(LOCK_KEY, owner, "PX", this.settings.lockTtlMs, "NX");
+          if (reply !== "OK") return { type: "fail", error: "the lock is held by another client" };
+          return this.confirmed(redis, { type: "ok", value: null });
+        };
+      case "release": {
+        const owner = this.owner;
+        if (owner === undefined) return "release without a preceding acquire by this client";
+        return async (redis) => {
+          const deleted = await redis.eval(RELEASE_SCRIPT, 1, LOCK_KEY, owner);
+          if (deleted !== 1) return { type: "fail", error: "the lock was no longer this client's (its lease ran out, or a failover lost it)" };
+          this.owner = undefined;
+          return this.confirmed(redis, { type: "ok" });
+        };
+      }
+      default:
+        return `unknown op ${op.f}; the lock workload has acquire and release`;
+    }
+  }
+
+  /** `completion` if WAIT is off or enough replicas confirmed the write; otherwise info. */
+  private async confirmed(redis: Redis, completion: Completion): Promise<Completion> {
+    const { wait, waitTimeoutMs } = this.settings;
+    if (wait === 0) return completion;
+    let replicas: number;
+    try {
+      replicas = await redis.wait(wait, waitTimeoutMs);
+    } catch (error) {
+      // Whatever went wrong, the write itself was applied on the primary.
+      return { type: "info", error: `applied on the primary, but WAIT ${wait} did not answer: ${(error as Error).message}` };
+    }
+    if (replicas >= wait) return completion;
+    return { type: "info", error: `applied on the primary, but WAIT ${wait} saw ${replicas} replica(s) confirm it within ${waitTimeoutMs} ms; a failover may lose it` };
+  }
+}
+
+function registerValue(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`register holds ${JSON.stringify(text)}, which is not a number; was it written by something else?`);
+  return value;
+}
+
+/** The call's result, or OpTimedOut once the signal aborts (the command itself runs on; its
+ *  outcome is then unknown). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new OpTimedOut());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

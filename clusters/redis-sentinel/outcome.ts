@@ -1,0 +1,33 @@
+// What a Redis command that did not answer normally means for the history.
+//
+//   fail  nothing was sent: the connection was not ready (the client queues nothing offline);
+//         the server refused the command with an error reply — READONLY (we reached a demoted
+//         primary), NOREPLICAS (min-replicas-to-write), LOADING, … — a Redis command either runs
+//         whole or answers an error without effect; and any read that did not answer, since a
+//         read changes nothing.
+//   info  a write whose connection closed or timed out after it was sent.
+
+import type { Completion, Invocation } from "../../harness/op.ts";
+
+/** Thrown (by the client) when the op's signal aborted before Redis answered. */
+export class OpTimedOut extends Error {
+  constructor() {
+    super("no answer before the op's timeout");
+    this.name = "OpTimedOut";
+  }
+}
+
+/** ioredis's words for a command it refused to send because the connection was not writable. */
+const NEVER_SENT = /enableOfflineQueue options is false|Stream isn't writeable/;
+
+const READ_ONLY_FS = new Set(["read"]);
+
+export function completionForError(op: Invocation, error: unknown, node: string): Completion {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof OpTimedOut)) {
+    if (error instanceof Error && error.name === "ReplyError") return { type: "fail", node, error: `refused by the server: ${message}` };
+    if (NEVER_SENT.test(message)) return { type: "fail", node, error: `not sent: ${message}` };
+  }
+  if (READ_ONLY_FS.has(op.f)) return { type: "fail", node, error: `read did not complete (a read changes nothing): ${message}` };
+  return { type: "info", node, error: `outcome unknown: ${message}` };
+}

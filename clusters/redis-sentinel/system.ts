@@ -1,0 +1,105 @@
+// Redis with Sentinel (Debian's redis-server and redis-sentinel, 7.0) as a system under test: the
+// first node's server is the primary and the others replicate from it; a sentinel on every node
+// fails over to a replica when a majority of them find the primary down. Replication is
+// asynchronous, so a failover can lose writes the old primary acknowledged (SEEDS C1) and a lock
+// can be held twice across one (C2). min-replicas-to-write and WAIT are the knobs that narrow it.
+//
+// Servers and sentinels talk to each other directly. On the local runtime that bypasses the frame
+// proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
+// Kill and pause work on both runtimes.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Client, ClusterContext, System } from "../system.ts";
+import { REDIS_WORKLOADS, RedisSentinelClient, type RedisWorkload } from "./client.ts";
+import { redisSentinelOptions } from "./options.ts";
+import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";
+import { nodeProcessSpec, sentinelPort } from "./server.ts";
+
+const READY_WAIT_MS = 30_000;
+const RESTART_WAIT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 1000;
+const POLL_MS = 200;
+const LOCAL_PARTITION_NOTE = "redis-sentinel: servers and sentinels talk on their real ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
+/** How long openClient waits for the client to reach the primary; ops fail fast after that. */
+const CLIENT_READY_MS = 1000;
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`redis-sentinel: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (server and sentinel log there) for why`);
+}
+
+export const redisSentinelSystem: System = {
+  name: "redis-sentinel",
+  description:
+    "Redis 7.0 from Debian: one primary, asynchronous replicas, a sentinel on every node (quorum: a majority). " +
+    "Options: min-replicas-to-write, min-replicas-max-lag, wait, wait-timeout-ms, lock-ttl-ms. " +
+    "Partitions need --runtime docker: on the local runtime servers and sentinels use their real ports, which the fault proxy does not see",
+  claims: {
+    model: "eventual",
+    cap: "AP",
+    notes: [
+      "asynchronous replication: a failover can lose acknowledged writes",
+      "a lock (SET NX PX) is not safe across a failover: two clients can hold it at once",
+      "min-replicas-to-write and WAIT narrow the window but do not close it",
+    ],
+  },
+  workloads: REDIS_WORKLOADS,
+  bugs: [],
+  runtimes: ["local", "docker"],
+  defaultNodes: 3,
+
+  async setup(ctx) {
+    const options = redisSentinelOptions(ctx.options, ctx.nodes.length);
+    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
+    await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, nodeProcessSpec(ctx.runtime, ctx.nodes, node, options))));
+    const primary = ctx.nodes[0];
+    await waitFor(`${primary} did not have every other node as an online replica`, READY_WAIT_MS, () =>
+      replicationComplete(ctx.runtime, ctx.nodes, primary, PROBE_TIMEOUT_MS),
+    );
+    await waitFor("the sentinels did not all know each other and every replica", READY_WAIT_MS, async () => {
+      const ready = await Promise.all(ctx.nodes.map((node) => sentinelReady(ctx.runtime, ctx.nodes, node, PROBE_TIMEOUT_MS)));
+      return ready.every(Boolean);
+    });
+    ctx.log(`redis-sentinel: ${primary} is primary, ${ctx.nodes.length - 1} replicas online, ${ctx.nodes.length} sentinels`);
+  },
+
+  async restartNode(ctx, node) {
+    await ctx.runtime.restart(node);
+    await waitFor(`the server and sentinel on ${node} did not answer PING after its restart`, RESTART_WAIT_MS, () => nodeAnswers(ctx.runtime, node, PROBE_TIMEOUT_MS));
+  },
+
+  async leader(ctx) {
+    return findPrimary(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
+  },
+
+  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
+    if (!(REDIS_WORKLOADS as readonly string[]).includes(workload)) {
+      throw new Error(`redis-sentinel: no client for workload ${workload}; this system supports ${REDIS_WORKLOADS.join(", ")}`);
+    }
+    const options = redisSentinelOptions(ctx.options, ctx.nodes.length);
+    // The client's own node's sentinel first: a client on the minority side of a partition keeps
+    // the primary its side believes in, as an application server there would.
+    const sentinels = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => {
+      const info = ctx.runtime.node(name);
+      return { host: info.host, port: sentinelPort(info) };
+    });
+    const client = new RedisSentinelClient(workload as RedisWorkload, node, sentinels, options);
+    await client.waitReady(CLIENT_READY_MS);
+    return client;
+  },
+
+  async teardown(ctx) {
+    await Promise.all(
+      ctx.nodes.map(async (node) => {
+        const state = ctx.runtime.state(node);
+        // SIGTERM lets the server flush its AOF; a stopped process only acts on SIGKILL.
+        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
+        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
+      }),
+    );
+  },
+};

@@ -1,0 +1,116 @@
+// ZooKeeper (Debian's zookeeper package, 3.8, on the host's Java) as a system under test: a static
+// ensemble of 3 or 5 servers, one client session per process on its own node's server, the leader
+// from the servers' `srvr` answers (clusters/system.ts has the contract).
+//
+// Writes go through the leader and are linearizable; a read is answered by the server the session
+// is on, which may lag the leader. With the sync option each read is preceded by sync(path), which
+// makes that server catch up first (SEEDS C3).
+//
+// Servers talk to each other on their real ports. On the local runtime that bypasses the frame
+// proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
+// Kill and pause work on both runtimes.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Client, ClusterContext, System } from "../system.ts";
+import { REGISTER_PATH, SET_PATH, ZK_WORKLOADS, ZooKeeperClient, type ZkWorkload } from "./client.ts";
+import { ZkConnection } from "./connection.ts";
+import { electionPorts } from "./election-ports.ts";
+import { findLeader, serverReport } from "./four-letter.ts";
+import { zooKeeperOptions } from "./options.ts";
+import { nodeProcessSpec } from "./server.ts";
+
+/** JVMs start slowly on a busy machine; an election follows. */
+const READY_WAIT_MS = 60_000;
+const RESTART_WAIT_MS = 30_000;
+const PROBE_TIMEOUT_MS = 1000;
+const POLL_MS = 250;
+const LOCAL_PARTITION_NOTE = "zookeeper: servers talk on their real quorum and election ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
+/** How long openClient waits for its session; ops fail fast (unsent) while there is none. */
+const CLIENT_CONNECT_MS = 1000;
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`zookeeper: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (the servers log there) for why`);
+}
+
+export const zookeeperSystem: System = {
+  name: "zookeeper",
+  description:
+    "ZooKeeper 3.8 from Debian (ZAB); register via getData/setData with versions, set as one znode per element; option sync=true|false. " +
+    "Partitions need --runtime docker: on the local runtime servers use their real ports, which the fault proxy does not see",
+  claims: {
+    model: "sequential",
+    cap: "CP",
+    notes: ["writes linearizable; reads served locally may be stale unless preceded by sync"],
+  },
+  workloads: ZK_WORKLOADS,
+  bugs: [],
+  runtimes: ["local", "docker"],
+  defaultNodes: 3,
+
+  async setup(ctx) {
+    zooKeeperOptions(ctx.options);
+    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
+    if (ctx.nodes.length % 2 === 0) ctx.log(`zookeeper: an ensemble of ${ctx.nodes.length} tolerates no more failures than one of ${ctx.nodes.length - 1}`);
+    const election = await electionPorts(ctx.runtime, ctx.nodes);
+    let specs;
+    try {
+      specs = ctx.nodes.map((node) => nodeProcessSpec(ctx.runtime, ctx.nodes, node, election));
+    } finally {
+      // Held until now so nobody takes the ports meanwhile; the servers bind them as they start.
+      await election.release();
+    }
+    await Promise.all(ctx.nodes.map((node, index) => ctx.runtime.start(node, specs[index])));
+    await waitFor("the ensemble did not elect a leader with every server following", READY_WAIT_MS, async () => {
+      const reports = await Promise.all(ctx.nodes.map((node) => serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)));
+      const modes = reports.map((report) => report?.mode);
+      return modes.filter((mode) => mode === "leader").length === 1 && modes.every((mode) => mode === "leader" || mode === "follower");
+    });
+    const leader = (await findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS)) ?? ctx.nodes[0];
+    const info = ctx.runtime.node(leader);
+    const admin = new ZkConnection(info.host, info.clientPort);
+    try {
+      if (!(await admin.waitConnected(10_000))) throw new Error(`zookeeper: no session with the leader ${leader} within 10 s to create ${REGISTER_PATH} and ${SET_PATH}`);
+      await admin.mkdirp(REGISTER_PATH);
+      await admin.mkdirp(SET_PATH);
+    } finally {
+      admin.close();
+    }
+    ctx.log(`zookeeper: ensemble up, ${leader} leads`);
+  },
+
+  async restartNode(ctx, node) {
+    await ctx.runtime.restart(node);
+    // Only that the server answers: on the minority side of a partition it cannot join a quorum.
+    await waitFor(`the server on ${node} did not answer srvr after its restart`, RESTART_WAIT_MS, async () => (await serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined);
+  },
+
+  async leader(ctx) {
+    return findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
+  },
+
+  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
+    if (!(ZK_WORKLOADS as readonly string[]).includes(workload)) {
+      throw new Error(`zookeeper: no client for workload ${workload}; this system supports ${ZK_WORKLOADS.join(", ")}`);
+    }
+    const { sync } = zooKeeperOptions(ctx.options);
+    const info = ctx.runtime.node(node);
+    const client = new ZooKeeperClient(workload as ZkWorkload, node, { host: info.host, port: info.clientPort }, sync);
+    await client.waitConnected(CLIENT_CONNECT_MS);
+    return client;
+  },
+
+  async teardown(ctx) {
+    await Promise.all(
+      ctx.nodes.map(async (node) => {
+        const state = ctx.runtime.state(node);
+        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
+        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
+      }),
+    );
+  },
+};
