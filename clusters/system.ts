@@ -50,6 +50,9 @@ export interface System {
   workloads: readonly string[];
   bugs: readonly BugSwitch[];
   runtimes: readonly ("local" | "docker")[];
+  /** Runtimes whose partitions reach this system's peer traffic; default: all of `runtimes`. On the
+   *  local runtime only our own nodes route peer traffic through Faultline's proxy. */
+  partitionsOn?: readonly ("local" | "docker")[];
   defaultNodes: number;
 
   /** Starts the server on every node and waits until the cluster serves requests. */

@@ -8,8 +8,9 @@
 //   strong as linearizable or serializable by the set/queue/counter/bank/lock checkers (a lost
 //   acknowledged write refutes all of them). Weaker claims (sequential, eventual) are not refuted
 //   by a linearizability failure: they never promised it.
-// - CP promises consistency under partition: held when consistency held in a run with partitions;
-//   the minority side's unavailability is expected and shown as evidence, not judged.
+// - CP promises consistency under partition: it takes the verdict of the consistency claim in a run
+//   with partitions (not tested when that claim was not tested); the minority side's
+//   unavailability is expected and shown as evidence, not judged.
 // - AP promises availability under partition: refuted when ops on the minority side of the
 //   partitions mostly failed (availability below one half).
 
@@ -34,7 +35,7 @@ export function judgeClaims(system: System, spec: TestSpec, checked: CheckResult
   const judgements: ClaimJudgement[] = [];
   const consistency = judgeModel(system.claims, spec.workload, checked);
   if (consistency) judgements.push(consistency);
-  judgements.push(judgeCap(system.claims, spec, checked, stats as StatsResult));
+  judgements.push(judgeCap(system.claims, spec, consistency, stats as StatsResult));
   return judgements;
 }
 
@@ -68,7 +69,7 @@ function judgeModel(claims: Claims, workload: string, checked: CheckResult): Cla
   return { claim, verdict: "not tested", evidence: `no rule relates the ${workload} workload to ${model}` };
 }
 
-function judgeCap(claims: Claims, spec: TestSpec, checked: CheckResult, stats: StatsResult): ClaimJudgement {
+function judgeCap(claims: Claims, spec: TestSpec, consistency: ClaimJudgement | undefined, stats: StatsResult): ClaimJudgement {
   const partitions = stats.faults?.partitions ?? null;
   const sides = partitions
     ? `majority side ${share(partitions.majoritySide.availability)} ok (${partitions.majoritySide.total} ops), minority side ${share(partitions.minoritySide.availability)} ok (${partitions.minoritySide.total} ops)`
@@ -77,7 +78,12 @@ function judgeCap(claims: Claims, spec: TestSpec, checked: CheckResult, stats: S
     return { claim: claims.cap, verdict: "not tested", evidence: `needs --nemesis partition; ${sides}` };
   }
   if (claims.cap === "CP") {
-    return { claim: "CP: consistent under partition", verdict: fromValidity(checked.valid), evidence: `consistency ${describeValidity(checked.valid)}; ${sides}` };
+    // Consistent means: kept the consistency it claims. A failure of a stronger model it never
+    // claimed (a sequential system's stale reads) leaves CP untested by this workload, not refuted.
+    if (!consistency || consistency.verdict === "not tested") {
+      return { claim: "CP: consistent under partition", verdict: "not tested", evidence: `${consistency ? consistency.evidence : "no consistency model claimed"}; ${sides}` };
+    }
+    return { claim: "CP: consistent under partition", verdict: consistency.verdict, evidence: `${consistency.claim}: ${consistency.verdict}; ${sides}` };
   }
   const minority = partitions.minoritySide.availability;
   if (minority === null) return { claim: "AP: available under partition", verdict: "unknown", evidence: `no ops reached the minority side; ${sides}` };

@@ -7,11 +7,12 @@ import type { System } from "../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
 import type { Op } from "./op.ts";
 import type { TestSpec } from "./spec/test-spec.ts";
+import { typedOptions } from "./spec/typed-options.ts";
 import type { Workload } from "../workloads/workload.ts";
 
 export function judgeRun(spec: TestSpec, system: System, workload: Workload, history: readonly Op[]): CheckResult {
   const timeLimitMs = spec.checkTimeLimitS * 1000;
-  const checked = workload.checker({ keys: spec.keys, timeLimitMs, ...spec.options }).check(history, { timeLimitMs });
+  const checked = workload.checker({ ...typedOptions(spec.options), keys: spec.keys, timeLimitMs }).check(history, { timeLimitMs });
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
   const stats = availability().check(history, {});

@@ -25,6 +25,7 @@ import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJson
 import { judgeRun } from "./judge.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "./errors.ts";
+import { typedOptions } from "./spec/typed-options.ts";
 
 export interface RunOutcome {
   runDir: string;
@@ -74,7 +75,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
   const nemesisRng = rng.fork();
   const systemRng = rng.fork();
 
-  const options: Record<string, unknown> = { ...spec.options };
+  const options: Record<string, unknown> = typedOptions(spec.options);
   for (const kind of spec.nemesis) {
     const storage = faultKinds[kind].storage;
     if (storage && options.storage === undefined) options.storage = storage;
@@ -123,7 +124,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
     const clock = new RealClock();
     const generator = buildRunGenerator({
       workload,
-      workloadOptions: { keys: spec.keys },
+      workloadOptions: { ...options, keys: spec.keys },
       timeNs: spec.timeS * NS_PER_S,
       rate: spec.rate,
       faults: spec.nemesis.flatMap((kind) => faultKinds[kind].faults),

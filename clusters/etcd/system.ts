@@ -44,6 +44,8 @@ export const etcdSystem: System = {
   workloads: ETCD_WORKLOADS,
   bugs: [],
   runtimes: ["local", "docker"],
+  // On the local runtime its members talk on their real ports, which the fault proxy never sees.
+  partitionsOn: ["docker"],
   defaultNodes: 3,
 
   async setup(ctx) {

@@ -64,6 +64,8 @@ export const postgresSystem: System = {
   workloads: ["list-append", "rw-register", "bank"],
   bugs: [],
   runtimes: ["local"],
+  // One node, no peers: there is nothing for a partition to cut.
+  partitionsOn: [],
   defaultNodes: 1,
 
   async setup(ctx) {

@@ -50,6 +50,8 @@ export const zookeeperSystem: System = {
   workloads: ZK_WORKLOADS,
   bugs: [],
   runtimes: ["local", "docker"],
+  // On the local runtime its members talk on their real ports, which the fault proxy never sees.
+  partitionsOn: ["docker"],
   defaultNodes: 3,
 
   async setup(ctx) {

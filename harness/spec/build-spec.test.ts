@@ -9,6 +9,7 @@ const catalog: SpecCatalog = {
   systems: {
     raft: { workloads: ["register", "set"], bugs: [{ name: "stale-read" }], runtimes: ["local", "docker"], defaultNodes: 5 },
     postgres: { workloads: ["list-append"], bugs: [], runtimes: ["local"], defaultNodes: 1 },
+    etcd: { workloads: ["register"], bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3 },
   },
   nemeses: ["partition", "kill", "pause"],
 };
@@ -50,7 +51,7 @@ describe("buildSpec", () => {
   });
 
   it("names the bad value and the valid choices in one line", () => {
-    expect(usage(() => buildSpec({}, { system: "cassandra" }, catalog))).toBe('unknown system "cassandra"; valid: raft, postgres');
+    expect(usage(() => buildSpec({}, { system: "cassandra" }, catalog))).toBe('unknown system "cassandra"; valid: raft, postgres, etcd');
     expect(usage(() => buildSpec({}, { nemesis: "meteor" }, catalog))).toContain('unknown nemesis "meteor"; valid: partition, kill, pause, none, all');
     expect(usage(() => buildSpec({}, { workload: "bank" }, catalog))).toContain('no client for workload "bank"; its workloads: register, set');
     expect(usage(() => buildSpec({}, { bug: ["nope"] }, catalog))).toContain('unknown bug for raft "nope"; valid: stale-read');
@@ -58,6 +59,12 @@ describe("buildSpec", () => {
     expect(usage(() => buildSpec({}, { nodes: "0" }, catalog))).toContain("nodes must be a whole number from 1 to 15");
     expect(usage(() => buildSpec({}, { rate: "fast" }, catalog))).toContain("rate must be a number");
     expect(usage(() => buildSpec({}, { system: "postgres", workload: "list-append", runtime: "docker" }, catalog))).toContain("does not run on the docker runtime");
+  });
+
+  it("refuses partitions on a runtime that cannot cut the system's peer traffic", () => {
+    expect(usage(() => buildSpec({}, { system: "etcd", nemesis: "partition,kill" }, catalog))).toContain("system etcd cannot be partitioned on the local runtime");
+    expect(buildSpec({}, { system: "etcd", nemesis: "partition", runtime: "docker" }, catalog).nemesis).toEqual(["partition"]);
+    expect(buildSpec({}, { system: "etcd", nemesis: "kill" }, catalog).nemesis).toEqual(["kill"]);
   });
 
   it("reads system options from --opt name=value and from a YAML mapping", () => {

@@ -8,7 +8,7 @@ import { DEFAULT_SPEC, type RuntimeKind, type TestSpec } from "./test-spec.ts";
 
 /** What the spec is validated against; the registry provides it. */
 export interface SpecCatalog {
-  systems: Record<string, { workloads: readonly string[]; bugs: readonly { name: string }[]; runtimes: readonly RuntimeKind[]; defaultNodes: number }>;
+  systems: Record<string, { workloads: readonly string[]; bugs: readonly { name: string }[]; runtimes: readonly RuntimeKind[]; partitionsOn?: readonly RuntimeKind[]; defaultNodes: number }>;
   nemeses: readonly string[];
 }
 
@@ -91,6 +91,9 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
   }
 
   const nemesis = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses);
+  if (nemesis.includes("partition") && !(systemInfo.partitionsOn ?? systemInfo.runtimes).includes(runtime)) {
+    throw new UsageError(`system ${system} cannot be partitioned on the ${runtime} runtime (its nodes talk to each other directly, not through Faultline's proxy); use --runtime ${(systemInfo.partitionsOn ?? ["docker"])[0]} or drop partition from --nemesis`);
+  }
   const bugs = list(merged.bugs ?? [], "bug");
   const bugNames = systemInfo.bugs.map((b) => b.name);
   for (const bug of bugs) if (!bugNames.includes(bug)) throw unknownChoice(`bug for ${system}`, bug, bugNames.length ? bugNames : ["(none)"]);

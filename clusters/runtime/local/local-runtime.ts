@@ -46,6 +46,7 @@ export interface LocalRuntimeOptions {
 export const NODE_NAME_ENV = "FAULTLINE_NODE";
 
 const HOST = "127.0.0.1";
+const PORTS_PER_NODE = 3;
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Bound on waiting for a SIGKILLed process to be reaped at teardown (a process stuck in the
  *  kernel cannot be waited for forever). */
@@ -86,7 +87,9 @@ export class LocalRuntime implements Runtime {
     );
     for (const node of options.nodes) mkdirSync(join(dir, node), { recursive: true });
 
-    const reservations = await reservePorts(options.nodes.length * 2, HOST);
+    // Three ports per node: client, peer, and one extra for products that need a third (ZooKeeper's
+    // leader election), all reserved so that nothing else takes them before the node starts.
+    const reservations = await reservePorts(options.nodes.length * PORTS_PER_NODE, HOST);
     const proxy = new FaultProxy({
       seed: options.seed,
       host: HOST,
@@ -98,10 +101,10 @@ export class LocalRuntime implements Runtime {
       stateFile = new RunStateFile(statePath, runId, dir);
       const runtime = new LocalRuntime(runId, proxy, stateFile, log, options.killTimeoutMs ?? 10_000);
       options.nodes.forEach((name, index) => {
-        const [client, peer] = reservations.slice(index * 2, index * 2 + 2);
+        const [client, peer, extra] = reservations.slice(index * PORTS_PER_NODE, (index + 1) * PORTS_PER_NODE);
         runtime.slots.set(name, {
-          info: { name, host: HOST, clientPort: client.port, peerPort: peer.port, dataDir: join(dir, name) },
-          reservations: [client, peer],
+          info: { name, host: HOST, clientPort: client.port, peerPort: peer.port, extraPorts: [extra.port], dataDir: join(dir, name) },
+          reservations: [client, peer, extra],
           spec: undefined,
           server: undefined,
           paused: false,

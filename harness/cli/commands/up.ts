@@ -11,6 +11,7 @@ import { catalog, systems } from "../../registry.ts";
 import { Rng } from "../../rng.ts";
 import { createRuntime } from "../../runner.ts";
 import { buildSpec, type RawSettings } from "../../spec/build-spec.ts";
+import { typedOptions } from "../../spec/typed-options.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -35,7 +36,7 @@ export function registerUpCommand(program: Command): void {
         runtime,
         nodes: runtime.nodes().map((n) => n.name),
         bugs: spec.bugs,
-        options: { ...spec.options },
+        options: typedOptions(spec.options),
         rng: new Rng(spec.seed),
         log: (line) => process.stderr.write(`${line}\n`),
       };
