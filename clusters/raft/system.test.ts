@@ -2,22 +2,19 @@
 // nodes started by the runtime (in their data directories), register clients, a partition that
 // leaves a write's fate unknown, and a restart after a kill.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "../../harness/rng.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
 import type { Client, ClusterContext } from "../system.ts";
-import { raftSystem } from "./system.ts";
+import { nodeProcessSpec, raftSystem } from "./system.ts";
+import { startTestCluster, type TestCluster } from "./test-cluster.ts";
 
 const NODES = ["n1", "n2", "n3"];
-const base = mkdtempSync(join(tmpdir(), "faultline-raft-system-"));
+let cluster: TestCluster;
 let runtime: LocalRuntime;
 let ctx: ClusterContext;
 const clients: Client[] = [];
-const logLines: string[] = [];
 const signal = () => AbortSignal.timeout(5_000);
 
 async function openClient(node: string): Promise<Client> {
@@ -26,29 +23,16 @@ async function openClient(node: string): Promise<Client> {
   return client;
 }
 
-async function leaderWithin(timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const leader = await raftSystem.leader!(ctx);
-    if (leader) return leader;
-    await sleep(100);
-  }
-  throw new Error(`no leader within ${timeoutMs} ms; harness log:\n${logLines.join("\n")}`);
-}
+const leaderWithin = (timeoutMs: number) => cluster.leaderWithin(timeoutMs);
 
 beforeAll(async () => {
-  runtime = await LocalRuntime.create({ nodes: NODES, dir: join(base, "nodes"), seed: 7, stateDir: join(base, "state"), log: (line) => logLines.push(line) });
-  ctx = { runtime, nodes: NODES, bugs: [], options: { storage: "power-loss" }, rng: new Rng(7), log: (line) => logLines.push(line) };
-  await raftSystem.setup(ctx);
+  cluster = await startTestCluster({ nodes: NODES, prefix: "raft-system", systemOptions: { storage: "power-loss" } });
+  ({ runtime, ctx } = cluster);
 });
 
 afterAll(async () => {
   for (const client of clients) await client.close();
-  if (runtime) {
-    await raftSystem.teardown(ctx).catch(() => undefined);
-    await runtime.teardown();
-  }
-  rmSync(base, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe("raftSystem on the local runtime", () => {
@@ -60,7 +44,14 @@ describe("raftSystem on the local runtime", () => {
     expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 4] }, signal())).toEqual({ type: "ok", node: leader });
     expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 1] }, signal())).toMatchObject({ type: "fail" });
     expect(await client.invoke({ process: 0, f: "read", key: 5, value: null }, signal())).toEqual({ type: "ok", value: 4, node: leader });
-    await expect(raftSystem.openClient(ctx, "bank", leader)).rejects.toThrow(/no client for workload bank/);
+    await expect(raftSystem.openClient(ctx, "no-such-workload", leader)).rejects.toThrow(/no client for workload no-such-workload; this system supports: register, list-append/);
+  });
+
+  it("passes node options from the test spec, which carries them as text, to the node's flags", () => {
+    const { args } = nodeProcessSpec({ ...ctx, options: { electionTicks: "50", tickMs: 20 } }, "n1");
+    expect(args.join(" ")).toContain("--tick-ms 20 --election-ticks 50");
+    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "5x" } }, "n1")).toThrow(/option electionTicks must be a positive integer, got "5x"/);
+    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "0" } }, "n1")).toThrow(/must be a positive integer/);
   });
 
   it("answers a write on an isolated leader as unknown (info), never as a failure", async () => {

@@ -1,5 +1,6 @@
 // Faultline's own Raft key-value store as a system under test: how to start its nodes on a
-// runtime, find the leader, and open register clients (clusters/system.ts has the contract).
+// runtime, find the leader, and open a client for each workload (clients/; clusters/system.ts has
+// the contract).
 
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,8 +9,8 @@ import type { ProcessSpec } from "../runtime/runtime.ts";
 import type { Client, ClusterContext, System } from "../system.ts";
 import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
 import { fetchInfo, findLeader } from "./info.ts";
+import { RAFT_CLIENTS } from "./clients/catalog.ts";
 import type { Endpoint } from "./redis-connection.ts";
-import { RegisterClient } from "./register-client.ts";
 
 const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** tsx's loader by absolute URL: the runtime may start the node in any working directory. */
@@ -63,9 +64,11 @@ export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec 
   ];
   for (const bug of ctx.bugs) args.push("--bug", bug);
   for (const [option, flag] of Object.entries(NUMERIC_OPTIONS)) {
-    const value = ctx.options[option];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new Error(`raft: option ${option} must be a positive integer, got ${JSON.stringify(value)}`);
+    const raw = ctx.options[option];
+    if (raw === undefined) continue;
+    // Test specs carry options as text (`--opt tickMs=20`, YAML values alike).
+    const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new Error(`raft: option ${option} must be a positive integer, got ${JSON.stringify(raw)}`);
     args.push(flag, String(value));
   }
   return { command: process.execPath, args };
@@ -99,10 +102,10 @@ export const raftSystem: System = {
       "with --storage power-loss a killed node loses what it had not fsynced, as after a power cut",
     ],
   },
-  workloads: ["register"],
+  workloads: Object.keys(RAFT_CLIENTS),
   bugs: RAFT_BUGS,
   runtimes: ["local", "docker"],
-  defaultNodes: 3,
+  defaultNodes: 5,
 
   async setup(ctx) {
     for (const node of ctx.nodes) await ctx.runtime.start(node, nodeProcessSpec(ctx, node));
@@ -125,8 +128,9 @@ export const raftSystem: System = {
   },
 
   async openClient(ctx, workload, node): Promise<Client> {
-    if (workload !== "register") throw new Error(`raft: no client for workload ${workload}; this system supports: register`);
-    return new RegisterClient(node, (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined));
+    const open = Object.hasOwn(RAFT_CLIENTS, workload) ? RAFT_CLIENTS[workload] : undefined;
+    if (!open) throw new Error(`raft: no client for workload ${workload}; this system supports: ${Object.keys(RAFT_CLIENTS).join(", ")}`);
+    return open({ home: node, endpoint: (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined), options: ctx.options });
   },
 
   async teardown(ctx) {

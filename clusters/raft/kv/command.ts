@@ -7,11 +7,15 @@ export type KvCommand =
   /** condition nx: only if absent; xx: only if present. expireAtMs: absolute, from the proposer's clock. */
   | { op: "set"; key: string; value: string; condition?: "nx" | "xx"; expireAtMs?: number }
   | { op: "del"; keys: string[] }
+  /** Deletes the key only if it holds the string `value` (releasing a lock only its holder may). */
+  | { op: "delifeq"; key: string; value: string }
   /** Sets `value` only if the current string value equals `expected`; expected null means "absent". */
   | { op: "cas"; key: string; expected: string | null; value: string }
   | { op: "incrby"; key: string; delta: number }
   | { op: "rpush"; key: string; values: string[] }
   | { op: "lrange"; key: string; start: number; stop: number }
+  /** Removes and returns a list's first element; the list is deleted when it becomes empty. */
+  | { op: "lpop"; key: string }
   /** MULTI/EXEC: every command applied atomically in one entry, unless a watched key changed
    *  since the version (index of its last modification) recorded at WATCH time. */
   | { op: "multi"; commands: KvCommand[]; watches: { key: string; version: number }[] };

@@ -54,6 +54,44 @@ describe("KvStateMachine", () => {
     ).toEqual([integer(0), integer(1), integer(0), integer(1), bulk("2")]);
   });
 
+  it("pops lists from the front, removing a list with its last element", () => {
+    const machine = new KvStateMachine();
+    applyAll(machine, [{ op: "rpush", key: "q", values: ["1", "2"] }]);
+    const before = machine.version("q");
+    expect(
+      applyAll(machine, [
+        { op: "lpop", key: "q" },
+        { op: "lpop", key: "q" },
+        { op: "lpop", key: "q" },
+        { op: "lpop", key: "missing" },
+        { op: "set", key: "s", value: "v" },
+        { op: "lpop", key: "s" },
+      ]),
+    ).toEqual([bulk("1"), bulk("2"), NULL_BULK, NULL_BULK, OK, { kind: "error", message: expect.stringMatching(/^WRONGTYPE/) }]);
+    expect(machine.read({ op: "lrange", key: "q", start: 0, stop: -1 }, 0)).toEqual(array([]));
+    // The emptied list is gone, yet its version moved: a WATCH on it notices.
+    expect(machine.version("q")).toBe(before + 2);
+    expect(machine.snapshot().toString("utf8")).not.toMatch(/"q",\{/);
+  });
+
+  it("deletes a key only when it holds the given value (DELIFEQ)", () => {
+    const machine = new KvStateMachine();
+    applyAll(machine, [{ op: "set", key: "lock", value: "a" }]);
+    const version = machine.version("lock");
+    expect(
+      applyAll(machine, [
+        { op: "delifeq", key: "lock", value: "b" },
+        { op: "delifeq", key: "missing", value: "a" },
+        { op: "rpush", key: "l", values: ["a"] },
+        { op: "delifeq", key: "l", value: "a" },
+        { op: "delifeq", key: "lock", value: "a" },
+        { op: "get", key: "lock" },
+      ]),
+    ).toEqual([integer(0), integer(0), integer(1), { kind: "error", message: expect.stringMatching(/^WRONGTYPE/) }, integer(1), NULL_BULK]);
+    // A refused DELIFEQ left the key's version alone; only the delete moved it.
+    expect(machine.version("lock")).toBe(version + 5);
+  });
+
   it("honours SET NX/XX and judges expiry by the entries' time, not the local clock", () => {
     const machine = new KvStateMachine();
     expect(applyAll(machine, [{ op: "set", key: "lock", value: "me", condition: "nx", expireAtMs: 1_500 }], 1_000)).toEqual([OK]);
@@ -109,6 +147,8 @@ describe("KvStateMachine", () => {
     fc.record({ op: fc.constant("rpush" as const), key: fc.constantFrom("l", "b"), values: fc.array(fc.string({ maxLength: 2 }), { minLength: 1, maxLength: 3 }) }),
     fc.record({ op: fc.constant("del" as const), keys: fc.subarray(["a", "b", "c", "l", "n"]) }),
     fc.record({ op: fc.constant("cas" as const), key: fc.constantFrom("a", "c"), expected: fc.option(fc.string({ maxLength: 3 })), value: fc.string({ maxLength: 3 }) }),
+    fc.record({ op: fc.constant("lpop" as const), key: fc.constantFrom("l", "b") }),
+    fc.record({ op: fc.constant("delifeq" as const), key: fc.constantFrom("a", "c"), value: fc.string({ maxLength: 3 }) }),
   );
 
   it("round-trips through a snapshot: same bytes on every replica, and the restored copy continues identically", () => {

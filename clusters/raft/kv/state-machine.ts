@@ -104,12 +104,19 @@ export class KvStateMachine {
         let deleted = 0;
         for (const key of command.keys) {
           if (this.live(key, nowMs)) {
-            this.slots.delete(key);
-            this.versions.set(key, index);
+            this.remove(key, index);
             deleted++;
           }
         }
         return integer(deleted);
+      }
+      case "delifeq": {
+        const slot = this.live(command.key, nowMs);
+        if (!slot) return integer(0);
+        if (slot.value.kind !== "string") return WRONGTYPE;
+        if (slot.value.value !== command.value) return integer(0);
+        this.remove(command.key, index);
+        return integer(1);
       }
       case "cas": {
         const slot = this.live(command.key, nowMs);
@@ -147,6 +154,16 @@ export class KvStateMachine {
         const stop = command.stop < 0 ? items.length + command.stop : Math.min(command.stop, items.length - 1);
         return array(start > stop ? [] : items.slice(start, stop + 1).map((item) => bulk(item)));
       }
+      case "lpop": {
+        const slot = this.live(command.key, nowMs);
+        if (!slot) return NULL_BULK;
+        if (slot.value.kind !== "list") return WRONGTYPE;
+        const [first, ...rest] = slot.value.items;
+        // Redis never keeps an empty list: popping the last element removes the key.
+        if (rest.length === 0) this.remove(command.key, index);
+        else this.write(command.key, { value: { kind: "list", items: rest }, expireAtMs: slot.expireAtMs }, index);
+        return bulk(first);
+      }
       case "multi": {
         for (const watch of command.watches) {
           if (this.version(watch.key) !== watch.version) return array(null);
@@ -161,6 +178,12 @@ export class KvStateMachine {
     const slot = this.slots.get(key);
     if (slot?.expireAtMs !== undefined && slot.expireAtMs <= nowMs) return undefined;
     return slot;
+  }
+
+  /** Deletes the key; its version still moves, so a WATCH notices the delete. */
+  private remove(key: string, index: number): void {
+    this.slots.delete(key);
+    this.versions.set(key, index);
   }
 
   private write(key: string, slot: Slot, index: number): void {

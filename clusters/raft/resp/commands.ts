@@ -25,7 +25,7 @@ export type ParsedRequest =
 
 /** Commands this server knows, for COMMAND COUNT and for the unknown-command message. */
 export const COMMAND_NAMES = [
-  "get", "set", "del", "cas", "incr", "incrby", "decr", "decrby", "rpush", "lrange",
+  "get", "set", "del", "delifeq", "cas", "incr", "incrby", "decr", "decrby", "rpush", "lrange", "lpop",
   "multi", "exec", "discard", "watch", "unwatch",
   "ping", "echo", "info", "command", "config", "select", "client", "quit",
 ] as const;
@@ -45,6 +45,8 @@ export function parseRequest(args: readonly string[], nowMs: number): ParsedRequ
       return rest.length >= 2 ? parseSet(rest, nowMs) : arityError(name);
     case "del":
       return rest.length >= 1 ? kv({ op: "del", keys: rest }) : arityError(name);
+    case "delifeq":
+      return rest.length === 2 ? kv({ op: "delifeq", key: rest[0], value: rest[1] }) : arityError(name);
     case "cas":
       if (rest.length !== 3) return arityError(name);
       return kv({ op: "cas", key: rest[0], expected: rest[1] === CAS_ABSENT ? null : rest[1], value: rest[2] });
@@ -67,6 +69,8 @@ export function parseRequest(args: readonly string[], nowMs: number): ParsedRequ
       if (start === undefined || stop === undefined) return notAnInteger;
       return kv({ op: "lrange", key: rest[0], start, stop });
     }
+    case "lpop":
+      return rest.length === 1 ? kv({ op: "lpop", key: rest[0] }) : arityError(name);
     case "multi":
     case "exec":
     case "discard":

@@ -84,6 +84,13 @@ describe("RespServer", () => {
     expect(await redis.getBuffer("bin")).toEqual(binary);
     expect(await redis.del("k", "nothing")).toBe(1);
     await expect(redis.incrby("list", 1)).rejects.toThrow(/WRONGTYPE/);
+    expect(await redis.lpop("list")).toBe("a");
+    expect(await redis.lpop("list")).toBe("b");
+    expect(await redis.lpop("list")).toBeNull();
+    await redis.set("owned", "token-1");
+    expect(await redis.call("DELIFEQ", "owned", "token-2")).toBe(0);
+    expect(await redis.call("DELIFEQ", "owned", "token-1")).toBe(1);
+    expect(await redis.get("owned")).toBeNull();
     await expect(redis.call("NOPE", "x")).rejects.toThrow(/unknown command 'NOPE'/);
   });
 
