@@ -3,16 +3,34 @@
 
 import type { CheckResult } from "../checkers/checker.ts";
 import { availability } from "../checkers/stats.ts";
-import type { System } from "../clusters/system.ts";
+import type { Claims, System } from "../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
 import type { Op } from "./op.ts";
 import type { TestSpec } from "./spec/test-spec.ts";
 import { typedOptions } from "./spec/typed-options.ts";
 import type { Workload } from "../workloads/workload.ts";
 
+/** A run's transactions are judged against what the system claims: a linearizable store's
+ *  transactions must be strict serializable (real-time order included, since our own clock
+ *  recorded it); a database claiming serializability is held to exactly that. */
+export function transactionalModelsFor(claims: Claims): string[] {
+  switch (claims.model) {
+    case "linearizable":
+    case "strict-serializable":
+      return ["strict-serializable"];
+    case "serializable":
+    case "snapshot-isolation":
+    case "read-committed":
+      return [claims.model];
+    default:
+      return ["strict-serializable"];
+  }
+}
+
 export function judgeRun(spec: TestSpec, system: System, workload: Workload, history: readonly Op[]): CheckResult {
   const timeLimitMs = spec.checkTimeLimitS * 1000;
-  const checked = workload.checker({ ...typedOptions(spec.options), keys: spec.keys, timeLimitMs }).check(history, { timeLimitMs });
+  const consistencyModels = transactionalModelsFor(system.claims);
+  const checked = workload.checker({ ...typedOptions(spec.options), keys: spec.keys, timeLimitMs, consistencyModels }).check(history, { timeLimitMs, consistencyModels });
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
   const stats = availability().check(history, {});

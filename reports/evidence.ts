@@ -49,7 +49,7 @@ async function anomalies(result: CheckResult, renderCycle?: CycleRenderer): Prom
     for (const [i, anomaly] of list.slice(0, 10).entries()) {
       const explanation = typeof (anomaly as { explanation?: unknown }).explanation === "string" ? (anomaly as { explanation: string }).explanation : undefined;
       let svg = "";
-      if (renderCycle && i < 3 && Array.isArray((anomaly as { cycle?: unknown }).cycle)) {
+      if (renderCycle && i < 3 && Array.isArray((anomaly as { steps?: unknown }).steps)) {
         svg = await renderCycle(anomaly).then((s) => `<div class="svgbox">${s}</div>`).catch((err) => `<p class="meta">(cycle graph unavailable: ${escapeHtml((err as Error).message)})</p>`);
       }
       items.push(`<li>${explanation ? `<p>${escapeHtml(explanation)}</p>` : ""}${svg}<details><summary>data</summary><pre>${escapeHtml(JSON.stringify(anomaly, null, 2))}</pre></details></li>`);

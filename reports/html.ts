@@ -35,6 +35,6 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;margin:6px 0;background:#fff}th,td{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4}td.num,th.num{text-align:right}code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}
 pre{background:#fff;border:1px solid #d8dde3;padding:8px;overflow:auto;max-height:420px}
-details{margin:6px 0}summary{cursor:pointer;font-weight:600}.svgbox{background:#fff;border:1px solid #d8dde3}
+.svgbox svg{max-width:100%;height:auto}details{margin:6px 0}summary{cursor:pointer;font-weight:600}.svgbox{background:#fff;border:1px solid #d8dde3}
 .held{color:#1a7f37;font-weight:700}.refuted{color:#cf222e;font-weight:700}.unknown{color:#9a6700;font-weight:700}
 `;

@@ -12,6 +12,8 @@ import type { Op } from "../harness/op.ts";
 import type { TestSpec } from "../harness/spec/test-spec.ts";
 import { RUN_FILES } from "../harness/store/store.ts";
 import { evidenceSections } from "./evidence.ts";
+import { renderCycleSvg } from "../checkers/elle/svg.ts";
+import type { CycleEvidence } from "../checkers/elle/explain.ts";
 import { BASE_CSS, escapeHtml, percent, raw, table, verdictBadge } from "./html.ts";
 import { timelineSvg } from "./timeline-svg.ts";
 
@@ -41,7 +43,7 @@ ${claims.length ? table(["claim", "verdict", "evidence"], claims.map((c) => [c.c
 
   if (workload) {
     sections.push(`<h2>Checker: ${escapeHtml(spec.workload)} ${verdictBadge(workload.valid)}</h2>`);
-    sections.push(...(await evidenceSections(workload, history)));
+    sections.push(...(await evidenceSections(workload, history, (anomaly) => renderCycleSvg(anomaly as CycleEvidence))));
   }
 
   if (stats) sections.push(availabilitySection(stats));

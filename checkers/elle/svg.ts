@@ -23,15 +23,27 @@ function quote(text: string): string {
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
+/** Lists longer than this show their first and last elements only; the full ops are in the data. */
+const MAX_LISTED = 6;
+
+function showPart(part: unknown): string {
+  if (Array.isArray(part) && part.length > MAX_LISTED) {
+    const head = part.slice(0, 2).map((v) => show(v));
+    const tail = part.slice(-3).map((v) => show(v));
+    return `[${head.join(",")},…(${part.length - 5} more)…,${tail.join(",")}]`;
+  }
+  return show(part);
+}
+
 function describeOps(value: unknown): string {
   if (!Array.isArray(value)) return show(value);
-  return value.map((mop) => (Array.isArray(mop) ? mop.map((part) => show(part)).join(" ") : show(mop))).join("\n");
+  return value.map((mop) => (Array.isArray(mop) ? mop.map(showPart).join(" ") : show(mop))).join("\n");
 }
 
 /** The DOT source for a cycle: one node per transaction (name, op index, process, micro-ops), one
  *  labelled, coloured edge per step. */
 export function cycleDot(anomaly: CycleEvidence): string {
-  const lines = [`digraph ${quote(anomaly.type)} {`, "  rankdir=LR;", '  node [shape=box, fontname="monospace", fontsize=10];', '  edge [fontname="sans-serif", fontsize=10];'];
+  const lines = [`digraph ${quote(anomaly.type)} {`, "  rankdir=LR;", '  node [shape=box, fontname="Courier", fontsize=10];', '  edge [fontname="Helvetica", fontsize=10];'];
   for (const op of anomaly.ops) {
     const label = `${op.name} (index ${op.index}, process ${String(op.process)})\n${describeOps(op.value)}`;
     lines.push(`  ${quote(op.name)} [label=${quote(label)}];`);

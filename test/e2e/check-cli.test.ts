@@ -35,6 +35,32 @@ describe("faultline check on the fixtures", () => {
   });
 });
 
+describe("faultline check on the Elle fixtures", () => {
+  it("paper example: G-single, not serializable, rules out snapshot isolation", async () => {
+    const result = await faultline(["check", join(FIXTURES, "elle/paper-example.edn"), "--workload", "list-append", "--json"]);
+    expect(result.code, result.stderr).toBe(1);
+    const r = JSON.parse(result.stdout) as { anomalyTypes: string[]; not: string[]; alsoNot: string[]; anomalies: Record<string, { explanation: string }[]> };
+    expect(r.anomalyTypes).toEqual(["G-single"]);
+    expect([...r.not, ...r.alsoNot]).toEqual(expect.arrayContaining(["serializable", "snapshot-isolation"]));
+    expect(r.anomalies["G-single"][0].explanation).toMatch(/255/);
+  });
+
+  it("SI without G-single: exactly G2-item; rules out repeatable read, not snapshot isolation", async () => {
+    const result = await faultline(["check", join(FIXTURES, "elle/si-without-g-single.edn"), "--workload", "list-append", "--json"]);
+    expect(result.code, result.stderr).toBe(1);
+    const r = JSON.parse(result.stdout) as { anomalyTypes: string[]; not: string[]; alsoNot: string[] };
+    expect(r.anomalyTypes).toEqual(["G2-item"]);
+    expect(r.not).toContain("repeatable-read");
+    expect([...r.not, ...r.alsoNot]).not.toContain("snapshot-isolation");
+  });
+
+  it("with strict-serializable named, real-time order counts too", async () => {
+    const result = await faultline(["check", join(FIXTURES, "elle/si-without-g-single.edn"), "--workload", "list-append", "--consistency-models", "strict-serializable", "--json"]);
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as { anomalyTypes: string[] }).anomalyTypes).toContain("G-single-realtime");
+  });
+});
+
 describe("bad input", () => {
   const dir = mkdtempSync(join(tmpdir(), "faultline-cli-"));
 

@@ -21,9 +21,13 @@ export type KvCommand =
   | { op: "multi"; commands: KvCommand[]; watches: { key: string; version: number }[] };
 
 /** The read-only commands, which a linearizable read may serve without a log entry. */
-export type ReadCommand = Extract<KvCommand, { op: "get" } | { op: "lrange" }>;
+/** A transaction of reads only is a read too: it changes nothing, so it is served the way reads
+ *  are (after a ReadIndex round — or, with the stale-read bug, from local state) instead of going
+ *  through the log. */
+export type ReadCommand = Extract<KvCommand, { op: "get" } | { op: "lrange" } | { op: "multi" }>;
 
-export const isReadCommand = (command: KvCommand): command is ReadCommand => command.op === "get" || command.op === "lrange";
+export const isReadCommand = (command: KvCommand): command is ReadCommand =>
+  command.op === "get" || command.op === "lrange" || (command.op === "multi" && command.commands.every(isReadCommand));
 
 /** What a log entry carries: the command and the proposing leader's clock, so that every replica
  *  judges expiry against the same time when it applies the entry. */

@@ -91,8 +91,10 @@ export class Session {
     this.endTransaction();
     if (broken) return errorReply("EXECABORT Transaction discarded because of previous errors.");
     // The whole transaction is one log entry: the state machine checks the watched versions and
-    // applies every command at once, or none (null array) if a watched key moved.
-    const reply = await this.backend.write({ op: "multi", commands, watches });
+    // applies every command at once, or none (null array) if a watched key moved. A transaction of
+    // reads only is served as one read, at a single linearizable point.
+    const transaction: KvCommand = { op: "multi", commands, watches };
+    const reply = await (isReadCommand(transaction) ? this.backend.read(transaction) : this.backend.write(transaction));
     return reply.kind === "array" || reply.kind === "error" ? reply : array([reply]);
   }
 

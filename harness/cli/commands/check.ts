@@ -18,7 +18,7 @@ export function registerCheckCommand(program: Command): void {
     .argument("<history>", "history file: history.jsonl, Jepsen history.edn, or Jepsen log lines")
     .requiredOption("--workload <name>", `how the history's ops are judged (${Object.keys(workloads).join(", ")})`)
     .option("--model <name>", "linearizability model for register histories (register, cas-register, kv, set, queue, mutex)")
-    .option("--consistency-models <list>", "transactional models to test against, comma-separated (default strict-serializable)")
+    .option("--consistency-models <list>", "transactional models to test against, comma-separated (default serializable: a history from elsewhere cannot vouch for its real-time order; name strict-serializable to judge it too)", "serializable")
     .option("--format <format>", `history format (${FORMATS.join(", ")}); detected when omitted`)
     .option("--time-limit <seconds>", "budget for searches that can explode; when spent the verdict is unknown", "120")
     .option("--json", "print the results object on stdout")
@@ -39,6 +39,7 @@ export function registerCheckCommand(program: Command): void {
       for (const warning of history.warnings) process.stderr.write(`faultline: warning: ${warning}\n`);
 
       const consistencyModels = opts.consistencyModels?.split(",").map((s) => s.trim()).filter(Boolean);
+      if (consistencyModels?.length === 0) throw new UsageError("--consistency-models needs at least one model name");
       const checker = workload.checker({ model: opts.model, consistencyModels, timeLimitMs: timeLimitS * 1000 });
       const results = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
