@@ -16,7 +16,8 @@ import type { Completion, Invocation } from "../../harness/op.ts";
 import type { Client } from "../system.ts";
 import { connectToMember } from "./connection.ts";
 import type { ReadMode } from "./options.ts";
-import { OpTimedOut, completionForError } from "./outcome.ts";
+import { completionForError } from "./outcome.ts";
+import { OpTimedOut, untilAborted, registerNumber } from "../client-timeout.ts";
 
 export const REGISTER_PREFIX = "faultline/register/";
 export const SET_PREFIX = "faultline/set/";
@@ -63,7 +64,7 @@ function registerCall(op: Invocation, reads: ReadMode): Call | string {
     case "read":
       return async (etcd) => {
         const value = await etcd.get(key).serializable(reads === "serializable").string();
-        return { type: "ok", value: value === null ? null : registerValue(value) };
+        return { type: "ok", value: value === null ? null : registerNumber(value) };
       };
     case "write": {
       if (typeof op.value !== "number") return `write needs a number, got ${JSON.stringify(op.value)}`;
@@ -108,27 +109,3 @@ function setCall(op: Invocation, reads: ReadMode): Call | string {
   }
 }
 
-function registerValue(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`register holds ${JSON.stringify(text)}, which is not a number; was it written by something else?`);
-  return value;
-}
-
-/** The call's result, or OpTimedOut once the signal aborts (the call itself runs on; its outcome
- *  is then unknown). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new OpTimedOut());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}

@@ -8,14 +8,9 @@
 //         connection says nothing about whether it committed.
 
 import type { Completion, Invocation } from "../../harness/op.ts";
+import { OpTimedOut } from "../client-timeout.ts";
 
-/** Thrown (by the client) when the op's signal aborted before etcd answered. */
-export class OpTimedOut extends Error {
-  constructor() {
-    super("no answer before the op's timeout");
-    this.name = "OpTimedOut";
-  }
-}
+export { OpTimedOut };
 
 const NEVER_SENT = /No connection established/;
 

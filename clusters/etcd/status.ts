@@ -1,6 +1,7 @@
 // What the members say about themselves (the maintenance Status API): who leads, in which term.
 // The harness uses it to find the leader and to wait until a cluster or a restarted member serves.
 
+import { connect } from "node:net";
 import type { Runtime } from "../runtime/runtime.ts";
 import { connectToMember } from "./connection.ts";
 
@@ -50,4 +51,23 @@ export async function serves(runtime: Pick<Runtime, "node">, node: string, timeo
   } finally {
     etcd.close();
   }
+}
+
+/** Whether the member's client port accepts a TCP connection within `timeoutMs`. etcd binds its
+ *  listeners first thing, before replaying its WAL, but answers nothing on them (not even Status)
+ *  until it has published itself through a quorum: a member restarted on the minority side of a
+ *  partition is up, yet silent until the partition heals. */
+export function listening(runtime: Pick<Runtime, "node">, node: string, timeoutMs: number): Promise<boolean> {
+  const info = runtime.node(node);
+  return new Promise((resolve) => {
+    const socket = connect({ host: info.host, port: info.clientPort });
+    const done = (result: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
 }

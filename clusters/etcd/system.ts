@@ -11,7 +11,7 @@ import type { Client, ClusterContext, System } from "../system.ts";
 import { ETCD_WORKLOADS, EtcdClient, type EtcdWorkload } from "./client.ts";
 import { etcdOptions } from "./options.ts";
 import { etcdProcessSpec } from "./server.ts";
-import { findLeader, memberStatus, serves } from "./status.ts";
+import { findLeader, listening, memberStatus, serves } from "./status.ts";
 
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
@@ -62,8 +62,15 @@ export const etcdSystem: System = {
 
   async restartNode(ctx, node) {
     await ctx.runtime.restart(node);
-    // Only that the member answers: on the minority side of a partition it cannot serve reads.
-    await waitFor(`member ${node} did not answer Status after its restart`, RESTART_WAIT_MS, async () => (await memberStatus(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined);
+    // Only that the member is up: one restarted on the minority side of a partition answers
+    // nothing, not even Status, until it reaches a quorum to publish itself (see listening()).
+    // Waiting for Status there would call a good restart failed, and the kill nemesis would then
+    // kill and start the member again.
+    await waitFor(`member ${node} did not answer Status or accept connections after its restart`, RESTART_WAIT_MS, async () => {
+      if (ctx.runtime.state(node) !== "running") return false;
+      if ((await memberStatus(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined) return true;
+      return listening(ctx.runtime, node, PROBE_TIMEOUT_MS);
+    });
   },
 
   async leader(ctx) {

@@ -11,12 +11,22 @@
 //                     lock was no longer its own (expired, or lost in a failover)
 // With the wait option every successful write is followed by WAIT n: fewer replicas than n
 // within the timeout turns the write's ok into info (applied on the primary, may be lost).
+//
+// Following a failover: the harness reaches every node, even across a partition, so a client whose
+// connection to the old primary stays up would never notice a failover its own side has made, and
+// would go on writing to a primary the rest of the cluster has already replaced (which no client
+// co-located with the majority could do). A Sentinel client is expected to act on a switch of
+// primary; this one asks its own node's sentinel every PRIMARY_CHECK_MS and reconnects when that
+// sentinel names another primary. A client on the isolated old primary's node keeps what its
+// sentinel says (the old primary): the split brain Redis's documentation describes.
 
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Completion, Invocation } from "../../harness/op.ts";
 import type { Client } from "../system.ts";
-import { OpTimedOut, completionForError } from "./outcome.ts";
+import { completionForError } from "./outcome.ts";
+import { OpTimedOut, untilAborted, registerNumber } from "../client-timeout.ts";
+import { ask } from "./sentinels.ts";
 import { MASTER_NAME } from "./server.ts";
 
 export const REDIS_WORKLOADS = ["register", "set", "lock"] as const;
@@ -32,6 +42,9 @@ const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 /** Pause between attempts to find and reach the primary. */
 const RECONNECT_MS = 250;
 const CONNECT_TIMEOUT_MS = 1000;
+/** How often a client asks its own node's sentinel which node is primary. Sentinel's own
+ *  failover takes seconds (DOWN_AFTER_MS and an election), so this adds little to it. */
+const PRIMARY_CHECK_MS = 500;
 
 export interface ClientSettings {
   wait: number;
@@ -47,6 +60,9 @@ export class RedisSentinelClient implements Client {
   private owner: string | undefined;
   private lastError = "none";
   private closed = false;
+  private readonly primaryCheck: NodeJS.Timeout;
+  /** A primary check is in flight (a slow sentinel must not stack them up). */
+  private checking = false;
 
   constructor(
     private readonly workload: RedisWorkload,
@@ -75,6 +91,29 @@ export class RedisSentinelClient implements Client {
       reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 1 : false),
     });
     this.redis.on("error", (error: Error) => (this.lastError = error.message));
+    const own = sentinels[0];
+    this.primaryCheck = setInterval(() => void this.followOwnSentinel(own), PRIMARY_CHECK_MS);
+    this.primaryCheck.unref();
+  }
+
+  /** Reconnects (asking the sentinels again, own node's first) when the own node's sentinel names
+   *  a primary other than the one this client is connected to. A sentinel that does not answer
+   *  changes nothing: the client keeps its connection. */
+  private async followOwnSentinel(own: { host: string; port: number }): Promise<void> {
+    if (this.checking || this.closed || this.redis.status !== "ready") return;
+    this.checking = true;
+    try {
+      const answer = await ask(own.host, own.port, ["SENTINEL", "get-master-addr-by-name", MASTER_NAME], CONNECT_TIMEOUT_MS);
+      if (this.closed || this.redis.status !== "ready" || !Array.isArray(answer) || answer.length !== 2) return;
+      const named = `${String(answer[0])}:${String(answer[1])}`;
+      const connected = `${this.redis.stream.remoteAddress}:${this.redis.stream.remotePort}`;
+      if (named !== connected) {
+        this.lastError = `own sentinel names ${named} as primary, not ${connected}; reconnecting`;
+        this.redis.disconnect(true);
+      }
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** Resolves once connected to the primary, or after `timeoutMs` (ops then fail until it is). */
@@ -109,6 +148,7 @@ export class RedisSentinelClient implements Client {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.primaryCheck);
     this.redis.disconnect();
   }
 
@@ -129,7 +169,7 @@ export class RedisSentinelClient implements Client {
       case "read":
         return async (redis) => {
           const value = await redis.get(key);
-          return { type: "ok", value: value === null ? null : registerValue(value) };
+          return { type: "ok", value: value === null ? null : registerNumber(value) };
         };
       case "write": {
         if (typeof op.value !== "number") return `write needs a number, got ${JSON.stringify(op.value)}`;
@@ -217,27 +257,3 @@ export class RedisSentinelClient implements Client {
   }
 }
 
-function registerValue(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`register holds ${JSON.stringify(text)}, which is not a number; was it written by something else?`);
-  return value;
-}
-
-/** The call's result, or OpTimedOut once the signal aborts (the command itself runs on; its
- *  outcome is then unknown). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new OpTimedOut());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}

@@ -8,14 +8,9 @@
 //   info  a write whose connection closed or timed out after it was sent.
 
 import type { Completion, Invocation } from "../../harness/op.ts";
+import { OpTimedOut } from "../client-timeout.ts";
 
-/** Thrown (by the client) when the op's signal aborted before Redis answered. */
-export class OpTimedOut extends Error {
-  constructor() {
-    super("no answer before the op's timeout");
-    this.name = "OpTimedOut";
-  }
-}
+export { OpTimedOut };
 
 /** ioredis's words for a command it refused to send because the connection was not writable. */
 const NEVER_SENT = /enableOfflineQueue options is false|Stream isn't writeable/;

@@ -15,7 +15,8 @@
 import type { Completion, Invocation } from "../../harness/op.ts";
 import type { Client } from "../system.ts";
 import { ZK_ERRORS, ZkConnection, isZkError } from "./connection.ts";
-import { OpTimedOut, completionForError } from "./outcome.ts";
+import { completionForError } from "./outcome.ts";
+import { OpTimedOut, registerNumber, untilAborted } from "../client-timeout.ts";
 
 export const ZK_WORKLOADS = ["register", "set"] as const;
 export type ZkWorkload = (typeof ZK_WORKLOADS)[number];
@@ -175,27 +176,6 @@ async function writeCreating(zk: ZkConnection, path: string, data: Buffer, signa
 }
 
 function registerValue(data: Buffer | undefined): number | null {
-  if (data === undefined || data.length === 0) return null;
-  const value = Number(data.toString());
-  if (!Number.isFinite(value)) throw new Error(`register holds ${JSON.stringify(data.toString())}, which is not a number; was it written by something else?`);
-  return value;
+  return data === undefined || data.length === 0 ? null : registerNumber(data.toString());
 }
 
-/** The call's result, or OpTimedOut once the signal aborts (the request itself runs on; its
- *  outcome is then unknown). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new OpTimedOut());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}

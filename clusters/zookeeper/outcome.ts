@@ -8,15 +8,10 @@
 //         op's timeout, anything unexpected.
 
 import type { Completion, Invocation } from "../../harness/op.ts";
-import { ZK_ERRORS } from "./connection.ts";
+import { OpTimedOut } from "../client-timeout.ts";
 
-/** Thrown (by the client) when the op's signal aborted before ZooKeeper answered. */
-export class OpTimedOut extends Error {
-  constructor() {
-    super("no answer before the op's timeout");
-    this.name = "OpTimedOut";
-  }
-}
+export { OpTimedOut };
+import { ZK_ERRORS } from "./connection.ts";
 
 const DEFINITE = new Set([
   ZK_ERRORS.NO_NODE,

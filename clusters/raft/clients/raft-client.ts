@@ -16,6 +16,7 @@ import type { Client } from "../../system.ts";
 import type { Completion, Invocation } from "../../../harness/op.ts";
 import { createConnection, type Endpoint } from "../redis-connection.ts";
 import { PartialTransactionError } from "./transaction.ts";
+import { OpTimedOut, untilAborted } from "../../client-timeout.ts";
 
 /** REDIRECT hops one op may follow before giving up with fail. */
 const MAX_REDIRECTS = 3;
@@ -50,8 +51,6 @@ export interface ClientSetup {
 }
 
 type Attempt = { kind: "done"; completion: Completion } | { kind: "redirect"; leader: string };
-
-class AbortedError extends Error {}
 
 export class RaftClient implements Client {
   private readonly connections = new Map<string, Redis>();
@@ -93,16 +92,16 @@ export class RaftClient implements Client {
 
     let redis: Redis;
     try {
-      redis = await abortable(this.connect(endpoint), signal);
+      redis = await untilAborted(this.connect(endpoint), signal);
     } catch (error) {
       this.drop(node);
       return done({ type: "fail", error: `could not connect to ${node} (${endpoint.host}:${endpoint.port}) before sending: ${(error as Error).message}` });
     }
 
     try {
-      return done(await abortable(plan.run(redis), signal));
+      return done(await untilAborted(plan.run(redis), signal));
     } catch (error) {
-      if (error instanceof AbortedError) {
+      if (error instanceof OpTimedOut) {
         // A late reply would answer the next command on this connection, and a multi-command plan
         // may still be half way: start afresh.
         this.drop(node);
@@ -151,22 +150,4 @@ export class RaftClient implements Client {
 /** An op that changes nothing did not happen if it did not complete: fail. Any other may have: info. */
 function indeterminate(plan: OpPlan, error: string): Completion {
   return plan.readOnly ? { type: "fail", error: `${error} (the op changes nothing, so it did not happen)` } : { type: "info", error };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
