@@ -3,80 +3,32 @@
 // leaves no process. Needs Debian's etcd-server (scripts/install-systems.sh); skips without it.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { Rng } from "../../harness/rng.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { Client, ClusterContext } from "../system.ts";
+import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import type { ClusterContext } from "../system.ts";
 import { etcdSystem } from "./system.ts";
 
 const NODES = ["n1", "n2", "n3"];
 const installed = spawnSync("etcd", ["--version"]).status === 0;
 if (!installed) console.warn("etcd system tests skipped: no etcd binary on PATH; run scripts/install-systems.sh (as root) to install Debian's etcd-server");
 
-let base: string;
+const cluster = new LocalSystem(etcdSystem, NODES, 7);
 let runtime: LocalRuntime;
 let ctx: ClusterContext;
-const clients: Client[] = [];
-const pids = new Set<number>();
-
-function recordPids(): void {
-  for (const node of NODES) {
-    const pid = runtime.pid(node);
-    if (pid !== undefined) pids.add(pid);
-  }
-}
-
-async function open(workload: string, node: string, options: Record<string, unknown> = {}): Promise<Client> {
-  const client = await etcdSystem.openClient({ ...ctx, options }, workload, node);
-  clients.push(client);
-  return client;
-}
-
-function run(client: Client, f: string, value: unknown, key?: number, timeoutMs = 5000): Promise<Completion> {
-  const op: Invocation = { process: 0, f, value, key };
-  return client.invoke(op, AbortSignal.timeout(timeoutMs));
-}
-
-/** `attempt`'s first defined answer; on timeout the error shows what `lastSeen` says. */
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, lastSeen: () => unknown = () => "nothing", timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(lastSeen())}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const open = (workload: string, node: string, options: Record<string, unknown> = {}) => cluster.open(workload, node, options);
+const run = runOp;
+const recordPids = () => cluster.recordPids();
 
 describe.skipIf(!installed)("etcd system on the local runtime", () => {
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), "faultline-etcd-"));
-    runtime = await LocalRuntime.create({ nodes: NODES, dir: join(base, "nodes"), seed: 7, stateFile: join(base, "state.json") });
-    ctx = { runtime, nodes: NODES, bugs: [], options: {}, rng: new Rng(7), log: () => {} };
-    await etcdSystem.setup(ctx);
-    recordPids();
+    await cluster.start();
+    ({ runtime, ctx } = cluster);
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    if (ctx) await etcdSystem.teardown(ctx);
-    await runtime?.teardown();
-    for (const pid of pids) expect(alive(pid), `etcd process ${pid} outlived teardown`).toBe(false);
-    if (base) rmSync(base, { recursive: true, force: true });
+    expect(await cluster.stop(), "server processes that outlived teardown").toEqual([]);
   });
 
   it("rejects unknown workloads and option values before anything starts", async () => {

@@ -5,15 +5,13 @@
 // without them.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { Rng } from "../../harness/rng.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { Client, ClusterContext } from "../system.ts";
+import type { Completion } from "../../harness/op.ts";
+import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import type { ClusterContext } from "../system.ts";
 import { ask, replicationComplete } from "./sentinels.ts";
 import { sentinelPort } from "./server.ts";
 import { redisSentinelSystem } from "./system.ts";
@@ -22,41 +20,12 @@ const NODES = ["n1", "n2", "n3"];
 const installed = ["redis-server", "redis-sentinel"].every((binary) => spawnSync(binary, ["--version"]).status === 0);
 if (!installed) console.warn("redis-sentinel system tests skipped: redis-server or redis-sentinel missing; run scripts/install-systems.sh (as root) to install Debian's packages");
 
-let base: string;
+const cluster = new LocalSystem(redisSentinelSystem, NODES, 11);
 let runtime: LocalRuntime;
 let ctx: ClusterContext;
-const clients: Client[] = [];
-const pids = new Set<number>();
-
-function recordPids(): void {
-  for (const node of NODES) {
-    const pid = runtime.pid(node);
-    if (pid !== undefined) pids.add(pid);
-  }
-}
-
-async function open(workload: string, node: string, options: Record<string, unknown> = {}): Promise<Client> {
-  const client = await redisSentinelSystem.openClient({ ...ctx, options }, workload, node);
-  clients.push(client);
-  return client;
-}
-
-function run(client: Client, f: string, value: unknown, key?: number, timeoutMs = 5000): Promise<Completion> {
-  const op: Invocation = { process: 0, f, value, key };
-  return client.invoke(op, AbortSignal.timeout(timeoutMs));
-}
-
-/** `attempt`'s first defined answer; on timeout the error shows what `lastSeen` says. */
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, lastSeen: () => unknown = () => "nothing", timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(lastSeen())}`);
-}
-
+const open = (workload: string, node: string, options: Record<string, unknown> = {}) => cluster.open(workload, node, options);
+const run = runOp;
+const recordPids = () => cluster.recordPids();
 /** Live (not zombie) processes in a process group: a node's server and its sentinel. */
 function groupMembers(processGroup: number): number[] {
   const members: number[] = [];
@@ -77,22 +46,17 @@ function groupMembers(processGroup: number): number[] {
 
 describe.skipIf(!installed)("redis-sentinel system on the local runtime", () => {
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), "faultline-redis-"));
-    runtime = await LocalRuntime.create({ nodes: NODES, dir: join(base, "nodes"), seed: 11, stateFile: join(base, "state.json") });
-    ctx = { runtime, nodes: NODES, bugs: [], options: {}, rng: new Rng(11), log: () => {} };
-    await redisSentinelSystem.setup(ctx);
-    recordPids();
+    await cluster.start();
+    ({ runtime, ctx } = cluster);
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    if (ctx) await redisSentinelSystem.teardown(ctx);
-    await runtime?.teardown();
-    // The runtime sweeps a node's group once its server has exited; give the sweep a moment.
-    await eventually("node process groups to empty", async () => ([...pids].every((group) => groupMembers(group).length === 0) ? true : undefined), () =>
-      [...pids].map((group) => [group, groupMembers(group)]),
+    expect(await cluster.stop(), "server processes that outlived teardown").toEqual([]);
+    // Each node's group also holds its sentinel; the runtime sweeps a group once its server has
+    // exited, so give the sweep a moment.
+    await eventually("node process groups to empty", async () => ([...cluster.pids].every((group) => groupMembers(group).length === 0) ? true : undefined), () =>
+      [...cluster.pids].map((group) => [group, groupMembers(group)]),
     );
-    if (base) rmSync(base, { recursive: true, force: true });
   });
 
   it("checks options against the cluster and workloads by name", async () => {

@@ -4,15 +4,12 @@
 // leaves no process. Needs Debian's zookeeper and Java (scripts/install-systems.sh); skips without.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { Rng } from "../../harness/rng.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { Client, ClusterContext } from "../system.ts";
+import type { Completion } from "../../harness/op.ts";
+import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import type { ClusterContext } from "../system.ts";
 import { REGISTER_PATH } from "./client.ts";
 import { ZkConnection } from "./connection.ts";
 import { serverReport } from "./four-letter.ts";
@@ -22,65 +19,22 @@ const NODES = ["n1", "n2", "n3"];
 const installed = existsSync("/usr/share/java/zookeeper.jar") && spawnSync("java", ["-version"]).status === 0;
 if (!installed) console.warn("zookeeper system tests skipped: /usr/share/java/zookeeper.jar or java missing; run scripts/install-systems.sh (as root) to install Debian's zookeeper");
 
-let base: string;
+const cluster = new LocalSystem(zookeeperSystem, NODES, 5);
 let runtime: LocalRuntime;
 let ctx: ClusterContext;
-const clients: Client[] = [];
-const pids = new Set<number>();
+const open = (workload: string, node: string, options: Record<string, unknown> = {}) => cluster.open(workload, node, options);
+const run = runOp;
+const recordPids = () => cluster.recordPids();
 
-function recordPids(): void {
-  for (const node of NODES) {
-    const pid = runtime.pid(node);
-    if (pid !== undefined) pids.add(pid);
-  }
-}
-
-async function open(workload: string, node: string, options: Record<string, unknown> = {}): Promise<Client> {
-  const client = await zookeeperSystem.openClient({ ...ctx, options }, workload, node);
-  clients.push(client);
-  return client;
-}
-
-function run(client: Client, f: string, value: unknown, key?: number, timeoutMs = 5000): Promise<Completion> {
-  const op: Invocation = { process: 0, f, value, key };
-  return client.invoke(op, AbortSignal.timeout(timeoutMs));
-}
-
-/** `attempt`'s first defined answer; on timeout the error shows what `lastSeen` says. */
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, lastSeen: () => unknown = () => "nothing", timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(lastSeen())}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!installed)("zookeeper system on the local runtime", () => {
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), "faultline-zookeeper-"));
-    runtime = await LocalRuntime.create({ nodes: NODES, dir: join(base, "nodes"), seed: 5, stateFile: join(base, "state.json") });
-    ctx = { runtime, nodes: NODES, bugs: [], options: {}, rng: new Rng(5), log: () => {} };
-    await zookeeperSystem.setup(ctx);
-    recordPids();
+    await cluster.start();
+    ({ runtime, ctx } = cluster);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    if (ctx) await zookeeperSystem.teardown(ctx);
-    await runtime?.teardown();
-    for (const pid of pids) expect(alive(pid), `zookeeper process ${pid} outlived teardown`).toBe(false);
-    if (base) rmSync(base, { recursive: true, force: true });
+    expect(await cluster.stop(), "server processes that outlived teardown").toEqual([]);
   });
 
   it("checks the sync option and workloads by name", async () => {

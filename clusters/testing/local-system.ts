@@ -1,0 +1,76 @@
+// Test support for a real system on the local runtime: start it on a few nodes in a temporary
+// folder, open clients, run single ops, wait for the cluster to come round, and prove at the end
+// that teardown left no server process behind. Used by the system tests of clusters/<system>/.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Completion, Invocation } from "../../harness/op.ts";
+import { Rng } from "../../harness/rng.ts";
+import { isAlive } from "../runtime/local/proc.ts";
+import { LocalRuntime } from "../runtime/local/local-runtime.ts";
+import type { Client, ClusterContext, System } from "../system.ts";
+
+export class LocalSystem {
+  base = "";
+  runtime!: LocalRuntime;
+  ctx!: ClusterContext;
+  private readonly clients: Client[] = [];
+  /** Every server pid seen, so stop() can prove none outlived teardown. */
+  readonly pids = new Set<number>();
+
+  constructor(
+    readonly system: System,
+    readonly nodes: readonly string[],
+    private readonly seed: number,
+  ) {}
+
+  async start(options: Record<string, unknown> = {}): Promise<void> {
+    this.base = mkdtempSync(join(tmpdir(), `faultline-${this.system.name}-`));
+    this.runtime = await LocalRuntime.create({ nodes: this.nodes, dir: join(this.base, "nodes"), seed: this.seed, stateFile: join(this.base, "state.json") });
+    this.ctx = { runtime: this.runtime, nodes: this.nodes, bugs: [], options, rng: new Rng(this.seed), log: () => {} };
+    await this.system.setup(this.ctx);
+    this.recordPids();
+  }
+
+  /** Call after anything that (re)starts servers, so their pids are checked at the end too. */
+  recordPids(): void {
+    for (const node of this.nodes) {
+      const pid = this.runtime.pid(node);
+      if (pid !== undefined) this.pids.add(pid);
+    }
+  }
+
+  async open(workload: string, node: string, options: Record<string, unknown> = {}): Promise<Client> {
+    const client = await this.system.openClient({ ...this.ctx, options: { ...this.ctx.options, ...options } }, workload, node);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Closes clients, tears the system and runtime down, removes the folder; returns the pids that
+   *  are still alive (there should be none). */
+  async stop(): Promise<number[]> {
+    await Promise.all(this.clients.map((client) => client.close()));
+    if (this.ctx) await this.system.teardown(this.ctx);
+    await this.runtime?.teardown();
+    if (this.base) rmSync(this.base, { recursive: true, force: true });
+    return [...this.pids].filter(isAlive);
+  }
+}
+
+export function runOp(client: Client, f: string, value: unknown, key?: number, timeoutMs = 5000): Promise<Completion> {
+  const op: Invocation = { process: 0, f, value, key };
+  return client.invoke(op, AbortSignal.timeout(timeoutMs));
+}
+
+/** `attempt`'s first defined answer; on timeout the error shows what `lastSeen` says. */
+export async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, lastSeen: () => unknown = () => "nothing", timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(lastSeen())}`);
+}
