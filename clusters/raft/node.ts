@@ -1,6 +1,7 @@
 // The Raft key-value node: the shell around the pure core (core/types.ts has the contract).
 // Time enters as ticks, peers' messages as steps, clients' commands as proposals and ReadIndex
-// requests; the Ready loop persists, then sends, then applies, then answers clients.
+// requests; the Ready loop sends a leader's appends while persisting, applies and answers clients
+// for entries a quorum already holds, and sends everything else once the Ready is durable.
 //
 // Client outcomes (what the harness records):
 //   definite failure  REDIRECT / NOLEADER (not leader when the command arrived, nothing proposed),
@@ -19,6 +20,7 @@ import { errorReply, OK, type Reply } from "./resp/reply.ts";
 import { RespServer } from "./resp/server.ts";
 import type { KvBackend } from "./resp/session.ts";
 import { RaftStorage } from "./storage/raft-storage.ts";
+import { SnapshotReplica } from "./storage/snapshot-replica.ts";
 import type { StorageMode } from "./storage/wal.ts";
 import { PeerTransport, type PeerAddress } from "./transport.ts";
 import { decodeMessage, encodeMessage } from "./wire.ts";
@@ -62,6 +64,9 @@ interface PendingRead {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A snapshot that blocks the event loop this long hands later snapshots to a worker thread
+ *  (storage/snapshot-replica.ts); well below the shortest election timeout (10 ticks of 10 ms). */
+const SLOW_SNAPSHOT_MS = 25;
 
 export class RaftKvNode implements KvBackend {
   private readonly config: NodeConfig;
@@ -78,14 +83,22 @@ export class RaftKvNode implements KvBackend {
 
   private role: Role = "follower";
   private leader: NodeId = NO_NODE;
+  /** Term and vote of the latest hard state handed to storage. */
   private term = 0;
+  private vote: NodeId = NO_NODE;
   /** By log index: the proposals this node made as leader that are not settled yet. */
   private readonly pendingWrites = new Map<number, PendingWrite>();
   /** By request id. */
   private readonly pendingReads = new Map<string, PendingRead>();
   private readCounter = 0;
   private readyRunning = false;
-  private lastSnapshotIndex = 0;
+  /** The applied index at which the next snapshot is due. */
+  private nextSnapshotAt = 0;
+  /** Takes snapshots off the event loop once one taken on it proved slow; undefined until then. */
+  private replica: SnapshotReplica | undefined;
+  private replicaSnapshotRunning = false;
+  /** A snapshot the replica finished, waiting for the Ready loop to compact the log with it. */
+  private finishedSnapshot: { index: number; data: Uint8Array } | undefined;
   private stopped = false;
 
   private constructor(config: NodeConfig, log: (line: string) => void, fatal: (error: Error) => void) {
@@ -116,7 +129,6 @@ export class RaftKvNode implements KvBackend {
     this.storage = storage;
     if (durable?.snapshot) {
       this.machine.restore(durable.snapshot.data);
-      this.lastSnapshotIndex = durable.snapshot.metadata.index;
     }
     this.core = new RaftCore(
       {
@@ -132,6 +144,8 @@ export class RaftKvNode implements KvBackend {
       durable,
     );
     this.term = this.core.status().term;
+    this.vote = this.core.status().vote;
+    this.nextSnapshotAt = this.staggeredSnapshotAfter(durable?.snapshot?.metadata.index ?? 0);
     this.log(
       `node ${config.name} (id ${this.selfId} of ${this.ids.ids().length}) starting: term ${this.term}, ` +
         `log ${this.core.status().firstIndex}..${this.core.status().lastIndex}, commit ${this.core.status().commit}, ` +
@@ -161,6 +175,7 @@ export class RaftKvNode implements KvBackend {
     this.settleAllPending(`node ${this.config.name} is shutting down`);
     await this.server.close();
     await this.transport.close();
+    await this.replica?.close();
     await this.storage.close();
     this.log(`node ${this.config.name} stopped`);
   }
@@ -215,6 +230,8 @@ export class RaftKvNode implements KvBackend {
       "# Server",
       "redis_version:7.0.0",
       `faultline_node:${this.config.name}`,
+      // As in Redis: lets tools (tests, benchmarks) signal exactly this node's process.
+      `process_id:${process.pid}`,
       "loading:0",
       "# Raft",
       `node:${this.config.name}`,
@@ -273,39 +290,78 @@ export class RaftKvNode implements KvBackend {
       .catch((error: unknown) => this.fatal(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {
         this.readyRunning = false;
-        if (!this.stopped && this.core.hasReady()) this.kickReady();
+        if (!this.stopped && this.hasWork()) this.kickReady();
       });
   }
 
+  private hasWork(): boolean {
+    return this.core.hasReady() || this.finishedSnapshot !== undefined;
+  }
+
   private async runReadyLoop(): Promise<void> {
-    while (!this.stopped && this.core.hasReady()) {
-      const ready = this.core.ready();
-      if (ready.softState) this.onSoftState(ready.softState);
-      if (ready.hardState && ready.hardState.term !== this.term) {
-        const vote = this.ids.name(ready.hardState.vote);
-        this.log(`term ${this.term} → ${ready.hardState.term}${vote ? `, voted for ${vote}` : ""}`);
-        this.term = ready.hardState.term;
-      }
-      if (ready.snapshot) {
-        this.log(`installing snapshot from the leader at index ${ready.snapshot.metadata.index} (term ${ready.snapshot.metadata.term})`);
-        this.machine.restore(ready.snapshot.data);
-        this.lastSnapshotIndex = ready.snapshot.metadata.index;
-      }
-      // 1. Durable before anything that depends on it leaves this node.
-      await this.storage.persist(ready);
+    while (!this.stopped && this.hasWork()) {
+      if (this.core.hasReady()) await this.handleReady();
       if (this.stopped) return;
-      // 2. Only now may messages (votes, acknowledgements) go out.
-      for (const message of ready.messages) this.send(message);
-      // 3. Apply, answer the writes that committed, serve reads whose index is now applied.
-      for (const entry of ready.committedEntries) this.apply(entry);
-      for (const readState of ready.readStates) {
-        const pending = this.pendingReads.get(readState.requestId);
-        if (pending) pending.readIndex = readState.index;
-      }
-      this.serveConfirmedReads();
-      this.core.advance(ready);
       await this.maybeSnapshot();
     }
+  }
+
+  private async handleReady(): Promise<void> {
+    const ready = this.core.ready();
+    if (ready.softState) this.onSoftState(ready.softState);
+    // A new term or vote must be durable before any message of this Ready leaves: a vote, and
+    // every message stamped with the new term, may depend on it.
+    const termOrVoteChanged = ready.hardState !== undefined && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote);
+    if (ready.hardState && ready.hardState.term !== this.term) {
+      const vote = this.ids.name(ready.hardState.vote);
+      this.log(`term ${this.term} → ${ready.hardState.term}${vote ? `, voted for ${vote}` : ""}`);
+    }
+    if (ready.hardState) {
+      this.term = ready.hardState.term;
+      this.vote = ready.hardState.vote;
+    }
+    if (ready.snapshot) {
+      this.log(`installing snapshot from the leader at index ${ready.snapshot.metadata.index} (term ${ready.snapshot.metadata.term})`);
+      this.machine.restore(ready.snapshot.data);
+      this.replica?.restore(ready.snapshot.data);
+      this.nextSnapshotAt = this.staggeredSnapshotAfter(ready.snapshot.metadata.index);
+    }
+    const mustBeDurable = ready.snapshot !== undefined || ready.entries.length > 0 || termOrVoteChanged;
+
+    // 1. A leader replicates in parallel with its own fsync (Raft thesis §10.2.1): its appends
+    //    and heartbeats depend on no state this Ready makes durable (its term and vote were
+    //    durable before it could win), and the core counts the leader's own entries toward a
+    //    commit only from advance(), after they are durable. Everything else waits for step 2.
+    const early = !termOrVoteChanged && ready.snapshot === undefined;
+    const late: Message[] = [];
+    for (const message of ready.messages) {
+      if (early && (message.type === "appendEntries" || message.type === "heartbeat")) this.send(message);
+      else late.push(message);
+    }
+
+    // 2. Durable before anything that depends on it leaves this node. A Ready whose only change
+    //    is the commit index is recorded without an fsync of its own: the commit index is
+    //    volatile in Raft (a restarted node relearns it), so nothing depends on its durability.
+    let persisted: Promise<void> | undefined;
+    if (mustBeDurable) persisted = this.storage.persist(ready);
+    else if (ready.hardState) this.storage.recordCommit(ready.hardState);
+
+    // 3. Apply, answer the writes that committed, serve reads whose index is now applied. This
+    //    need not wait for step 2: a committed entry is already durable on a quorum, whether
+    //    or not this node's own copy is yet.
+    for (const entry of ready.committedEntries) this.apply(entry);
+    this.replica?.apply(ready.committedEntries.map((entry) => ({ index: entry.index, data: entry.kind === "noop" ? EMPTY : entry.data })));
+    for (const readState of ready.readStates) {
+      const pending = this.pendingReads.get(readState.requestId);
+      if (pending) pending.readIndex = readState.index;
+    }
+    this.serveConfirmedReads();
+
+    if (persisted) await persisted;
+    if (this.stopped) return;
+    // 4. Only now may the rest go out (votes, acknowledgements of the entries just persisted).
+    for (const message of late) this.send(message);
+    this.core.advance(ready);
   }
 
   private onSoftState(soft: SoftState): void {
@@ -350,13 +406,59 @@ export class RaftKvNode implements KvBackend {
     }
   }
 
+  /** Compacts the log with a snapshot the replica finished, or takes one when enough entries were
+   *  applied since the last: on the event loop while that is quick, else in the replica. */
   private async maybeSnapshot(): Promise<void> {
+    const finished = this.finishedSnapshot;
+    if (finished) {
+      this.finishedSnapshot = undefined;
+      await this.compactTo(finished.index, finished.data);
+    }
     const applied = this.machine.appliedIndex;
-    if (applied - this.lastSnapshotIndex < this.config.snapshotEvery) return;
-    const snapshot = this.core.compact(applied, this.machine.snapshot());
-    this.lastSnapshotIndex = applied;
+    if (this.replicaSnapshotRunning || applied < this.nextSnapshotAt) return;
+    const replica = this.replica;
+    if (replica) {
+      this.replicaSnapshotRunning = true;
+      replica.snapshot(applied).then(
+        (data) => {
+          this.replicaSnapshotRunning = false;
+          this.finishedSnapshot = { index: applied, data };
+          this.kickReady();
+        },
+        (error: unknown) => this.fatal(error instanceof Error ? error : new Error(String(error))),
+      );
+      return;
+    }
+    const startedMs = performance.now();
+    const data = this.machine.snapshot();
+    const tookMs = performance.now() - startedMs;
+    if (tookMs >= SLOW_SNAPSHOT_MS) {
+      this.log(`snapshot of the state machine took ${Math.round(tookMs)} ms on the event loop; taking later snapshots in a worker thread`);
+      this.replica = SnapshotReplica.start(data, (error) => this.fatal(new Error(`snapshot replica failed: ${error.message}`)));
+    }
+    await this.compactTo(applied, data);
+  }
+
+  /** When to take the first snapshot after one at `index`. Nodes apply the same entries at about
+   *  the same time, so with equal intervals all of them would snapshot at once, and a snapshot of a
+   *  large state costs a burst of CPU even off the event loop: on a small machine the cluster then
+   *  loses its quorum's responsiveness together. Offsetting node k by k/N of an interval (after
+   *  which the interval stays the same) keeps the bursts apart. */
+  private staggeredSnapshotAfter(index: number): number {
+    const ids = this.ids.ids();
+    const position = ids.indexOf(this.selfId);
+    return index + this.config.snapshotEvery + Math.floor((position * this.config.snapshotEvery) / ids.length);
+  }
+
+  private async compactTo(index: number, data: Uint8Array): Promise<void> {
+    const status = this.core.status();
+    // A snapshot from the leader may have superseded ours meanwhile; and while one is received but
+    // not yet persisted (its index is then above applied) the core must not compact.
+    if (index <= status.snapshotIndex || index > status.applied || status.snapshotIndex > status.applied) return;
+    const snapshot = this.core.compact(index, data);
+    this.nextSnapshotAt = index + this.config.snapshotEvery;
     await this.storage.saveSnapshot(snapshot);
-    this.log(`snapshot at index ${applied} (term ${snapshot.metadata.term}); log compacted`);
+    this.log(`snapshot at index ${index} (term ${snapshot.metadata.term}); log compacted`);
   }
 
   // ---- settling client requests ------------------------------------------------------------------

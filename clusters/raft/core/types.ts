@@ -29,11 +29,16 @@
 //                    rd.entries (first delete every persisted entry with index ≥
 //                    rd.entries[0].index — a follower overwriting a conflicting suffix),
 //                    rd.hardState (if any). Treat them as one atomic write where possible.
-//                 2. only then send rd.messages. EVERY message of a Ready may depend on that
-//                    Ready's persisted state (a vote, an acknowledged entry), so none may leave
-//                    before step 1 is durable. (Simpler than etcd's split; one rule.)
+//                 2. only then send rd.messages. A message may depend on that Ready's persisted
+//                    state (a vote, an acknowledged entry), so by default none leaves before step
+//                    1 is durable. One exception a shell may take, as etcd's does: a LEADER may
+//                    send appends and heartbeats while its own fsync runs, because the core counts
+//                    the leader's own entries toward a commit only after advance().
 //                 3. apply rd.committedEntries in order (kind "noop" entries change nothing but
-//                    still count as applied), then answer rd.readStates.
+//                    still count as applied), then answer rd.readStates. Committed entries are
+//                    already durable on a quorum, so applying them may overlap step 1's fsync.
+//                    A Ready that only moves the commit index need not be fsynced: a lost commit
+//                    index is recovered from the leader.
 //                 4. core.advance(rd).
 //               }
 //               Messages may be stepped and ticks delivered between ready() and advance(), but
@@ -216,7 +221,8 @@ export interface Ready {
   entries: Entry[];
   /** Committed entries to apply, ascending, starting right after the last applied index. */
   committedEntries: Entry[];
-  /** To send only after `snapshot`, `entries` and `hardState` are durable. */
+  /** To send only after `snapshot`, `entries` and `hardState` are durable (a leader's appends and
+   *  heartbeats excepted: see the Ready loop above). */
   messages: Message[];
   /** Reads confirmed by a quorum; serve each once the applied index ≥ its index. */
   readStates: ReadState[];

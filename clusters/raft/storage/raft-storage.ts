@@ -88,6 +88,13 @@ export class RaftStorage {
     if (snapshotFile) await removeSnapshotFilesExcept(this.directory, snapshotFile);
   }
 
+  /** Records a hard state that differs from the previous one only in its commit index, without
+   *  waiting for (or causing) an fsync: the commit index is volatile in Raft, so losing it in a
+   *  crash is harmless, and the next durable write syncs it anyway. */
+  recordCommit(hardState: HardState): void {
+    this.wal.appendWithoutSync({ hardState: this.toWalHardState(hardState) });
+  }
+
   /** Persists a snapshot this node took (core.compact) and lets the WAL drop what it covers. */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     await this.persist({ snapshot, entries: [] });

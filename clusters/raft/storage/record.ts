@@ -38,60 +38,63 @@ export const RECORD_HEADER_BYTES = 8;
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export function encodeRecord(record: WalRecord): Buffer {
-  const body = encodeBody(record);
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
-  out.writeUInt32BE(body.length, 0);
-  out.writeUInt32BE(crc32(body), 4);
-  body.copy(out, RECORD_HEADER_BYTES);
-  return out;
-}
-
-function encodeBody(record: WalRecord): Buffer {
+  // Header and body go straight into one buffer: this runs for every entry a node persists.
+  const B = RECORD_HEADER_BYTES;
+  let out: Buffer;
   switch (record.type) {
     case "hard-state": {
       const { term, vote, commit } = record.hardState;
       const voteBytes = Buffer.from(vote, "utf8");
-      const body = Buffer.allocUnsafe(1 + 8 + 8 + 2 + voteBytes.length);
-      body.writeUInt8(TYPE_CODE["hard-state"], 0);
-      writeIndex(body, 1, term, "hard state term");
-      writeIndex(body, 9, commit, "hard state commit");
-      body.writeUInt16BE(voteBytes.length, 17);
-      voteBytes.copy(body, 19);
-      return body;
+      out = Buffer.allocUnsafe(B + 1 + 8 + 8 + 2 + voteBytes.length);
+      out.writeUInt8(TYPE_CODE["hard-state"], B);
+      writeIndex(out, B + 1, term, "hard state term");
+      writeIndex(out, B + 9, commit, "hard state commit");
+      out.writeUInt16BE(voteBytes.length, B + 17);
+      voteBytes.copy(out, B + 19);
+      break;
     }
     case "entry": {
       const { index, term, data } = record.entry;
-      const body = Buffer.allocUnsafe(1 + 8 + 8 + data.length);
-      body.writeUInt8(TYPE_CODE.entry, 0);
-      writeIndex(body, 1, index, "entry index");
-      writeIndex(body, 9, term, "entry term");
-      data.copy(body, 17);
-      return body;
+      out = Buffer.allocUnsafe(B + 1 + 8 + 8 + data.length);
+      out.writeUInt8(TYPE_CODE.entry, B);
+      writeIndex(out, B + 1, index, "entry index");
+      writeIndex(out, B + 9, term, "entry term");
+      data.copy(out, B + 17);
+      break;
     }
     case "snapshot": {
       const { index, term, path } = record.snapshot;
       const pathBytes = Buffer.from(path, "utf8");
-      const body = Buffer.allocUnsafe(1 + 8 + 8 + pathBytes.length);
-      body.writeUInt8(TYPE_CODE.snapshot, 0);
-      writeIndex(body, 1, index, "snapshot index");
-      writeIndex(body, 9, term, "snapshot term");
-      pathBytes.copy(body, 17);
-      return body;
+      out = Buffer.allocUnsafe(B + 1 + 8 + 8 + pathBytes.length);
+      out.writeUInt8(TYPE_CODE.snapshot, B);
+      writeIndex(out, B + 1, index, "snapshot index");
+      writeIndex(out, B + 9, term, "snapshot term");
+      pathBytes.copy(out, B + 17);
+      break;
     }
   }
+  out.writeUInt32BE(out.length - B, 0);
+  out.writeUInt32BE(crc32(out.subarray(B)), 4);
+  return out;
 }
 
+const TWO_TO_32 = 2 ** 32;
+/** Highest upper word of a u64 that still fits a safe integer (2^53 - 1). */
+const MAX_SAFE_HIGH_WORD = 2 ** 21 - 1;
+
+/** A u64, big-endian, as two u32 words: the same bytes as writeBigUInt64BE without a BigInt. */
 function writeIndex(buffer: Buffer, offset: number, value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new Error(`WAL cannot encode ${what} ${value}: it must be a non-negative safe integer`);
   }
-  buffer.writeBigUInt64BE(BigInt(value), offset);
+  buffer.writeUInt32BE(Math.floor(value / TWO_TO_32), offset);
+  buffer.writeUInt32BE(value >>> 0, offset + 4);
 }
 
 function readIndex(buffer: Buffer, offset: number): number {
-  const value = buffer.readBigUInt64BE(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`index ${value} exceeds 2^53`);
-  return Number(value);
+  const high = buffer.readUInt32BE(offset);
+  if (high > MAX_SAFE_HIGH_WORD) throw new RangeError(`index ${buffer.readBigUInt64BE(offset)} exceeds 2^53`);
+  return high * TWO_TO_32 + buffer.readUInt32BE(offset + 4);
 }
 
 /** Where decoding stopped and why; every byte from `offset` on is not a valid record. */

@@ -73,6 +73,38 @@ describe("Wal", () => {
     await reopened.close();
   });
 
+  it("records a batch without an fsync of its own; the next durable append syncs it too", async () => {
+    const { wal } = await Wal.open(options({ storage: "power-loss" }));
+    await wal.append({ hardState: { term: 1, vote: "n1", commit: 0 }, entries: entryRange(1, 2, 1) });
+    const syncsBefore = wal.stats().syncs;
+    wal.appendWithoutSync({ hardState: { term: 1, vote: "n1", commit: 2 } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(wal.stats().syncs).toBe(syncsBefore);
+    const size = (await fs.stat(join(directory, segmentFileName(1)))).size;
+    await wal.append({ entries: [entry(3, 1)] });
+    expect((await fs.stat(join(directory, segmentFileName(1)))).size).toBeGreaterThan(size);
+    await wal.close();
+    const { wal: reopened, recovered } = await Wal.open(options());
+    expect(recovered.hardState).toEqual({ term: 1, vote: "n1", commit: 2 });
+    expect(recovered.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    await reopened.close();
+  });
+
+  it("encodes indexes and terms up to 2^53 - 1 as big-endian u64, and rejects what does not fit", async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const record = encodeRecord({ type: "entry", entry: { index: max, term: 2 ** 32 + 5, data: Buffer.from("x") } });
+    expect(record.readBigUInt64BE(9)).toBe(BigInt(max));
+    expect(record.readBigUInt64BE(17)).toBe(BigInt(2 ** 32 + 5));
+    expect(() => encodeRecord({ type: "entry", entry: { index: max + 1, term: 1, data: Buffer.alloc(0) } })).toThrow(/non-negative safe integer/);
+    expect(() => encodeRecord({ type: "entry", entry: { index: -1, term: 1, data: Buffer.alloc(0) } })).toThrow(/non-negative safe integer/);
+    const { wal } = await Wal.open(options());
+    await wal.append({ hardState: { term: max, vote: "", commit: max - 1 } });
+    await wal.close();
+    const { wal: reopened, recovered } = await Wal.open(options());
+    expect(recovered.hardState).toEqual({ term: max, vote: "", commit: max - 1 });
+    await reopened.close();
+  });
+
   it("truncates a garbage tail with a log line naming the file, offset and bytes cut", async () => {
     const { wal } = await Wal.open(options());
     await wal.append({ entries: entryRange(1, 4, 1) });

@@ -155,9 +155,32 @@ export class Wal {
   append(batch: WalBatch): Promise<void> {
     const refusal = this.refusal();
     if (refusal) return Promise.reject(refusal);
-    const entries = batch.entries ?? [];
-    if (!batch.hardState && entries.length === 0) return Promise.resolve();
+    if (!this.enqueue(batch)) return Promise.resolve();
 
+    if (this.options.acknowledgeBeforeSync) {
+      this.lazySyncTimer ??= setTimeout(() => {
+        this.lazySyncTimer = undefined;
+        this.sync().catch(() => undefined); // a failure is recorded in this.failure and logged
+      }, this.options.lazySyncIntervalMs ?? DEFAULT_LAZY_SYNC_INTERVAL_MS);
+      return Promise.resolve();
+    }
+    return this.waitForSync();
+  }
+
+  /** Appends the batch in order with everything else, but neither waits for nor asks for an fsync:
+   *  the next sync makes it durable together with what was appended before it, and a crash before
+   *  then loses it along with the rest of the unsynced tail. Only for state a node may lose (a
+   *  commit index, which Raft relearns from the leader); throws if the WAL has failed. */
+  appendWithoutSync(batch: WalBatch): void {
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+    this.enqueue(batch);
+  }
+
+  /** Encodes the batch into the record stream (and the file, in fsync mode); false if it is empty. */
+  private enqueue(batch: WalBatch): boolean {
+    const entries = batch.entries ?? [];
+    if (!batch.hardState && entries.length === 0) return false;
     const buffers: Buffer[] = entries.map((entry) => encodeRecord({ type: "entry", entry }));
     if (batch.hardState) {
       buffers.push(encodeRecord({ type: "hard-state", hardState: batch.hardState }));
@@ -168,15 +191,7 @@ export class Wal {
     this.unwritten.push(...buffers);
     this.counters.appends++;
     if (this.options.storage === "fsync") this.writeUnwritten();
-
-    if (this.options.acknowledgeBeforeSync) {
-      this.lazySyncTimer ??= setTimeout(() => {
-        this.lazySyncTimer = undefined;
-        this.sync().catch(() => undefined); // a failure is recorded in this.failure and logged
-      }, this.options.lazySyncIntervalMs ?? DEFAULT_LAZY_SYNC_INTERVAL_MS);
-      return Promise.resolve();
-    }
-    return this.waitForSync();
+    return true;
   }
 
   /** Resolves once everything appended so far is durable, whatever the bug switches say. */
