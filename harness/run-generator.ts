@@ -23,13 +23,16 @@ export interface RunShape {
   /** Client ops per second, all processes together. */
   rate: number;
   faults: readonly FaultPair[];
-  /** Healthy time before each fault of a lane starts; the fault then lasts as long. */
+  /** Healthy time before each fault of a lane starts; the fault then lasts its pair's
+   *  durationShare of it (half by default). */
   nemesisIntervalNs: number;
   recoveryNs: number;
 }
 
 /** Each lane's waits vary by ±50%, so lanes drift apart and faults overlap in ever new ways. */
 const LANE_JITTER = 0.5;
+/** A fault's duration, as a share of the interval, when its pair does not say. */
+const DEFAULT_DURATION_SHARE = 0.5;
 
 /** Groups fault pairs by their stop op, keeping the catalog's order (and its repetitions, which
  *  weight the choice within a lane). */
@@ -49,7 +52,11 @@ export function buildRunGenerator(shape: RunShape): Generator {
   if (shape.faults.length === 0) {
     parts.push(clientLoad);
   } else {
-    const lanes = faultLanes(shape.faults).map((faults) => gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, jitter: LANE_JITTER }));
+    const lanes = faultLanes(shape.faults).map((faults) => {
+      // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
+      const share = faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE;
+      return gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: Math.round(shape.nemesisIntervalNs * share), jitter: LANE_JITTER });
+    });
     parts.push(gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes)))));
     // Each distinct stop op once, whatever the schedule left running when time ran out.
     const stops = new Map<string, FaultPair["stop"]>();

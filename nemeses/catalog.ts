@@ -1,6 +1,10 @@
 // The fault kinds a test spec may name (--nemesis partition,kill,pause), each with the nemesis
-// that performs it and the start/stop op pairs a schedule alternates between. Leader-targeted
-// entries come first and appear more than once: they are what exposes consensus bugs.
+// that performs it and the start/stop op pairs a schedule alternates between (each kind is one
+// lane of the run's schedule, and lanes overlap: harness/run-generator.ts). An entry listed twice
+// is drawn twice as often. Leader-targeted entries are weighted up: they are what exposes
+// consensus bugs. Partitions that leave some nodes behind while the leader keeps a quorum (one
+// node isolated, a bridge, a majorities ring) make stale nodes that a later leader failure puts
+// to the test; whole-cluster kills are what loses writes that were never made durable.
 
 import type { Invocation } from "../harness/op.ts";
 import { killNemesis } from "./kill.ts";
@@ -11,6 +15,9 @@ import { pauseNemesis } from "./pause.ts";
 export interface FaultPair {
   start: Omit<Invocation, "process">;
   stop: Omit<Invocation, "process">;
+  /** How long the fault stays before its stop op, as a share of the nemesis interval (the healthy
+   *  time before each start); the schedule's default when absent. */
+  durationShare?: number;
 }
 
 export interface FaultKind {
@@ -22,32 +29,58 @@ export interface FaultKind {
   storage?: "power-loss";
 }
 
-const pair = (startF: string, value: unknown, stopF: string): FaultPair => ({ start: { f: startF, value }, stop: { f: stopF, value: null } });
+const pair = (startF: string, value: unknown, stopF: string, durationShare: number): FaultPair => ({ start: { f: startF, value }, stop: { f: stopF, value: null }, durationShare });
+
+// Partitions stay a full interval: a cut-off node needs time to fall behind, and a ring or bridge
+// must still stand when another lane's kill or pause takes the leader away. A killed node stays
+// down for its restart (seconds) on top of the wait, so kills wait least; pauses sit between.
+const PARTITION_SHARE = 1;
+const PAUSE_SHARE = 0.5;
+const KILL_SHARE = 0.25;
+const partitionPair = (mode: string) => pair("start-partition", mode, "stop-partition", PARTITION_SHARE);
+const killPair = (target: string) => pair("kill", target, "start", KILL_SHARE);
+const pausePair = (target: string) => pair("pause", target, "resume", PAUSE_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
     name: "partition",
-    description: "network partitions: random halves, the leader isolated, one node isolated, majorities ring",
+    description: "network partitions: random halves, the leader isolated, one node isolated, majorities ring, bridge",
     make: partitionNemesis,
+    // Majorities ring (three times) and bridge (twice) are drawn most: under them the leader keeps
+    // its quorum while some nodes fall behind yet stay within reach of a majority, so that when
+    // the leader then fails (another lane's kill or pause) those nodes take part in the election.
+    // In a five-node ring they are then the only nodes that can still gather a majority.
     faults: [
-      pair("start-partition", "isolate-leader", "stop-partition"),
-      pair("start-partition", "random-halves", "stop-partition"),
-      pair("start-partition", "isolate-leader", "stop-partition"),
-      pair("start-partition", "majorities-ring", "stop-partition"),
-      pair("start-partition", "isolate-one", "stop-partition"),
+      partitionPair("isolate-leader"),
+      partitionPair("random-halves"),
+      partitionPair("isolate-one"),
+      partitionPair("majorities-ring"),
+      partitionPair("majorities-ring"),
+      partitionPair("majorities-ring"),
+      partitionPair("bridge"),
+      partitionPair("bridge"),
     ],
   },
   kill: {
     name: "kill",
-    description: "SIGKILL the leader, one node or a minority, then restart them (storage loses what was not fsynced)",
+    description: "SIGKILL the leader, one node, a minority, a majority or every node at once, then restart them (storage loses what was not fsynced)",
     make: killNemesis,
-    faults: [pair("kill", "leader", "start"), pair("kill", "random-one", "start"), pair("kill", "leader", "start"), pair("kill", "minority", "start")],
+    // Jepsen's kill targets (one, minority, majority, all, primaries), with the whole-cluster kill
+    // — a power cut — drawn twice as often: it is the one crash no replica survives to repair.
+    faults: [
+      killPair("leader"),
+      killPair("random-one"),
+      killPair("minority"),
+      killPair("majority"),
+      killPair("all"),
+      killPair("all"),
+    ],
     storage: "power-loss",
   },
   pause: {
     name: "pause",
-    description: "SIGSTOP the leader or one node, then SIGCONT",
+    description: "SIGSTOP the leader, one node or a minority, then SIGCONT",
     make: pauseNemesis,
-    faults: [pair("pause", "leader", "resume"), pair("pause", "random-one", "resume")],
+    faults: [pausePair("leader"), pausePair("random-one"), pausePair("leader"), pausePair("minority")],
   },
 };

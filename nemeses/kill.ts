@@ -1,5 +1,7 @@
 // Crashes: SIGKILL a node's server (with power-loss storage, what it had not fsynced is gone), and
-// later start it again from its data directory.
+// later start it again from its data directory. Several nodes are killed at once, as a power cut
+// or a rack failure would (Jepsen kills in parallel): killed one after another, the survivors
+// would still hold — and hand back — what the first ones lost.
 
 import type { Completion, Invocation } from "../harness/op.ts";
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
@@ -8,14 +10,19 @@ import { resolveTarget, type Target } from "./targets.ts";
 export function killNemesis(): Nemesis {
   const killed = new Set<string>();
 
+  /** Starts every killed node, all at once; a node that fails to start stays in `killed`, so a
+   *  later start or heal tries it again. */
   async function restartAll(ctx: NemesisContext): Promise<string[]> {
-    const started: string[] = [];
-    for (const node of [...killed]) {
-      await ctx.system.restartNode(ctx, node);
-      killed.delete(node);
-      started.push(node);
-    }
-    return started;
+    const nodes = [...killed];
+    const outcomes = await Promise.allSettled(
+      nodes.map(async (node) => {
+        await ctx.system.restartNode(ctx, node);
+        killed.delete(node);
+      }),
+    );
+    const errors = outcomes.flatMap((outcome, i) => (outcome.status === "rejected" ? [`${nodes[i]}: ${(outcome.reason as Error).message}`] : []));
+    if (errors.length > 0) throw new Error(`restart failed for ${errors.join("; ")}`);
+    return nodes;
   }
 
   return {
@@ -25,10 +32,12 @@ export function killNemesis(): Nemesis {
       if (op.f === "start") return { type: "ok", value: { started: await restartAll(ctx) } };
       const alive = ctx.nodes.filter((n) => !killed.has(n));
       const { nodes, note } = await resolveTarget(ctx, (op.value as Target) ?? "random-one", alive);
-      for (const node of nodes) {
-        await ctx.runtime.kill(node, "SIGKILL");
-        killed.add(node);
-      }
+      await Promise.all(
+        nodes.map(async (node) => {
+          await ctx.runtime.kill(node, "SIGKILL");
+          killed.add(node);
+        }),
+      );
       return { type: "ok", value: { killed: nodes, ...(note ? { note } : {}) } };
     },
     async heal(ctx) {

@@ -7,9 +7,9 @@ export { grudgeFromComponents };
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
 import { resolveTarget } from "./targets.ts";
 
-export type PartitionMode = "random-halves" | "isolate-leader" | "isolate-one" | "majorities-ring";
+export type PartitionMode = "random-halves" | "isolate-leader" | "isolate-one" | "majorities-ring" | "bridge";
 
-export const PARTITION_MODES: readonly PartitionMode[] = ["random-halves", "isolate-leader", "isolate-one", "majorities-ring"];
+export const PARTITION_MODES: readonly PartitionMode[] = ["random-halves", "isolate-leader", "isolate-one", "majorities-ring", "bridge"];
 
 
 /** Each node hears only its neighbours within a window of a majority on a ring: every node sees a
@@ -24,6 +24,22 @@ export function majoritiesRingGrudge(ring: readonly string[]): Grudge {
     grudge[node] = ring.filter((other) => !visible.has(other));
   });
   return grudge;
+}
+
+/** Two halves that cannot hear each other, joined by one node that hears both (Jepsen's bridge):
+ *  the first floor(n/2) nodes, then the bridge, then the rest. Each half plus the bridge is a
+ *  majority, so a leader on one side keeps its quorum while the other side falls behind — and
+ *  the bridge is the vote that lets a node of the stale side win once that leader is gone. */
+export function bridgeGrudge(nodes: readonly string[]): Grudge {
+  const cut = Math.floor(nodes.length / 2);
+  const bridge = nodes[cut];
+  const grudge = grudgeFromComponents([nodes.slice(0, cut), nodes.slice(cut)]);
+  const result: Grudge = {};
+  for (const [node, unheard] of Object.entries(grudge)) {
+    if (node !== bridge) result[node] = unheard.filter((other) => other !== bridge);
+  }
+  result[bridge] = [];
+  return result;
 }
 
 export function partitionNemesis(): Nemesis {
@@ -41,6 +57,8 @@ export function partitionNemesis(): Nemesis {
       let note: string | undefined;
       if (mode === "majorities-ring") {
         grudge = majoritiesRingGrudge(ctx.rng.shuffle(ctx.nodes));
+      } else if (mode === "bridge") {
+        grudge = bridgeGrudge(ctx.rng.shuffle(ctx.nodes));
       } else {
         if (mode === "random-halves") {
           const shuffled = ctx.rng.shuffle(ctx.nodes);

@@ -1,5 +1,5 @@
 // Process pauses (SIGSTOP / SIGCONT): a frozen leader that wakes up still believing it leads is the
-// classic way to expose lease and stale-read bugs.
+// classic way to expose lease and stale-read bugs. Several nodes freeze and wake together.
 
 import type { Completion, Invocation } from "../harness/op.ts";
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
@@ -9,13 +9,14 @@ export function pauseNemesis(): Nemesis {
   const paused = new Set<string>();
 
   async function resumeAll(ctx: NemesisContext): Promise<string[]> {
-    const resumed: string[] = [];
-    for (const node of [...paused]) {
-      if (ctx.runtime.state(node) === "paused") await ctx.runtime.resume(node);
-      paused.delete(node);
-      resumed.push(node);
-    }
-    return resumed;
+    const nodes = [...paused];
+    await Promise.all(
+      nodes.map(async (node) => {
+        if (ctx.runtime.state(node) === "paused") await ctx.runtime.resume(node);
+        paused.delete(node);
+      }),
+    );
+    return nodes;
   }
 
   return {
@@ -25,10 +26,12 @@ export function pauseNemesis(): Nemesis {
       if (op.f === "resume") return { type: "ok", value: { resumed: await resumeAll(ctx) } };
       const running = ctx.nodes.filter((n) => !paused.has(n) && ctx.runtime.state(n) === "running");
       const { nodes, note } = await resolveTarget(ctx, (op.value as Target) ?? "random-one", running);
-      for (const node of nodes) {
-        await ctx.runtime.pause(node);
-        paused.add(node);
-      }
+      await Promise.all(
+        nodes.map(async (node) => {
+          await ctx.runtime.pause(node);
+          paused.add(node);
+        }),
+      );
       return { type: "ok", value: { paused: nodes, ...(note ? { note } : {}) } };
     },
     async heal(ctx) {

@@ -15,9 +15,14 @@ export interface RegisterOptions extends WorkloadOptions {
   opsPerKey?: number;
   /** Values are drawn from 0..valueRange-1; small ranges make cas succeed often. */
   valueRange?: number;
+  /** Share of reads among the ops; the rest are writes and cas, half each. */
+  readFraction?: number;
 }
 
-const DEFAULTS = { keys: 8, opsPerKey: 120, valueRange: 5 };
+// A key lives for many ops, so that it outlasts an outage (a whole-cluster kill and restart burns
+// through ops quickly, as every op fails at once) and is still read afterwards; and half of the
+// ops are reads, since only a read — or a cas — after the fact can show that a write was lost.
+const DEFAULTS = { keys: 8, opsPerKey: 400, valueRange: 5, readFraction: 0.5 };
 
 class RegisterGenerator implements Generator {
   constructor(
@@ -32,8 +37,8 @@ class RegisterGenerator implements Generator {
     if (process === undefined) return { kind: "pending", next: this };
     const slot = ctx.rng.int(this.activeKeys.length);
     const key = this.activeKeys[slot];
-    const roll = ctx.rng.int(3);
     const range = this.settings.valueRange;
+    const roll = ctx.rng.float() < this.settings.readFraction ? 0 : 1 + ctx.rng.int(2);
     const [f, value] = roll === 0 ? ["read", null] : roll === 1 ? ["write", ctx.rng.int(range)] : ["cas", [ctx.rng.int(range), ctx.rng.int(range)]];
 
     const activeKeys = this.activeKeys.slice();
@@ -61,6 +66,7 @@ export function registerGenerator(opts: RegisterOptions = {}): Generator {
     keys: opts.keys ?? DEFAULTS.keys,
     opsPerKey: opts.opsPerKey ?? DEFAULTS.opsPerKey,
     valueRange: opts.valueRange ?? DEFAULTS.valueRange,
+    readFraction: opts.readFraction ?? DEFAULTS.readFraction,
   };
   const keys = Array.from({ length: settings.keys }, (_, i) => i);
   return new RegisterGenerator(settings, keys, keys.map(() => 0), settings.keys);
