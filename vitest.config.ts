@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Real processes on a shared two-core machine: a test that fails is run once more, and only a
+    // second failure counts. Flakes stay visible in the output as retries.
+    retry: 1,
   },
 });
