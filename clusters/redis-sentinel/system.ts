@@ -20,6 +20,8 @@ const RESTART_WAIT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 1000;
 const POLL_MS = 200;
 const LOCAL_PARTITION_NOTE = "redis-sentinel: servers and sentinels talk on their real ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
+/** How long teardown lets a server act on SIGTERM before it sends SIGKILL. */
+const TEARDOWN_GRACE_MS = 5000;
 /** How long openClient waits for the client to reach the primary; ops fail fast after that. */
 const CLIENT_READY_MS = 1000;
 
@@ -98,9 +100,26 @@ export const redisSentinelSystem: System = {
     await Promise.all(
       ctx.nodes.map(async (node) => {
         const state = ctx.runtime.state(node);
-        // SIGTERM lets the server flush its AOF; a stopped process only acts on SIGKILL.
-        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
-        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
+        if (state === "paused") {
+          // A stopped process only acts on SIGKILL.
+          await ctx.runtime.kill(node, "SIGKILL");
+          return;
+        }
+        if (state !== "running") return;
+        // SIGTERM lets the server flush its AOF. But Redis may decline it and run on: a server
+        // still writing its initial AOF (as after a full resync from a new primary) logs "Writing
+        // initial AOF, can't exit". Once in 22 docker runs a server demoted by a failover seconds
+        // before still ran 30 s after SIGTERM. After a grace period it gets SIGKILL instead.
+        const graceful = ctx.runtime.kill(node, "SIGTERM").then(
+          () => true,
+          () => false,
+        );
+        const stopped = await Promise.race([graceful, sleep(TEARDOWN_GRACE_MS).then(() => false)]);
+        if (!stopped) {
+          ctx.log(`redis-sentinel: ${node} did not stop within ${TEARDOWN_GRACE_MS} ms of SIGTERM; sending SIGKILL`);
+          await ctx.runtime.kill(node, "SIGKILL");
+        }
+        await graceful;
       }),
     );
   },
