@@ -132,9 +132,11 @@ describe("each image runs its servers", () => {
       const dataDir = runtime.node("n1").dataDir;
       await runtime.exec("n1", "sh", ["-c", `printf 'tickTime=2000\\ndataDir=${dataDir}/zk\\nclientPort=2181\\n4lw.commands.whitelist=srvr\\n' > /tmp/zoo.cfg`]);
       await runtime.start("n1", { command: "/usr/share/zookeeper/bin/zkServer.sh", args: ["start-foreground", "/tmp/zoo.cfg"] });
+      // Bounded: a starting server may accept the connection and never answer nor close it, and
+      // nc then waits for ever (seen once: one probe hung the whole suite).
       await waitFor(
         "zookeeper answers srvr",
-        async () => (await runtime.exec("n1", "sh", ["-c", "echo srvr | nc -q 1 127.0.0.1 2181"])).stdout.includes("Mode: standalone"),
+        async () => (await runtime.exec("n1", "sh", ["-c", "echo srvr | timeout 5 nc -q 1 -w 2 127.0.0.1 2181"])).stdout.includes("Mode: standalone"),
         60_000,
       );
       // zkServer.sh execs java, so the PID the runtime signals is the JVM's.
