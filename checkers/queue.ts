@@ -37,6 +37,7 @@ import { mergeValidity } from "./checker.ts";
 import { pairOps, type OpPair } from "../harness/history/pairs.ts";
 import type { Op, Process } from "../harness/op.ts";
 import { completionIndexOf, showValue, opRef, outcomeOf, type MalformedOp, type OpRef } from "./evidence.ts";
+import { firstAbove } from "./sorted-search.ts";
 
 export interface QueueCheckerOptions {
   /** "per-partition" for a partitioned log with offsets; unordered queue semantics otherwise. */
@@ -527,16 +528,4 @@ function checkConsumers(
     }
   }
   return { nonMonotonicPolls, skippedOffsets };
-}
-
-/** Position of the first element of the ascending list that is greater than `value`. */
-function firstAbove(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -17,6 +17,7 @@ import type { Op } from "../harness/op.ts";
 import { NS_PER_MS } from "../harness/clock.ts";
 import { completionIndexOf, showValue, opRef, outcomeOf, type MalformedOp, type OpRef } from "./evidence.ts";
 import { percentiles, type Percentiles } from "./percentiles.ts";
+import { firstAbove } from "./sorted-search.ts";
 
 export interface SetCheckerOptions {
   /** Every read must see every element acknowledged before it began: stale reads become errors. */
@@ -379,16 +380,4 @@ function evidenceOf(state: ElementState): ElementEvidence {
     lastSeen: state.lastSeen ? opRef(state.lastSeen.invoke) : null,
     lastMissed: state.lastMissed ? opRef(state.lastMissed.invoke) : null,
   };
-}
-
-/** Position of the first element of the ascending list that is greater than `value`. */
-function firstAbove(sorted: Float64Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

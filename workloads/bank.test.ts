@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { bankSettings, bankWorkload, initialBalances } from "./bank.ts";
 import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
-import type { GenContext, Generator, PlannedOp } from "../harness/generator/generator.ts";
-import { Rng } from "../harness/rng.ts";
+import type { Process } from "../harness/op.ts";
+import { freeContext, take } from "../harness/generator/test-support.ts";
 
-function context(free: readonly number[], seed = 1): GenContext {
-  return { timeNs: 0, freeProcesses: free, allProcesses: free, rng: new Rng(seed) };
-}
-
-function take(generator: Generator, ctx: GenContext, count: number): PlannedOp[] {
-  const ops: PlannedOp[] = [];
-  for (let current = generator, i = 0; i < count; i++) {
-    const result = current.op(ctx);
-    if (result.kind !== "op") break;
-    ops.push(result.op);
-    current = result.next;
-  }
-  return ops;
-}
+const context = (free: readonly Process[], seed = 1) => freeContext(free, free, seed);
 
 /** Atomic transfers that refuse overdrafts. */
 function correctBank(balances: Record<string, number>): SimulatedSystem {

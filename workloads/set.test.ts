@@ -2,13 +2,10 @@ import { describe, expect, it } from "vitest";
 import { EachClientOnce, numberOption, setWorkload } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
 import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
-import type { GenContext, Generator, PlannedOp } from "../harness/generator/generator.ts";
 import { Rng } from "../harness/rng.ts";
-import type { Process } from "../harness/op.ts";
+import { freeContext, take } from "../harness/generator/test-support.ts";
 
-function context(free: readonly Process[], all: readonly Process[] = free, seed = 1): GenContext {
-  return { timeNs: 0, freeProcesses: free, allProcesses: all, rng: new Rng(seed) };
-}
+const context = freeContext;
 
 function correctSet(): SimulatedSystem {
   const elements = new Set<unknown>();
@@ -18,18 +15,6 @@ function correctSet(): SimulatedSystem {
       return { type: "ok", value: f === "read" ? [...elements] : value };
     },
   };
-}
-
-function take(generator: Generator, ctx: GenContext, count: number): PlannedOp[] {
-  const ops: PlannedOp[] = [];
-  let current = generator;
-  for (let i = 0; i < count; i++) {
-    const result = current.op(ctx);
-    if (result.kind !== "op") break;
-    ops.push(result.op);
-    current = result.next;
-  }
-  return ops;
 }
 
 describe("set workload", () => {

@@ -1,11 +1,11 @@
 // Shared by the generator tests: a client op that says which generator it came from, and views
 // of a simulated history.
 
-import type { Op } from "../op.ts";
-import type { Rng } from "../rng.ts";
+import type { Op, Process } from "../op.ts";
+import { Rng } from "../rng.ts";
 import type { SimulatedResponse } from "../interpreter-simulation.ts";
 import { fromFn } from "./lift.ts";
-import type { Generator } from "./generator.ts";
+import type { GenContext, Generator, PlannedOp } from "./generator.ts";
 
 /** An endless generator of ops named `f`, each with a random value (so the rng is exercised). */
 export function tagged(f: string): Generator {
@@ -21,4 +21,21 @@ export function flaky(maxLatencyNs: number, pInfo = 0, pFail = 0) {
     const type = roll < pInfo ? "info" : roll < pInfo + pFail ? "fail" : "ok";
     return { completion: { type }, latencyNs: rng.int(maxLatencyNs + 1) };
   };
+}
+
+/** A context with the given free processes (all of them unless `all` says otherwise) at time 0. */
+export function freeContext(free: readonly Process[], all: readonly Process[] = free, seed = 1): GenContext {
+  return { timeNs: 0, freeProcesses: free, allProcesses: all, rng: new Rng(seed) };
+}
+
+/** Up to `count` ops a generator plans in an unchanging context (fewer if it finishes or waits). */
+export function take(generator: Generator, ctx: GenContext, count: number): PlannedOp[] {
+  const ops: PlannedOp[] = [];
+  for (let current = generator, i = 0; i < count; i++) {
+    const result = current.op(ctx);
+    if (result.kind !== "op") break;
+    ops.push(result.op);
+    current = result.next;
+  }
+  return ops;
 }
