@@ -14,8 +14,16 @@
 // while the node's leader appends its no-op at election and sends it in the same message as the
 // earlier-term entries a follower lacks (at most 64 per message; a client keeps one op in flight,
 // so an old-term tail is never that long). The old entries then never reach a majority without the
-// new term's entry, so counting replicas commits nothing the correct rule would not. The core's
-// deterministic simulation catches it (clusters/raft/core/simulation.test.ts, Figure 8 mix).
+// new term's entry, so counting replicas commits nothing the correct rule would not. Nor could a
+// client see it if it did: reads wait for the no-op's commit, after which the old entry is safe,
+// and the old entry's own write was already answered UNKNOWN when its leader lost office. Tried
+// 2026-11-23 without the no-op (reads gated on the commit index reaching the leader's log at
+// election): 0/4 seeds, and 0/4 with a 20–100 ms proxy-latency partition mode added to the mix
+// (drawn in two of them). Figure 8 needs a leader whose own-term entries never reach a majority —
+// one that fails within a round trip of its election — and no run had one (in all 131 elections
+// over those 11 runs, healthy ones included, the leader was heard by at least 2 followers). The
+// core's deterministic simulation, which times a leader's isolation to its election, catches it
+// (clusters/raft/core/simulation.test.ts, Figure 8 mix).
 //
 // The runs go two at a time, so the file takes about two minutes when each bug falls to its first
 // seed and at most about five.
