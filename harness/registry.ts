@@ -7,7 +7,7 @@ import { raftSystem } from "../clusters/raft/system.ts";
 import { redisSentinelSystem } from "../clusters/redis-sentinel/system.ts";
 import type { System } from "../clusters/system.ts";
 import { zookeeperSystem } from "../clusters/zookeeper/system.ts";
-import { faultKinds } from "../nemeses/catalog.ts";
+import { faultKinds, faultModes } from "../nemeses/catalog.ts";
 import { bankWorkload } from "../workloads/bank.ts";
 import { counterWorkload } from "../workloads/counter.ts";
 import { listAppendWorkload } from "../workloads/list-append.ts";
@@ -38,5 +38,5 @@ export const workloads: Record<string, Workload> = byName([
 
 /** What specs are validated against. */
 export function catalog(): SpecCatalog {
-  return { systems, nemeses: Object.keys(faultKinds) };
+  return { systems, nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])) };
 }

@@ -9,7 +9,7 @@ import type { ClusterContext, System } from "../clusters/system.ts";
 import type { Runtime } from "../clusters/runtime/runtime.ts";
 import { LocalRuntime } from "../clusters/runtime/local/local-runtime.ts";
 import { composeNemeses } from "../nemeses/compose.ts";
-import { faultKinds } from "../nemeses/catalog.ts";
+import { faultKinds, scheduledFaults } from "../nemeses/catalog.ts";
 import type { NemesisContext } from "../nemeses/nemesis.ts";
 import { renderRunReport } from "../reports/run-report.ts";
 import { RealClock, NS_PER_S } from "./clock.ts";
@@ -20,7 +20,7 @@ import type { Op } from "./op.ts";
 import { Rng } from "./rng.ts";
 import { buildRunGenerator } from "./run-generator.ts";
 import { systems, workloads } from "./registry.ts";
-import type { TestSpec } from "./spec/test-spec.ts";
+import { describeNemesis, type TestSpec } from "./spec/test-spec.ts";
 import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "./store/store.ts";
 import { judgeRun } from "./judge.ts";
 import { Progress } from "./progress.ts";
@@ -87,7 +87,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
     versions: { faultline: process.env.npm_package_version ?? "0.1.0", node: process.version, platform: `${process.platform}-${process.arch}` },
     startedAt: new Date().toISOString(),
   });
-  log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${spec.nemesis.join(",") || "none"} bugs=${spec.bugs.join(",") || "none"}`);
+  log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${describeNemesis(spec)} bugs=${spec.bugs.join(",") || "none"}`);
 
   const writer = new HistoryWriter(join(runDir, RUN_FILES.history), { keepInMemory: true });
   const runtime = await createRuntime(spec, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"), (line) => log.line(line));
@@ -127,7 +127,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       workloadOptions: { ...options, keys: spec.keys },
       timeNs: spec.timeS * NS_PER_S,
       rate: spec.rate,
-      faults: spec.nemesis.flatMap((kind) => faultKinds[kind].faults),
+      faults: scheduledFaults(spec.nemesis, spec.nemesisModes),
       nemesisIntervalNs: spec.nemesisIntervalS * NS_PER_S,
       recoveryNs: spec.recoveryS * NS_PER_S,
     });

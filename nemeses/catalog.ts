@@ -5,6 +5,11 @@
 // consensus bugs. Partitions that leave some nodes behind while the leader keeps a quorum (one
 // node isolated, a bridge, a majorities ring) make stale nodes that a later leader failure puts
 // to the test; whole-cluster kills are what loses writes that were never made durable.
+//
+// A kind's modes are the distinct start values of its pairs (partition's isolate-leader, bridge …;
+// kill's and pause's targets). `--nemesis partition:isolate-leader` restricts the kind's lane to
+// the pairs of the modes named, so a scenario that needs one particular fault gets it every time
+// instead of when the draw happens to land on it.
 
 import type { Invocation } from "../harness/op.ts";
 import { killNemesis } from "./kill.ts";
@@ -13,6 +18,9 @@ import { partitionNemesis } from "./partition.ts";
 import { pauseNemesis } from "./pause.ts";
 
 export interface FaultPair {
+  /** The name a user picks this pair by (--nemesis partition:isolate-leader): the start op's
+   *  value, which tells the nemesis what to do. */
+  mode: string;
   start: Omit<Invocation, "process">;
   stop: Omit<Invocation, "process">;
   /** How long the fault stays before its stop op, as a share of the nemesis interval (the healthy
@@ -29,7 +37,7 @@ export interface FaultKind {
   storage?: "power-loss";
 }
 
-const pair = (startF: string, value: unknown, stopF: string, durationShare: number): FaultPair => ({ start: { f: startF, value }, stop: { f: stopF, value: null }, durationShare });
+const pair = (startF: string, mode: string, stopF: string, durationShare: number): FaultPair => ({ mode, start: { f: startF, value: mode }, stop: { f: stopF, value: null }, durationShare });
 
 // Partitions stay a full interval: a cut-off node needs time to fall behind, and a ring or bridge
 // must still stand when another lane's kill or pause takes the leader away. A killed node stays
@@ -84,3 +92,27 @@ export const faultKinds: Record<string, FaultKind> = {
     faults: [pausePair("leader"), pausePair("random-one"), pausePair("leader"), pausePair("minority")],
   },
 };
+
+/** A kind's modes, each once, in catalog order. */
+export function faultModes(kind: FaultKind): string[] {
+  return [...new Set(kind.faults.map((fault) => fault.mode))];
+}
+
+/** The pairs a run's schedule draws from: each kind's whole catalog, or, for a kind restricted to
+ *  some modes, only their pairs — with the catalog's weights among them (a mode listed three times
+ *  stays three times as likely as one listed once). Kinds and modes must already be validated
+ *  (harness/spec/build-spec.ts); an unknown one here is a programming error. */
+export function scheduledFaults(kinds: readonly string[], modes: Readonly<Record<string, readonly string[]>>): FaultPair[] {
+  return kinds.flatMap((name) => {
+    const kind = faultKinds[name];
+    if (!kind) throw new Error(`scheduledFaults: unknown fault kind "${name}"; known: ${Object.keys(faultKinds).join(", ")}`);
+    const chosen = modes[name];
+    if (chosen === undefined) return kind.faults;
+    const faults = kind.faults.filter((fault) => chosen.includes(fault.mode));
+    const missing = chosen.filter((mode) => !kind.faults.some((fault) => fault.mode === mode));
+    if (missing.length > 0 || faults.length === 0) {
+      throw new Error(`scheduledFaults: fault kind ${name} has no mode ${missing.join(", ") || "(none chosen)"}; its modes: ${faultModes(kind).join(", ")}`);
+    }
+    return faults;
+  });
+}

@@ -9,7 +9,7 @@ import type { Availability, StatsResult } from "../checkers/stats.ts";
 import type { System } from "../clusters/system.ts";
 import type { ClaimJudgement } from "../harness/claims.ts";
 import type { Op } from "../harness/op.ts";
-import type { TestSpec } from "../harness/spec/test-spec.ts";
+import { describeNemesis, replayArgs, type TestSpec } from "../harness/spec/test-spec.ts";
 import { RUN_FILES } from "../harness/store/store.ts";
 import { evidenceSections } from "./evidence.ts";
 import { renderCycleSvg } from "../checkers/elle/svg.ts";
@@ -34,8 +34,8 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
 
   const sections: string[] = [];
   sections.push(`<h1>${escapeHtml(spec.name)} ${verdictBadge(results.valid)}</h1>
-<p class="meta">${escapeHtml(spec.system)} on the ${escapeHtml(spec.runtime)} runtime, ${spec.nodes} nodes · workload ${escapeHtml(spec.workload)} · nemesis ${escapeHtml(spec.nemesis.join(", ") || "none")}${spec.bugs.length ? ` · <strong>bugs on: ${escapeHtml(spec.bugs.join(", "))}</strong>` : ""} · seed ${spec.seed} · ${durationS.toFixed(1)} s · ${history.length} history entries</p>
-<p class="meta">Replay: <code>faultline run --system ${escapeHtml(spec.system)} --workload ${escapeHtml(spec.workload)} --nemesis ${escapeHtml(spec.nemesis.join(",") || "none")} --time ${spec.timeS} --nodes ${spec.nodes} --seed ${spec.seed}${spec.bugs.map((b) => ` --bug ${escapeHtml(b)}`).join("")}</code></p>`);
+<p class="meta">${escapeHtml(spec.system)} on the ${escapeHtml(spec.runtime)} runtime, ${spec.nodes} nodes · workload ${escapeHtml(spec.workload)} · nemesis ${escapeHtml(describeNemesis(spec))}${spec.bugs.length ? ` · <strong>bugs on: ${escapeHtml(spec.bugs.join(", "))}</strong>` : ""} · seed ${spec.seed} · ${durationS.toFixed(1)} s · ${history.length} history entries</p>
+<p class="meta">Replay: <code>faultline run ${escapeHtml(replayArgs(spec).join(" "))}</code></p>`);
 
   sections.push(`<h2>Claims</h2>
 <p class="meta">${escapeHtml(system.name)} claims: ${escapeHtml(system.claims.cap)}${system.claims.model ? `, ${escapeHtml(system.claims.model)}` : ""}${(system.claims.notes ?? []).map((n) => ` — ${escapeHtml(n)}`).join("")}</p>

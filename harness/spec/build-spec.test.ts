@@ -11,7 +11,7 @@ const catalog: SpecCatalog = {
     postgres: { workloads: ["list-append"], bugs: [], runtimes: ["local"], defaultNodes: 1 },
     etcd: { workloads: ["register"], bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3 },
   },
-  nemeses: ["partition", "kill", "pause"],
+  nemeses: { partition: ["isolate-leader", "random-halves", "isolate-one"], kill: ["leader", "random-one", "all"], pause: ["leader", "minority"] },
 };
 
 const usage = (fn: () => unknown) => {
@@ -50,6 +50,33 @@ describe("buildSpec", () => {
     expect(buildSpec({}, { nemesis: "kill,partition,kill" }, catalog).nemesis).toEqual(["kill", "partition"]);
   });
 
+  it("restricts a kind to the modes named after a colon, and keeps the other kinds whole", () => {
+    const spec = buildSpec({}, { nemesis: "partition:isolate-leader,kill" }, catalog);
+    expect(spec.nemesis).toEqual(["partition", "kill"]);
+    expect(spec.nemesisModes).toEqual({ partition: ["isolate-leader"] });
+    // Modes join with '+', come back in the catalog's order, and several words for one kind add up.
+    expect(buildSpec({}, { nemesis: "partition:isolate-one+isolate-leader" }, catalog).nemesisModes).toEqual({ partition: ["isolate-leader", "isolate-one"] });
+    expect(buildSpec({}, { nemesis: "kill:all,pause:leader,kill:leader" }, catalog)).toMatchObject({ nemesis: ["kill", "pause"], nemesisModes: { kill: ["leader", "all"], pause: ["leader"] } });
+    // A kind named whole anywhere is whole.
+    expect(buildSpec({}, { nemesis: "partition:isolate-leader,partition" }, catalog)).toMatchObject({ nemesis: ["partition"], nemesisModes: {} });
+    expect(buildSpec({}, { nemesis: "partition,partition:isolate-one" }, catalog).nemesisModes).toEqual({});
+    // Plain kinds, all and none are what they always were: no restriction.
+    expect(buildSpec({}, { nemesis: "partition,kill" }, catalog).nemesisModes).toEqual({});
+    expect(buildSpec({}, { nemesis: "all" }, catalog).nemesisModes).toEqual({});
+    expect(buildSpec({}, {}, catalog).nemesisModes).toEqual({});
+  });
+
+  it("rejects an unknown mode, an empty one, and none or all mixed with kinds, naming what would do", () => {
+    expect(usage(() => buildSpec({}, { nemesis: "partition:isolate-primary" }, catalog))).toBe('unknown mode for nemesis partition "isolate-primary"; valid: isolate-leader, random-halves, isolate-one');
+    expect(usage(() => buildSpec({}, { nemesis: "kill:leader+everyone" }, catalog))).toBe('unknown mode for nemesis kill "everyone"; valid: leader, random-one, all');
+    expect(usage(() => buildSpec({}, { nemesis: "meteor:leader" }, catalog))).toBe('unknown nemesis "meteor"; valid: partition, kill, pause, none, all');
+    expect(usage(() => buildSpec({}, { nemesis: "partition:" }, catalog))).toContain("names an empty mode; write partition:MODE[+MODE…] with modes from: isolate-leader, random-halves, isolate-one");
+    expect(usage(() => buildSpec({}, { nemesis: "pause:leader++minority" }, catalog))).toContain("names an empty mode");
+    expect(usage(() => buildSpec({}, { nemesis: "none,kill" }, catalog))).toBe('nemesis "none" stands alone; drop it, or drop the other kinds (kill)');
+    // A restricted partition is still a partition: the runtime must be able to cut the links.
+    expect(usage(() => buildSpec({}, { system: "etcd", nemesis: "partition:isolate-leader" }, catalog))).toContain("system etcd cannot be partitioned on the local runtime");
+  });
+
   it("names the bad value and the valid choices in one line", () => {
     expect(usage(() => buildSpec({}, { system: "cassandra" }, catalog))).toBe('unknown system "cassandra"; valid: raft, postgres, etcd');
     expect(usage(() => buildSpec({}, { nemesis: "meteor" }, catalog))).toContain('unknown nemesis "meteor"; valid: partition, kill, pause, none, all');
@@ -81,6 +108,12 @@ describe("readConfigFile", () => {
     writeFileSync(path, "system: raft\nnemesis: [partition, kill]\ntime: 12\nbug: [stale-read]\n");
     const spec = buildSpec(readConfigFile(path), {}, catalog);
     expect(spec).toMatchObject({ nemesis: ["partition", "kill"], timeS: 12, bugs: ["stale-read"] });
+  });
+
+  it("reads modes in YAML as on the command line", () => {
+    const path = join(dir, "modes.yaml");
+    writeFileSync(path, "nemesis: [partition:isolate-leader+isolate-one, kill]\n");
+    expect(buildSpec(readConfigFile(path), {}, catalog)).toMatchObject({ nemesis: ["partition", "kill"], nemesisModes: { partition: ["isolate-leader", "isolate-one"] } });
   });
 
   it("rejects broken YAML and non-mappings with one line", () => {

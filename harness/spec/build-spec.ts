@@ -9,7 +9,8 @@ import { DEFAULT_SPEC, type RuntimeKind, type TestSpec } from "./test-spec.ts";
 /** What the spec is validated against; the registry provides it. */
 export interface SpecCatalog {
   systems: Record<string, { workloads: readonly string[]; bugs: readonly { name: string }[]; runtimes: readonly RuntimeKind[]; partitionsOn?: readonly RuntimeKind[]; defaultNodes: number }>;
-  nemeses: readonly string[];
+  /** Fault kind → the modes a user may restrict it to (partition → isolate-leader, bridge, …). */
+  nemeses: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The raw, untyped settings as a user writes them (YAML keys = CLI long flag names). */
@@ -90,7 +91,7 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
     throw new UsageError(`system ${system} has no client for workload "${workload}"; its workloads: ${systemInfo.workloads.join(", ")}`);
   }
 
-  const nemesis = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses);
+  const { kinds: nemesis, modes: nemesisModes } = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses);
   if (nemesis.includes("partition") && !(systemInfo.partitionsOn ?? systemInfo.runtimes).includes(runtime)) {
     throw new UsageError(`system ${system} cannot be partitioned on the ${runtime} runtime (its nodes talk to each other directly, not through Faultline's proxy); use --runtime ${(systemInfo.partitionsOn ?? ["docker"])[0]} or drop partition from --nemesis`);
   }
@@ -106,6 +107,7 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
     nodes: merged.nodes === undefined ? systemInfo.defaultNodes : int(merged.nodes, "nodes", 1, 15),
     workload,
     nemesis,
+    nemesisModes,
     timeS: num(merged.timeS ?? DEFAULT_SPEC.timeS, "time", 0.1),
     concurrency: int(merged.concurrency ?? DEFAULT_SPEC.concurrency, "concurrency", 1, 1000),
     rate: num(merged.rate ?? DEFAULT_SPEC.rate, "rate", 0.01),
@@ -123,11 +125,40 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
   return spec;
 }
 
-function parseNemesis(words: string[], valid: readonly string[]): string[] {
-  if (words.length === 1 && words[0] === "none") return [];
-  if (words.length === 1 && words[0] === "all") return [...valid];
-  for (const w of words) if (!valid.includes(w)) throw unknownChoice("nemesis", w, [...valid, ...KNOWN_NEMESIS_WORDS]);
-  return [...new Set(words)];
+/** `partition,kill` (whole kinds), `partition:isolate-leader+bridge` (a kind restricted to some of
+ *  its modes), `all`, or `none`. A kind named both whole and with modes is whole: the union of
+ *  everything asked for. */
+function parseNemesis(words: string[], catalog: SpecCatalog["nemeses"]): { kinds: string[]; modes: Record<string, string[]> } {
+  const valid = Object.keys(catalog);
+  if (words.length === 1 && words[0] === "none") return { kinds: [], modes: {} };
+  if (words.length === 1 && words[0] === "all") return { kinds: [...valid], modes: {} };
+  const alone = words.find((word) => (KNOWN_NEMESIS_WORDS as readonly string[]).includes(word));
+  if (alone !== undefined) throw new UsageError(`nemesis "${alone}" stands alone; drop it, or drop the other kinds (${words.filter((word) => word !== alone).join(",")})`);
+  const kinds: string[] = [];
+  const chosen = new Map<string, Set<string> | "all">();
+  for (const word of words) {
+    const colon = word.indexOf(":");
+    const kind = colon < 0 ? word : word.slice(0, colon);
+    if (!valid.includes(kind)) throw unknownChoice("nemesis", kind, [...valid, ...KNOWN_NEMESIS_WORDS]);
+    if (!kinds.includes(kind)) kinds.push(kind);
+    if (colon < 0) {
+      chosen.set(kind, "all");
+      continue;
+    }
+    const kindModes = catalog[kind];
+    const modes = word.slice(colon + 1).split("+").map((mode) => mode.trim());
+    if (modes.some((mode) => mode === "")) {
+      throw new UsageError(`nemesis "${word}" names an empty mode; write ${kind}:MODE[+MODE…] with modes from: ${kindModes.join(", ")}`);
+    }
+    for (const mode of modes) if (!kindModes.includes(mode)) throw unknownChoice(`mode for nemesis ${kind}`, mode, kindModes);
+    const already = chosen.get(kind);
+    if (already === "all") continue;
+    chosen.set(kind, new Set([...(already ?? []), ...modes]));
+  }
+  const modes: Record<string, string[]> = {};
+  // In the catalog's order, whatever order they were typed in: the same choice is the same spec.
+  for (const [kind, set] of chosen) if (set !== "all") modes[kind] = catalog[kind].filter((mode) => set.has(mode));
+  return { kinds, modes };
 }
 
 function toOptions(value: unknown, key: string): Record<string, string> {

@@ -1,7 +1,7 @@
 // `faultline list` — what can be tested, with what, and how it can be broken.
 
 import type { Command } from "commander";
-import { faultKinds } from "../../../nemeses/catalog.ts";
+import { faultKinds, faultModes } from "../../../nemeses/catalog.ts";
 import { systems, workloads } from "../../registry.ts";
 
 export function registerListCommand(program: Command): void {
@@ -21,7 +21,7 @@ export function registerListCommand(program: Command): void {
           bugs: s.bugs,
         })),
         workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
-        nemeses: Object.values(faultKinds).map((k) => ({ name: k.name, description: k.description })),
+        nemeses: Object.values(faultKinds).map((k) => ({ name: k.name, description: k.description, modes: faultModes(k) })),
       };
       if (opts.json) {
         process.stdout.write(JSON.stringify(listing, null, 2) + "\n");
@@ -36,8 +36,11 @@ export function registerListCommand(program: Command): void {
       }
       out.push("workloads:");
       for (const w of listing.workloads) out.push(`  ${w.name} — ${w.description}`);
-      out.push("nemeses (--nemesis a,b | all | none):");
-      for (const n of listing.nemeses) out.push(`  ${n.name} — ${n.description}`);
+      out.push("nemeses (--nemesis a,b | all | none; a:mode+mode draws only those modes, e.g. partition:isolate-leader):");
+      for (const n of listing.nemeses) {
+        out.push(`  ${n.name} — ${n.description}`);
+        out.push(`      modes: ${n.modes.join(", ")}`);
+      }
       process.stdout.write(out.join("\n") + "\n");
     });
 }

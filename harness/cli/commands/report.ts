@@ -27,7 +27,9 @@ export function registerReportCommand(program: Command): void {
       if (!existsSync(specPath) || !existsSync(historyPath)) {
         throw new UsageError(`${runDir} is not a run directory: it needs ${RUN_FILES.spec} and ${RUN_FILES.history}`);
       }
-      const spec = (JSON.parse(readFileSync(specPath, "utf8")) as { spec: TestSpec }).spec;
+      // test.json written before --nemesis took modes has no nemesisModes: every kind drew from all.
+      const written = (JSON.parse(readFileSync(specPath, "utf8")) as { spec: Omit<TestSpec, "nemesisModes"> & Partial<Pick<TestSpec, "nemesisModes">> }).spec;
+      const spec: TestSpec = { ...written, nemesisModes: written.nemesisModes ?? {} };
       const system = systems[spec.system];
       const workload = workloads[spec.workload];
       if (!system || !workload) throw new UsageError(`${specPath} names system "${spec.system}" / workload "${spec.workload}", which this Faultline does not know`);

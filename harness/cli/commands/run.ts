@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { catalog } from "../../registry.ts";
 import { runTest } from "../../runner.ts";
 import { buildSpec, readConfigFile, type RawSettings } from "../../spec/build-spec.ts";
+import { describeNemesis } from "../../spec/test-spec.ts";
 import { RUN_FILES } from "../../store/store.ts";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
@@ -19,7 +20,7 @@ export function registerRunCommand(program: Command): void {
     .option("--runtime <kind>", "local (child processes on 127.0.0.1, the default) or docker")
     .option("--nodes <n>", "cluster size")
     .option("--workload <name>", "client workload (register, list-append, set, …)")
-    .option("--nemesis <list>", "faults: comma-separated (partition,kill,pause), or none, or all")
+    .option("--nemesis <list>", "faults: comma-separated kinds (partition,kill,pause), each optionally restricted to some of its modes (partition:isolate-leader+bridge, kill:leader; see `faultline list`), or none, or all")
     .option("--time <seconds>", "length of the main phase (load + faults)")
     .option("--concurrency <n>", "client processes")
     .option("--rate <ops/s>", "target client ops per second, all processes together")
@@ -48,7 +49,7 @@ export function registerRunCommand(program: Command): void {
       });
       if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
       else {
-        printSummary(process.stdout, results, { title: `${spec.name}: ${spec.system} × ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, seed ${spec.seed}` });
+        printSummary(process.stdout, results, { title: `${spec.name}: ${spec.system} × ${spec.workload}, nemesis ${describeNemesis(spec)}, seed ${spec.seed}` });
         process.stdout.write(`report: ${join(runDir, RUN_FILES.report)}\n`);
       }
       process.exitCode = exitCodeFor(results.valid);
