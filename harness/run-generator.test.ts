@@ -4,12 +4,13 @@ import { registerWorkload } from "../workloads/register.ts";
 import { simulate } from "./interpreter-simulation.ts";
 import type { Op } from "./op.ts";
 import { buildRunGenerator } from "./run-generator.ts";
+import { Rng } from "./rng.ts";
 
 const S = 1_000_000_000;
 
 /** A simulated run of `timeS` virtual seconds with a fault every second or so; the nemesis ops it
  *  invoked. */
-async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number): Promise<Op[]> {
+async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng): Promise<Op[]> {
   const generator = buildRunGenerator({
     workload: registerWorkload,
     workloadOptions: { keys: 2 },
@@ -18,6 +19,7 @@ async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS:
     faults,
     nemesisIntervalNs: S,
     recoveryNs: 0,
+    faultRng,
   });
   const { history } = await simulate({ generator, concurrency: 2, seed, nemesis: true });
   return history.filter((op) => op.process === "nemesis" && op.type === "invoke");
@@ -49,5 +51,17 @@ describe("the run's fault schedule", () => {
   it("unrestricted, draws every partition mode as before", async () => {
     const ops = await nemesisInvokes(scheduledFaults(["partition"], {}), 120, 7);
     expect(new Set(startsOf(ops, "start-partition"))).toEqual(new Set(faultModes(faultKinds.partition)));
+  });
+
+  it("with its own random stream, draws the same faults however the clients' ops go", async () => {
+    // The simulation's seed sets the clients' latencies and draws; the fault stream stays put.
+    const faults = scheduledFaults(["partition", "kill", "pause"], {});
+    const drawn = async (clientSeed: number) => (await nemesisInvokes(faults, 60, clientSeed, new Rng(42))).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
+    const first = await drawn(1);
+    expect(first.length).toBeGreaterThan(20);
+    expect(await drawn(2)).toEqual(first);
+    expect(await drawn(3)).toEqual(first);
+    const other = (await nemesisInvokes(faults, 60, 1, new Rng(43))).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
+    expect(other).not.toEqual(first);
   });
 });

@@ -12,6 +12,7 @@
 // before the next, lets a lagging node catch up before it could ever matter.
 
 import type { Generator } from "./generator/generator.ts";
+import type { Rng } from "./rng.ts";
 import * as gen from "./generator/index.ts";
 import type { FaultPair } from "../nemeses/catalog.ts";
 import type { Workload, WorkloadOptions } from "../workloads/workload.ts";
@@ -27,6 +28,11 @@ export interface RunShape {
    *  durationShare of it (half by default). */
   nemesisIntervalNs: number;
   recoveryNs: number;
+  /** Where the fault lanes draw which fault comes next and how long each wait is. Apart from the
+   *  clients' draws, so that one --seed gives one fault schedule however the clients' ops
+   *  interleave with it (without it the lanes draw from the run's shared stream, and the order in
+   *  which ops complete decides what they get). */
+  faultRng?: Rng;
 }
 
 /** Each lane's waits vary by ±50%, so lanes drift apart and faults overlap in ever new ways. */
@@ -55,7 +61,7 @@ export function buildRunGenerator(shape: RunShape): Generator {
     const lanes = faultLanes(shape.faults).map((faults) => {
       // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
       const share = faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE;
-      return gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: Math.round(shape.nemesisIntervalNs * share), jitter: LANE_JITTER });
+      return gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: Math.round(shape.nemesisIntervalNs * share), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
     });
     parts.push(gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes)))));
     // Each distinct stop op once, whatever the schedule left running when time ran out.

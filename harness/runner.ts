@@ -74,6 +74,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
   const generatorRng = rng.fork();
   const nemesisRng = rng.fork();
   const systemRng = rng.fork();
+  const faultRng = rng.fork();
 
   const options: Record<string, unknown> = typedOptions(spec.options);
   for (const kind of spec.nemesis) {
@@ -130,6 +131,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       faults: scheduledFaults(spec.nemesis, spec.nemesisModes),
       nemesisIntervalNs: spec.nemesisIntervalS * NS_PER_S,
       recoveryNs: spec.recoveryS * NS_PER_S,
+      faultRng,
     });
     progress?.start();
     await runGenerator({
