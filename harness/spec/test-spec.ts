@@ -58,29 +58,6 @@ export const DEFAULT_SPEC: Omit<TestSpec, "name" | "seed"> = {
   options: {},
 };
 
-/** Keys a YAML config may set, with how to read each; the same names as the CLI's long flags. */
-export const SPEC_FIELDS: Record<keyof TestSpec, "string" | "int" | "number" | "list" | "map"> = {
-  name: "string",
-  system: "string",
-  runtime: "string",
-  nodes: "int",
-  workload: "string",
-  nemesis: "list",
-  nemesisModes: "map",
-  timeS: "number",
-  concurrency: "int",
-  rate: "number",
-  seed: "int",
-  bugs: "list",
-  store: "string",
-  nemesisIntervalS: "number",
-  recoveryS: "number",
-  opTimeoutMs: "int",
-  keys: "int",
-  checkTimeLimitS: "number",
-  options: "map",
-};
-
 /** The fault schedule as the user wrote it: "partition:isolate-leader+bridge,kill", or "none". */
 export function describeNemesis(spec: Pick<TestSpec, "nemesis" | "nemesisModes">): string {
   const label = spec.nemesis.map((kind) => {
