@@ -15,10 +15,10 @@
 // one summary line, and the file prints its total time at the end (budget: 15 minutes; measured
 // about 7).
 
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../clusters/images/build-images.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import type { Op } from "../../harness/op.ts";
@@ -35,9 +35,18 @@ beforeAll(async () => {
 /** Every run's wall time, for the total printed at the end. */
 const runSeconds: number[] = [];
 
+/** Runs are kept for inspection only when a test failed: each is tens of megabytes. */
+let failed = false;
+
+afterEach((context) => {
+  if (context.task.result?.state === "fail") failed = true;
+});
+
 afterAll(() => {
   const total = runSeconds.reduce((a, b) => a + b, 0);
   console.log(`systems verdicts: ${runSeconds.length} runs, ${total.toFixed(0)} s of runs in all (${runSeconds.map((seconds) => seconds.toFixed(0)).join(", ")})`);
+  if (failed) console.log(`systems verdicts: a test failed; its runs are kept in ${store}`);
+  else rmSync(store, { recursive: true, force: true });
 });
 
 async function runJson(args: readonly string[]): Promise<CliRun> {
