@@ -60,6 +60,9 @@ export class EtcdCluster {
     }));
     const cluster = new EtcdCluster(members, dir);
     const initialCluster = members.map((m) => `${m.name}=http://${HOST}:${m.peerPort}`).join(",");
+    // One token for all members: the cluster id derives from it, and members whose tokens differ
+    // (a clock tick between two of them) refuse each other with "cluster ID mismatch".
+    const token = `faultline-bench-${process.pid}-${Date.now()}`;
     for (const member of members) {
       mkdirSync(member.dataDir, { recursive: true });
       cluster.argv.set(member.name, [
@@ -71,7 +74,7 @@ export class EtcdCluster {
         "--initial-advertise-peer-urls", `http://${HOST}:${member.peerPort}`,
         "--initial-cluster", initialCluster,
         "--initial-cluster-state", "new",
-        "--initial-cluster-token", `faultline-bench-${process.pid}-${Date.now()}`,
+        "--initial-cluster-token", token,
         "--logger", "zap",
         "--log-outputs", "stderr",
         "--log-level", "warn",

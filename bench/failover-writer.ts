@@ -3,9 +3,9 @@
 // completion time of the first successful write invoked at or after the kill on another node.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Etcd3 } from "etcd3";
-import type { Endpoint } from "../clusters/raft/redis-connection.ts";
+import { createConnection, type Endpoint } from "../clusters/raft/redis-connection.ts";
 
 /** Pause after a failed attempt, so the loop does not spin on a CPU the cluster needs to elect. */
 const RETRY_PAUSE_MS = 2;
@@ -81,20 +81,7 @@ export function raftFailoverWriter(endpoints: readonly Endpoint[], leader: strin
     if (redis && redis.status === "ready") return redis;
     redis?.disconnect();
     const endpoint = endpoints.find((e) => e.node === node)!;
-    redis = new Redis({
-      host: endpoint.host,
-      port: endpoint.port,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: () => null,
-      reconnectOnError: () => false,
-      connectTimeout: ATTEMPT_TIMEOUT_MS,
-      commandTimeout: ATTEMPT_TIMEOUT_MS,
-    });
-    redis.on("error", () => undefined);
+    redis = createConnection(endpoint, ATTEMPT_TIMEOUT_MS, ATTEMPT_TIMEOUT_MS);
     connections.set(node, redis);
     await redis.connect();
     return redis;

@@ -7,41 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseInfo } from "../clusters/raft/info.ts";
-import { createConnection, type Endpoint } from "../clusters/raft/redis-connection.ts";
+import { fetchInfo } from "../clusters/raft/info.ts";
+import type { Endpoint } from "../clusters/raft/redis-connection.ts";
 import { spawnFaultline } from "../test/e2e/cli.ts";
 
-export interface RaftNodeInfo {
-  role: string;
-  leader: string;
-  pid: number;
-  appliedIndex: number;
-  commitIndex: number;
-}
-
-/** A node's INFO fields we use, or undefined when it does not answer within `timeoutMs`. */
-export async function raftInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<RaftNodeInfo | undefined> {
-  const redis = createConnection(endpoint, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    const text = await Promise.race([redis.connect().then(() => redis.info()), timeout]);
-    if (text === undefined) return undefined;
-    const fields = parseInfo(text);
-    return {
-      role: fields.role ?? "",
-      leader: fields.leader ?? "",
-      pid: Number(fields.process_id),
-      appliedIndex: Number(fields.applied_index),
-      commitIndex: Number(fields.commit_index),
-    };
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-    redis.disconnect();
-  }
-}
 
 /** Where and how a node process ran, read from /proc before it is killed. */
 interface NodeCommand {
@@ -122,7 +91,7 @@ export class RaftUpCluster {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     while (Date.now() < deadline) {
-      const infos = await Promise.all(this.endpoints.map((endpoint) => raftInfo(endpoint, 500)));
+      const infos = await Promise.all(this.endpoints.map((endpoint) => fetchInfo(endpoint, 500)));
       const leaderName = infos[0]?.leader;
       const leaderInfo = infos.find((info, i) => info && this.endpoints[i].node === leaderName);
       if (
@@ -141,7 +110,7 @@ export class RaftUpCluster {
   /** Reads `node`'s pid (INFO) and command line (/proc) and returns the SIGKILL to send, so that a
    *  caller can take its timestamp right at the kill. */
   async prepareKill(node: string): Promise<() => void> {
-    const info = await raftInfo(this.endpoint(node));
+    const info = await fetchInfo(this.endpoint(node));
     if (!info || !Number.isInteger(info.pid)) throw new Error(`node ${node} did not report its process_id`);
     const argv = readFileSync(`/proc/${info.pid}/cmdline`, "utf8").split("\0").filter((arg) => arg !== "");
     this.commands.set(node, { argv, cwd: readlinkSync(`/proc/${info.pid}/cwd`) });

@@ -30,7 +30,8 @@ import { closedLoop, median, type LoadResult } from "./closed-loop.ts";
 import { EtcdCluster, etcdVersion } from "./etcd-cluster.ts";
 import { etcdFailoverWriter, raftFailoverWriter, type FailoverWriter } from "./failover-writer.ts";
 import { measureCpu } from "./proc-cpu.ts";
-import { RaftUpCluster, raftInfo } from "./raft-up-cluster.ts";
+import { fetchInfo } from "../clusters/raft/info.ts";
+import { RaftUpCluster } from "./raft-up-cluster.ts";
 
 const CONCURRENCIES = [32, 128];
 const DURATION_MS = 8_000;
@@ -59,7 +60,7 @@ function perWrite(cpuMs: number, result: LoadResult): number {
 
 async function loadRaft(cluster: RaftUpCluster, concurrency: number, tag: string): Promise<Measured> {
   const leader = await cluster.waitHealthy();
-  const nodePids = (await Promise.all(cluster.endpoints.map((endpoint) => raftInfo(endpoint)))).flatMap((info) => (info ? [info.pid] : []));
+  const nodePids = (await Promise.all(cluster.endpoints.map((endpoint) => fetchInfo(endpoint)))).flatMap((info) => (info ? [info.pid] : []));
   const connections = Array.from({ length: concurrency }, () => createConnection(leader, 2000));
   try {
     await Promise.all(connections.map((redis) => redis.connect()));

@@ -10,6 +10,8 @@ export interface NodeInfoReport {
   leader: string;
   commitIndex: number;
   appliedIndex: number;
+  /** The node's OS process id (NaN if it did not say). */
+  pid: number;
 }
 
 export function parseInfo(text: string): Record<string, string> {
@@ -37,6 +39,7 @@ export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<N
       leader: fields.leader ?? "",
       commitIndex: Number(fields.commit_index ?? 0),
       appliedIndex: Number(fields.applied_index ?? 0),
+      pid: Number(fields.process_id),
     };
   } catch {
     return undefined;

@@ -10,7 +10,9 @@ export interface Endpoint {
   port: number;
 }
 
-export function createConnection(endpoint: Endpoint, connectTimeoutMs = 1000): Redis {
+/** `commandTimeoutMs`: reject a command not answered by then (none by default: the op's own
+ *  deadline decides, and the caller then drops the connection). */
+export function createConnection(endpoint: Endpoint, connectTimeoutMs = 1000, commandTimeoutMs?: number): Redis {
   const redis = new Redis({
     host: endpoint.host,
     port: endpoint.port,
@@ -22,6 +24,7 @@ export function createConnection(endpoint: Endpoint, connectTimeoutMs = 1000): R
     retryStrategy: () => null,
     reconnectOnError: () => false,
     connectTimeout: connectTimeoutMs,
+    commandTimeout: commandTimeoutMs,
   });
   // Failures surface through the command or connect() promises; without a listener ioredis would
   // also print every connection error to stderr.

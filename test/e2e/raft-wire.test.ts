@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RaftUpCluster, raftInfo } from "../../bench/raft-up-cluster.ts";
+import { RaftUpCluster } from "../../bench/raft-up-cluster.ts";
+import { fetchInfo } from "../../clusters/raft/info.ts";
 import { createConnection, type Endpoint } from "../../clusters/raft/redis-connection.ts";
 import { isAlive, readProcess } from "../../clusters/runtime/local/proc.ts";
 
@@ -142,7 +143,7 @@ describe("raft node over the wire (faultline up, ioredis, redis-cli, redis-bench
 
   it("completes redis-benchmark with pipelining (-P 16) and no error replies; every SET went through the log", async () => {
     requireTool("redis-benchmark");
-    const before = await raftInfo(leader);
+    const before = await fetchInfo(leader);
     const result = await run(
       "redis-benchmark",
       ["-h", leader.host, "-p", String(leader.port), "-t", "set,get", "-n", "2000", "-P", "16", "-q"],
@@ -154,14 +155,14 @@ describe("raft node over the wire (faultline up, ioredis, redis-cli, redis-bench
     expect(output).not.toMatch(/Error from server/i);
     expect(result.stdout).toMatch(/SET: [\d.]+ requests per second/);
     expect(result.stdout).toMatch(/GET: [\d.]+ requests per second/);
-    const after = await raftInfo(leader);
+    const after = await fetchInfo(leader);
     // Each acknowledged SET is one log entry (plus the odd no-op of a new term, which never happens
     // without an election; an election would have shown as errors above).
     expect(after!.commitIndex - before!.commitIndex).toBeGreaterThanOrEqual(2000);
   }, 70_000);
 
   it("answers malformed RESP with -ERR and keeps serving other connections", async () => {
-    const pidBefore = (await raftInfo(leader))!.pid;
+    const pidBefore = (await fetchInfo(leader))!.pid;
     const bystander = await client(leader);
     expect(await bystander.ping()).toBe("PONG");
 
@@ -187,13 +188,13 @@ describe("raft node over the wire (faultline up, ioredis, redis-cli, redis-bench
 
     expect(await bystander.set("wire:after-garbage", "still here")).toBe("OK");
     expect(await bystander.get("wire:after-garbage")).toBe("still here");
-    const infoAfter = await raftInfo(leader);
+    const infoAfter = await fetchInfo(leader);
     expect(infoAfter?.pid).toBe(pidBefore);
     expect(isAlive(pidBefore)).toBe(true);
   });
 
   it("Ctrl-C: SIGINT to faultline up exits 130 and leaves no node process", async () => {
-    const infos = await Promise.all(cluster.endpoints.map((endpoint) => raftInfo(endpoint)));
+    const infos = await Promise.all(cluster.endpoints.map((endpoint) => fetchInfo(endpoint)));
     const pids = infos.map((info) => info!.pid);
     expect(new Set(pids).size).toBe(3);
     for (const pid of pids) {
