@@ -37,6 +37,17 @@ export const RECORD_HEADER_BYTES = 8;
 /** No single record is this large (entries hold client commands); a larger length is corruption. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
+/** An entry or snapshot record (header left to fill): type, index, term, then the payload. */
+function indexedRecord(type: number, index: number, term: number, payload: Buffer, what: string): Buffer {
+  const B = RECORD_HEADER_BYTES;
+  const out = Buffer.allocUnsafe(B + 1 + 8 + 8 + payload.length);
+  out.writeUInt8(type, B);
+  writeIndex(out, B + 1, index, `${what} index`);
+  writeIndex(out, B + 9, term, `${what} term`);
+  payload.copy(out, B + 17);
+  return out;
+}
+
 export function encodeRecord(record: WalRecord): Buffer {
   // Header and body go straight into one buffer: this runs for every entry a node persists.
   const B = RECORD_HEADER_BYTES;
@@ -55,21 +66,12 @@ export function encodeRecord(record: WalRecord): Buffer {
     }
     case "entry": {
       const { index, term, data } = record.entry;
-      out = Buffer.allocUnsafe(B + 1 + 8 + 8 + data.length);
-      out.writeUInt8(TYPE_CODE.entry, B);
-      writeIndex(out, B + 1, index, "entry index");
-      writeIndex(out, B + 9, term, "entry term");
-      data.copy(out, B + 17);
+      out = indexedRecord(TYPE_CODE.entry, index, term, data, "entry");
       break;
     }
     case "snapshot": {
       const { index, term, path } = record.snapshot;
-      const pathBytes = Buffer.from(path, "utf8");
-      out = Buffer.allocUnsafe(B + 1 + 8 + 8 + pathBytes.length);
-      out.writeUInt8(TYPE_CODE.snapshot, B);
-      writeIndex(out, B + 1, index, "snapshot index");
-      writeIndex(out, B + 9, term, "snapshot term");
-      pathBytes.copy(out, B + 17);
+      out = indexedRecord(TYPE_CODE.snapshot, index, term, Buffer.from(path, "utf8"), "snapshot");
       break;
     }
   }
