@@ -8,7 +8,7 @@ import { readHistory } from "../harness/history/read.ts";
 import type { Op } from "../harness/op.ts";
 import { Rng } from "../harness/rng.ts";
 import { type LinearizableResult, linearizable, type ModelName } from "../checkers/linearizable/check.ts";
-import { randomRegisterHistory } from "../checkers/linearizable/random-history.ts";
+import { randomRegisterHistory } from "../test/support/random-register-history.ts";
 import type { BenchRow } from "./bench-row.ts";
 
 const FIXTURES = new URL("../../shared/fixtures/", import.meta.url);

@@ -18,7 +18,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkElle } from "../checkers/elle/elle.ts";
-import { simulate } from "../checkers/elle/simulate.ts";
+import { simulate } from "../test/support/elle-store-simulator.ts";
 import type { BenchRow } from "./bench-row.ts";
 
 const CHILD_FLAG = "--elle-bench-child";

@@ -6,11 +6,11 @@
 import { mkdtempSync, openSync, closeSync, fsyncSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "../clusters/system.ts";
+import type { Client } from "../harness/interpreter/client.ts";
 import { RealClock } from "../harness/clock.ts";
 import { fromFn, limit } from "../harness/generator/index.ts";
 import { HistoryWriter } from "../harness/history/writer.ts";
-import { runGenerator } from "../harness/interpreter.ts";
+import { interpret } from "../harness/interpreter/interpreter.ts";
 import type { Op } from "../harness/op.ts";
 import { Rng } from "../harness/rng.ts";
 import type { BenchRow } from "./bench-row.ts";
@@ -32,7 +32,7 @@ const noOpClient: Client = {
 async function harnessRun(dir: string, name: string, concurrency: number, invocations: number): Promise<number> {
   const writer = new HistoryWriter(join(dir, `${name}.jsonl`));
   const startNs = process.hrtime.bigint();
-  await runGenerator({
+  await interpret({
     generator: limit(
       invocations,
       fromFn((ctx) => (ctx.rng.bool() ? { f: "read", value: null } : { f: "write", value: ctx.rng.int(100) })),

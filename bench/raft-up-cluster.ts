@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fetchInfo } from "../clusters/raft/info.ts";
 import type { Endpoint } from "../clusters/raft/redis-connection.ts";
-import { spawnFaultline } from "../test/e2e/cli.ts";
+import { spawnFaultline } from "../test/support/cli.ts";
 
 
 /** Where and how a node process ran, read from /proc before it is killed. */

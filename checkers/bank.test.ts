@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { bankChecker, checkBank } from "./bank.ts";
-import { HistoryBuilder, simulate } from "./history-builder.ts";
+import { HistoryBuilder, simulate } from "../test/support/history-builder.ts";
 import type { Op } from "../harness/op.ts";
 
 const OPTIONS = { accounts: [0, 1, 2], total: 30 };

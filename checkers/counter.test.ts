@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkCounter, counterChecker } from "./counter.ts";
-import { HistoryBuilder, simulate } from "./history-builder.ts";
+import { HistoryBuilder, simulate } from "../test/support/history-builder.ts";
 import type { Op } from "../harness/op.ts";
 
 function add(builder: HistoryBuilder, process: number, delta: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { faultWindows, grudgeFromComponents, nodesNamed, partitionLayout, partitionSides } from "./fault-windows.ts";
-import { HistoryBuilder } from "./history-builder.ts";
+import { HistoryBuilder } from "../test/support/history-builder.ts";
 
 const N = "nemesis";
 

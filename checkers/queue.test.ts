@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkPartitionedLog, checkQueue, queueChecker, type LogRecord } from "./queue.ts";
-import { HistoryBuilder, simulate } from "./history-builder.ts";
+import { HistoryBuilder, simulate } from "../test/support/history-builder.ts";
 import type { Op } from "../harness/op.ts";
 
 function enqueued(builder: HistoryBuilder, process: number, message: unknown): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkSet, setChecker } from "./set.ts";
-import { HistoryBuilder, simulate, type SimulationModel } from "./history-builder.ts";
+import { HistoryBuilder, simulate, type SimulationModel } from "../test/support/history-builder.ts";
 import type { Op } from "../harness/op.ts";
 
 const FINAL = { final: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { availability, checkStats, statsChecker } from "./stats.ts";
-import { HistoryBuilder } from "./history-builder.ts";
+import { HistoryBuilder } from "../test/support/history-builder.ts";
 
 const N = "nemesis";
 

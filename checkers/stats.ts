@@ -75,7 +75,7 @@ export function statsChecker(options: StatsOptions = {}): Checker {
   return { name: "stats", check: (history) => checkStats(history, options) };
 }
 
-/** The name harness/judge.ts reports availability under; the same checker as statsChecker. */
+/** The name harness/verdicts/judge.ts reports availability under; the same checker as statsChecker. */
 export const availability = statsChecker;
 
 class Tally {

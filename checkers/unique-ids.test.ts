@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkUniqueIds } from "./unique-ids.ts";
-import { HistoryBuilder, simulate } from "./history-builder.ts";
+import { HistoryBuilder, simulate } from "../test/support/history-builder.ts";
 
 describe("unique-ids checker", () => {
   it("accepts distinct ids and reports their range", () => {

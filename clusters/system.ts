@@ -1,7 +1,7 @@
 // A system under test (DESIGN §3): how to start one product on a runtime's nodes, find its leader,
 // and open clients for the workloads it supports; and the claims its report is held against.
 
-import type { Completion, Invocation } from "../harness/op.ts";
+import type { Client } from "../harness/interpreter/client.ts";
 import type { Rng } from "../harness/rng.ts";
 import type { Runtime } from "./runtime/runtime.ts";
 
@@ -32,14 +32,6 @@ export interface ClusterContext {
   rng: Rng;
   /** Appends a line to the run's harness.log. */
   log(line: string): void;
-}
-
-/** One logical client process's connection; invoke never throws for an expected outcome. */
-export interface Client {
-  /** Performs one operation. Must resolve `fail` only when the op definitely did not happen;
-   *  anything uncertain is `info`. The signal aborts at the op's timeout. */
-  invoke(op: Invocation, signal: AbortSignal): Promise<Completion>;
-  close(): Promise<void>;
 }
 
 export interface System {

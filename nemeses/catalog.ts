@@ -1,6 +1,6 @@
 // The fault kinds a test spec may name (--nemesis partition,kill,pause), each with the nemesis
 // that performs it and the start/stop op pairs a schedule alternates between (each kind is one
-// lane of the run's schedule, and lanes overlap: harness/run-generator.ts). An entry listed twice
+// lane of the run's schedule, and lanes overlap: harness/run/run-shape.ts). An entry listed twice
 // is drawn twice as often. Leader-targeted entries are weighted up: they are what exposes
 // consensus bugs. Partitions that leave some nodes behind while the leader keeps a quorum (one
 // node isolated, a bridge, a majorities ring) make stale nodes that a later leader failure puts

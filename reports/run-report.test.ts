@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { raftSystem } from "../clusters/raft/system.ts";
-import { judgeRun } from "../harness/judge.ts";
+import { judgeRun } from "../harness/verdicts/judge.ts";
 import type { Op } from "../harness/op.ts";
 import { buildSpec } from "../harness/spec/build-spec.ts";
-import { catalog } from "../harness/registry.ts";
+import { catalog } from "../harness/run/registry.ts";
 import { registerWorkload } from "../workloads/register.ts";
 import { renderRunReport } from "./run-report.ts";
 

@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import type { CheckResult } from "../checkers/checker.ts";
 import type { Availability, StatsResult } from "../checkers/stats.ts";
 import type { System } from "../clusters/system.ts";
-import type { ClaimJudgement } from "../harness/claims.ts";
+import type { ClaimJudgement } from "../harness/store/results.ts";
 import type { Op } from "../harness/op.ts";
 import { describeNemesis, replayArgs, type TestSpec } from "../harness/spec/test-spec.ts";
 import { RUN_FILES } from "../harness/store/store.ts";

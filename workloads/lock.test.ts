@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lockWorkload } from "./lock.ts";
-import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
+import { drive, HistoryBuilder, type SimulatedSystem } from "../test/support/history-builder.ts";
 import type { GenContext, Generator } from "../harness/generator/generator.ts";
 import type { Op } from "../harness/op.ts";
 import { Rng } from "../harness/rng.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { queueWorkload } from "./queue.ts";
-import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
+import { drive, HistoryBuilder, type SimulatedSystem } from "../test/support/history-builder.ts";
 import type { Process } from "../harness/op.ts";
-import { freeContext, take } from "../harness/generator/test-support.ts";
+import { freeContext, take } from "../test/support/generator-context.ts";
 
 const context = (free: readonly Process[], seed = 1) => freeContext(free, free, seed);
 

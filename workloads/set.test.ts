@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EachClientOnce, numberOption, setWorkload } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
-import { drive, HistoryBuilder, type SimulatedSystem } from "../checkers/history-builder.ts";
+import { drive, HistoryBuilder, type SimulatedSystem } from "../test/support/history-builder.ts";
 import { Rng } from "../harness/rng.ts";
-import { freeContext, take } from "../harness/generator/test-support.ts";
+import { freeContext, take } from "../test/support/generator-context.ts";
 
 const context = freeContext;
 

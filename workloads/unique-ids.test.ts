@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { uniqueIdsWorkload } from "./unique-ids.ts";
-import { drive, HistoryBuilder } from "../checkers/history-builder.ts";
+import { drive, HistoryBuilder } from "../test/support/history-builder.ts";
 import { Rng } from "../harness/rng.ts";
 
 describe("unique-ids workload", () => {

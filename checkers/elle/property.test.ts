@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkElle } from "./elle.ts";
-import { simulate, type SimulatedStore } from "./simulate.ts";
+import { simulate, type SimulatedStore } from "../../test/support/elle-store-simulator.ts";
 
 const WORKLOADS = ["list-append", "rw-register"] as const;
 const RUNS = 100;

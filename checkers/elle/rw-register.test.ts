@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Op } from "../../harness/op.ts";
 import { checkElle, type ElleOptions, type ElleResult } from "./elle.ts";
 import type { CycleEvidence } from "./explain.ts";
-import { TxnHistory, concurrent, concurrentTxns, mops } from "./test-histories.ts";
+import { TxnHistory, concurrent, concurrentTxns, mops } from "../../test/support/elle-histories.ts";
 
 const RW = "rw-register" as const;
 const check = (history: readonly Op[], consistencyModels?: string[], extra: Partial<ElleOptions> = {}): ElleResult =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkElle, renderCycleSvg } from "./elle.ts";
 import type { CycleEvidence } from "./explain.ts";
 import { cycleDot } from "./svg.ts";
-import { concurrentTxns } from "./test-histories.ts";
+import { concurrentTxns } from "../../test/support/elle-histories.ts";
 
 const gSingle = () =>
   checkElle(concurrentTxns(["ax1ay1", "ax2ry", "rx12"]), { workload: "list-append", consistencyModels: ["serializable"] }).anomalies[

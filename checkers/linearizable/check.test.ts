@@ -3,7 +3,7 @@ import { readHistory } from "../../harness/history/read.ts";
 import type { Op } from "../../harness/op.ts";
 import { type LinearizableOptions, type LinearizableResult, linearizable, modelNames, models } from "./check.ts";
 import { legal, type Model } from "./model.ts";
-import { TestHistory } from "./test-history.ts";
+import { TestHistory } from "../../test/support/linearizable-history.ts";
 
 const fixtures = new URL("../../../shared/fixtures/", import.meta.url);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Op } from "../../harness/op.ts";
 import { Rng } from "../../harness/rng.ts";
 import { type LinearizableResult, linearizable } from "./check.ts";
-import { corruptOneRead, NEVER_WRITTEN, randomRegisterHistory } from "./random-history.ts";
+import { corruptOneRead, NEVER_WRITTEN, randomRegisterHistory } from "../../test/support/random-register-history.ts";
 
 const checkers = { register: linearizable({ model: "register" }), "cas-register": linearizable({ model: "cas-register" }) };
 

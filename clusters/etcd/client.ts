@@ -13,7 +13,7 @@
 
 import type { Etcd3 } from "etcd3";
 import type { Completion, Invocation } from "../../harness/op.ts";
-import type { Client } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { connectToMember } from "./connection.ts";
 import type { ReadMode } from "./options.ts";
 import { completionForError } from "./outcome.ts";

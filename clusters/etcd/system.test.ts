@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import { LocalSystem, eventually, runOp } from "../../test/support/local-system.ts";
 import type { ClusterContext } from "../system.ts";
 import { etcdSystem } from "./system.ts";
 

@@ -7,7 +7,8 @@
 // (iptables) for them. Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Client, ClusterContext, System } from "../system.ts";
+import type { ClusterContext, System } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { ETCD_WORKLOADS, EtcdClient, type EtcdWorkload } from "./client.ts";
 import { etcdOptions } from "./options.ts";
 import { etcdProcessSpec } from "./server.ts";

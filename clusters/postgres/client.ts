@@ -3,7 +3,7 @@
 // connection anything but idle and clean — lost, timed out, not rolled back — the connection is
 // closed and the next op opens a fresh one.
 
-import type { Client } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion, Invocation } from "../../harness/op.ts";
 import { Connection, type Endpoint } from "./connection.ts";
 import type { Isolation } from "./isolation.ts";

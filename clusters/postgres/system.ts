@@ -22,7 +22,7 @@ import { serverUser } from "./server-user.ts";
 const servers = new WeakMap<ClusterContext["runtime"], PostgresServer>();
 
 // The bank workload reads its settings from the options the checker is given: the run's system
-// options (harness/judge.ts), so the balances set up here are the ones the checker expects.
+// options (harness/verdicts/judge.ts), so the balances set up here are the ones the checker expects.
 function bankOptions(ctx: ClusterContext): WorkloadOptions {
   // ClusterContext.options is an untyped record; WorkloadOptions only adds that keys is a number,
   // and bank settings ignore keys.

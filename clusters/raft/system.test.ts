@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { Client, ClusterContext } from "../system.ts";
+import type { ClusterContext } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { nodeProcessSpec, raftSystem } from "./system.ts";
-import { startTestCluster, type TestCluster } from "./test-cluster.ts";
+import { startTestCluster, type TestCluster } from "../../test/support/raft-test-cluster.ts";
 
 const NODES = ["n1", "n2", "n3"];
 let cluster: TestCluster;

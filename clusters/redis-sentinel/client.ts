@@ -23,7 +23,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Completion, Invocation } from "../../harness/op.ts";
-import type { Client } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { completionForError } from "./outcome.ts";
 import { OpTimedOut, untilAborted, registerNumber } from "../client-timeout.ts";
 import { ask } from "./sentinels.ts";

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Completion } from "../../harness/op.ts";
 import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import { LocalSystem, eventually, runOp } from "../../test/support/local-system.ts";
 import type { ClusterContext } from "../system.ts";
 import { ask, replicationComplete } from "./sentinels.ts";
 import { sentinelPort } from "./server.ts";

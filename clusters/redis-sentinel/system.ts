@@ -9,7 +9,8 @@
 // Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Client, ClusterContext, System } from "../system.ts";
+import type { ClusterContext, System } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { REDIS_WORKLOADS, RedisSentinelClient, type RedisWorkload } from "./client.ts";
 import { redisSentinelOptions } from "./options.ts";
 import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";

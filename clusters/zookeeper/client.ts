@@ -13,7 +13,7 @@
 // value), never succeed wrongly: setData checks the version at the leader.
 
 import type { Completion, Invocation } from "../../harness/op.ts";
-import type { Client } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { ZK_ERRORS, ZkConnection, isZkError } from "./connection.ts";
 import { completionForError } from "./outcome.ts";
 import { OpTimedOut, registerNumber, untilAborted } from "../client-timeout.ts";

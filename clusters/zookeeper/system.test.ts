@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Completion } from "../../harness/op.ts";
 import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import { LocalSystem, eventually, runOp } from "../testing/local-system.ts";
+import { LocalSystem, eventually, runOp } from "../../test/support/local-system.ts";
 import type { ClusterContext } from "../system.ts";
 import { REGISTER_PATH } from "./client.ts";
 import { ZkConnection } from "./connection.ts";

@@ -11,7 +11,8 @@
 // Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Client, ClusterContext, System } from "../system.ts";
+import type { ClusterContext, System } from "../system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 import { REGISTER_PATH, SET_PATH, ZK_WORKLOADS, ZooKeeperClient, type ZkWorkload } from "./client.ts";
 import { ZkConnection } from "./connection.ts";
 import { electionPorts } from "./election-ports.ts";

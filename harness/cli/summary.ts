@@ -3,7 +3,7 @@
 
 import type { CheckResult, Validity } from "../../checkers/checker.ts";
 import type { Availability, StatsResult } from "../../checkers/stats.ts";
-import type { ClaimJudgement } from "../claims.ts";
+import type { ClaimJudgement } from "../store/results.ts";
 
 const MAX_LINE = 200;
 

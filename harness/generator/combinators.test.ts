@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { simulate } from "../interpreter-simulation.ts";
+import { simulate } from "../../test/support/simulated-interpreter.ts";
 import { isClientProcess, type Op } from "../op.ts";
 import { any } from "./any.ts";
 import { eachProcess } from "./each-process.ts";
@@ -14,7 +14,7 @@ import { clients, nemesis } from "./routing.ts";
 import { phases } from "./sequence.ts";
 import { sleep } from "./sleep.ts";
 import { delay, stagger } from "./spacing.ts";
-import { flaky, invokes, tagged } from "./test-support.ts";
+import { flaky, invokes, tagged } from "../../test/support/generator-context.ts";
 
 const MS = 1_000_000;
 const RUNS = { numRuns: 20 };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { simulate, type SimulatedResponse } from "../interpreter-simulation.ts";
+import { simulate, type SimulatedResponse } from "../../test/support/simulated-interpreter.ts";
 import type { Op } from "../op.ts";
 import { Rng } from "../rng.ts";
 import { any } from "./any.ts";
@@ -8,7 +8,7 @@ import { faultSchedule, type FaultOps } from "./fault-schedule.ts";
 import { limit, timeLimit } from "./limit.ts";
 import { clients, nemesis } from "./routing.ts";
 import { stagger } from "./spacing.ts";
-import { flaky, invokes, tagged } from "./test-support.ts";
+import { flaky, invokes, tagged } from "../../test/support/generator-context.ts";
 
 const MS = 1_000_000;
 const partition: FaultOps = { start: { f: "start-partition", value: "halves" }, stop: { f: "stop-partition", value: null } };

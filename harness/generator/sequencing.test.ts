@@ -1,7 +1,7 @@
 // The small combinators, each on a concrete run: what they emit, to whom, and when.
 
 import { describe, expect, it } from "vitest";
-import { simulate } from "../interpreter-simulation.ts";
+import { simulate } from "../../test/support/simulated-interpreter.ts";
 import type { Op } from "../op.ts";
 import { Rng } from "../rng.ts";
 import type { GenContext } from "./generator.ts";
@@ -12,7 +12,7 @@ import { clients } from "./routing.ts";
 import { andThen, concat, phases, synchronize } from "./sequence.ts";
 import { sleep } from "./sleep.ts";
 import { filter, map } from "./transform.ts";
-import { flaky, invokes, tagged } from "./test-support.ts";
+import { flaky, invokes, tagged } from "../../test/support/generator-context.ts";
 
 const MS = 1_000_000;
 const fs = (history: readonly Op[]) => invokes(history).map((op) => op.f);

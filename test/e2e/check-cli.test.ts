@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, faultline } from "./cli.ts";
+import { FIXTURES, faultline } from "../support/cli.ts";
 
 const cases: [string, string[], number][] = [
   ["jepsen-etcd/etcd_000.log", ["--workload", "register", "--model", "cas-register"], 1],

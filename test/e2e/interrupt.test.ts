@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { isAlive } from "../../clusters/runtime/local/proc.ts";
 import type { RunState } from "../../clusters/runtime/local/run-state.ts";
-import { faultline, spawnFaultline } from "./cli.ts";
+import { faultline, spawnFaultline } from "../support/cli.ts";
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

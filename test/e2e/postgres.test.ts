@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { faultline } from "./cli.ts";
+import { faultline } from "../support/cli.ts";
 
 const haveServer = existsSync("/usr/lib/postgresql/15/bin/postgres");
 

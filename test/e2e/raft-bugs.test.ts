@@ -36,7 +36,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { faultline, type CliResult } from "./cli.ts";
+import { faultline, type CliResult } from "../support/cli.ts";
 
 const store = mkdtempSync(join(tmpdir(), "faultline-raft-bugs-"));
 

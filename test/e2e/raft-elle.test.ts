@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { faultline } from "./cli.ts";
+import { faultline } from "../support/cli.ts";
 
 interface RunResults {
   valid: unknown;

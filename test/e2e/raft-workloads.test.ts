@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { faultline } from "./cli.ts";
+import { faultline } from "../support/cli.ts";
 
 const store = mkdtempSync(join(tmpdir(), "faultline-raft-workloads-"));
 /** A failed run's files are the evidence: the store stays when any run failed. */

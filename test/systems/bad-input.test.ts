@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, faultline } from "../e2e/cli.ts";
+import { REPO_ROOT, faultline } from "../support/cli.ts";
 
 /** The lines of a CLI's stderr that are not the run-directory notice every run starts with. */
 function errorLines(stderr: string): string[] {

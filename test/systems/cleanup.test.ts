@@ -14,7 +14,7 @@ import { buildImages } from "../../clusters/images/build-images.ts";
 import { cleanupDocker } from "../../clusters/runtime/docker/cleanup.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import { CHAIN } from "../../clusters/runtime/docker/firewall.ts";
-import { faultline, spawnFaultline } from "../e2e/cli.ts";
+import { faultline, spawnFaultline } from "../support/cli.ts";
 import { runLeftovers, sh } from "./helpers/docker-probes.ts";
 
 let docker: Docker;

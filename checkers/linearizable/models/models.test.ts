@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type LinearizableResult, linearizable } from "../check.ts";
-import { TestHistory } from "../test-history.ts";
+import { TestHistory } from "../../../test/support/linearizable-history.ts";
 import { casRegister } from "./cas-register.ts";
 import type { ModelName } from "./index.ts";
 import { kv } from "./kv.ts";

@@ -1,6 +1,6 @@
 // Which workloads our Raft nodes have clients for, and how each is opened.
 
-import type { Client } from "../../system.ts";
+import type { Client } from "../../../harness/interpreter/client.ts";
 import { openBankClient } from "./bank.ts";
 import { counterClient } from "./counter.ts";
 import { listAppendClient } from "./list-append.ts";

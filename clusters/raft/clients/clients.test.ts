@@ -6,11 +6,11 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Client } from "../../system.ts";
+import type { Client } from "../../../harness/interpreter/client.ts";
 import { initialBalances } from "../../../workloads/bank.ts";
 import { createConnection, type Endpoint } from "../redis-connection.ts";
 import { raftSystem } from "../system.ts";
-import { startTestCluster, type TestCluster } from "../test-cluster.ts";
+import { startTestCluster, type TestCluster } from "../../../test/support/raft-test-cluster.ts";
 import { RAFT_CLIENTS } from "./catalog.ts";
 import type { ClientSetup } from "./raft-client.ts";
 

@@ -12,7 +12,7 @@
 // OpPlanner in the file named after the workload).
 
 import type { Redis } from "ioredis";
-import type { Client } from "../../system.ts";
+import type { Client } from "../../../harness/interpreter/client.ts";
 import type { Completion, Invocation } from "../../../harness/op.ts";
 import { createConnection, type Endpoint } from "../redis-connection.ts";
 import { PartialTransactionError } from "./transaction.ts";

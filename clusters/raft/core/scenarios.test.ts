@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { InteractionEnv } from "./interaction.ts";
+import { InteractionEnv } from "../../../test/support/raft-interaction.ts";
 
 const directory = join(import.meta.dirname, "testdata");
 const scripts = readdirSync(directory).filter((name) => name.endsWith(".txt")).sort();

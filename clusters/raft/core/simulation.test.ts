@@ -6,7 +6,7 @@
 // More seeds than the default: SEEDS=20000 npx vitest run clusters/raft/core/simulation.test.ts
 
 import { describe, expect, test } from "vitest";
-import { FIGURE_8_HUNT, optionsForSeed, runSimulation, type SimulationOptions, type SimulationResult } from "./simulation.ts";
+import { FIGURE_8_HUNT, optionsForSeed, runSimulation, type SimulationOptions, type SimulationResult } from "../../../test/support/raft-simulation.ts";
 import type { CoreBugs } from "./types.ts";
 
 /** Seeds in the default sweep: ~10 ms each on an idle core; the whole file stays well under

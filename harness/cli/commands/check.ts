@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { readHistory } from "../../history/read.ts";
 import { UsageError, unknownChoice } from "../../errors.ts";
-import { workloads } from "../../registry.ts";
+import { workloads } from "../../run/registry.ts";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
 

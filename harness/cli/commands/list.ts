@@ -2,7 +2,7 @@
 
 import type { Command } from "commander";
 import { faultKinds, faultModes } from "../../../nemeses/catalog.ts";
-import { systems, workloads } from "../../registry.ts";
+import { systems, workloads } from "../../run/registry.ts";
 
 export function registerListCommand(program: Command): void {
   program

@@ -2,8 +2,8 @@
 
 import type { Command } from "commander";
 import { join } from "node:path";
-import { catalog } from "../../registry.ts";
-import { runTest } from "../../runner.ts";
+import { catalog } from "../../run/registry.ts";
+import { runTest } from "../../run/runner.ts";
 import { buildSpec, readConfigFile, type RawSettings } from "../../spec/build-spec.ts";
 import { describeNemesis } from "../../spec/test-spec.ts";
 import { RUN_FILES } from "../../store/store.ts";

@@ -6,10 +6,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClusterContext } from "../../../clusters/system.ts";
-import { registerTeardown } from "../../exit-handlers.ts";
-import { catalog, systems } from "../../registry.ts";
+import { registerTeardown } from "../../run/exit-handlers.ts";
+import { catalog, systems } from "../../run/registry.ts";
 import { Rng } from "../../rng.ts";
-import { createRuntime } from "../../runner.ts";
+import { createRuntime } from "../../run/runner.ts";
 import { buildSpec, type RawSettings } from "../../spec/build-spec.ts";
 import { typedOptions } from "../../spec/typed-options.ts";
 

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Availability } from "../../../checkers/stats.ts";
-import { faultline } from "../../e2e/cli.ts";
+import { faultline } from "../../support/cli.ts";
 
-/** The parts of results.json the system tests look at (harness/judge.ts writes it). */
+/** The parts of results.json the system tests look at (harness/verdicts/judge.ts writes it). */
 export interface RunResults {
   valid: boolean | "unknown";
   workload: Record<string, unknown>;

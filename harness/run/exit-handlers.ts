@@ -9,7 +9,7 @@
 // to clean up keeps Node's default behaviour.
 
 import { constants } from "node:os";
-import { EXIT } from "./errors.ts";
+import { EXIT } from "../errors.ts";
 
 export type Teardown = () => Promise<void> | void;
 

@@ -4,13 +4,13 @@
 // (timeout, crash, unknown outcome) is retired and replaced, because its next op could otherwise
 // be mistaken for a continuation of one that may still take effect.
 
-import type { Client } from "../clusters/system.ts";
-import { NS_PER_MS, type Clock } from "./clock.ts";
-import type { GenContext, Generator, PlannedOp } from "./generator/generator.ts";
-import { Alarm } from "./interpreter-alarm.ts";
-import { indexOfProcess, insertProcess, removeProcessAt } from "./interpreter-process-list.ts";
-import { isClientProcess, type Completion, type Invocation, type Op, type OpType, type Process } from "./op.ts";
-import type { Rng } from "./rng.ts";
+import type { Client } from "./client.ts";
+import { NS_PER_MS, type Clock } from "../clock.ts";
+import type { GenContext, Generator, PlannedOp } from "../generator/generator.ts";
+import { Alarm } from "./alarm.ts";
+import { indexOfProcess, insertProcess, removeProcessAt } from "./process-list.ts";
+import { isClientProcess, type Completion, type Invocation, type Op, type OpType, type Process } from "../op.ts";
+import type { Rng } from "../rng.ts";
 
 /** What the interpreter needs of a nemesis: run one fault op (the runner binds it to its context). */
 export interface NemesisInvoker {
@@ -71,7 +71,7 @@ const DISPATCHES_PER_YIELD = 256;
 /** Runs `generator` to exhaustion (or until `signal` aborts) and waits for every op it started.
  *  Rejects only when the run itself cannot go on: bad options, a generator that breaks its
  *  contract, or `record` throwing. Client and nemesis failures are ops in the history. */
-export async function runGenerator(opts: RunOptions): Promise<RunResult> {
+export async function interpret(opts: RunOptions): Promise<RunResult> {
   return new Interpreter(opts).run();
 }
 
@@ -121,9 +121,9 @@ class Interpreter {
 
   constructor(private readonly opts: RunOptions) {
     if (!(Number.isInteger(opts.concurrency) && opts.concurrency >= 0)) {
-      throw new Error(`runGenerator: concurrency must be a non-negative integer, got ${opts.concurrency}`);
+      throw new Error(`interpret: concurrency must be a non-negative integer, got ${opts.concurrency}`);
     }
-    if (!(opts.opTimeoutMs > 0)) throw new Error(`runGenerator: opTimeoutMs must be positive, got ${opts.opTimeoutMs}`);
+    if (!(opts.opTimeoutMs > 0)) throw new Error(`interpret: opTimeoutMs must be positive, got ${opts.opTimeoutMs}`);
     this.generator = opts.generator;
     const processes: Process[] = Array.from({ length: opts.concurrency }, (_, i) => i);
     if (opts.nemesis) processes.push("nemesis");
@@ -165,7 +165,7 @@ class Interpreter {
         this.generator = result.next;
         if (result.untilNs === undefined && this.inFlight.size === 0) {
           throw new Error(
-            `runGenerator: the generator is pending with no op in flight and no time to be asked again, so it would wait forever ` +
+            `interpret: the generator is pending with no op in flight and no time to be asked again, so it would wait forever ` +
               `(free processes: [${this.free.join(", ")}], live: [${this.all.join(", ")}]). A generator that waits on time must ` +
               `return pending with untilNs; one that waits for a process must name a live one.`,
           );
@@ -198,7 +198,7 @@ class Interpreter {
     const at = indexOfProcess(this.free, process);
     if (at < 0) {
       throw new Error(
-        `runGenerator: the generator emitted ${planned.f} for process ${process}, which is not free ` +
+        `interpret: the generator emitted ${planned.f} for process ${process}, which is not free ` +
           `(free: [${this.free.join(", ")}]); a generator must pick its process from ctx.freeProcesses`,
       );
     }
@@ -215,7 +215,7 @@ class Interpreter {
 
     if (!isClientProcess(process)) {
       const nemesis = this.opts.nemesis;
-      if (nemesis === undefined) throw new Error("runGenerator: a nemesis op was dispatched but no nemesis was given");
+      if (nemesis === undefined) throw new Error("interpret: a nemesis op was dispatched but no nemesis was given");
       this.call(flight, nemesis);
       return;
     }

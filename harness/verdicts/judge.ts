@@ -1,14 +1,14 @@
 // From a history to a results object: the workload's checker decides the verdict; availability
 // statistics and the system's claims are reported beside it. Shared by `run` and `report`.
 
-import type { CheckResult } from "../checkers/checker.ts";
-import { availability } from "../checkers/stats.ts";
-import type { Claims, System } from "../clusters/system.ts";
+import type { CheckResult } from "../../checkers/checker.ts";
+import { availability } from "../../checkers/stats.ts";
+import type { Claims, System } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
-import type { Op } from "./op.ts";
-import type { TestSpec } from "./spec/test-spec.ts";
-import { typedOptions } from "./spec/typed-options.ts";
-import type { Workload } from "../workloads/workload.ts";
+import type { Op } from "../op.ts";
+import type { TestSpec } from "../spec/test-spec.ts";
+import { typedOptions } from "../spec/typed-options.ts";
+import type { Workload } from "../../workloads/workload.ts";
 
 /** A run's transactions are judged against what the system claims: a linearizable store's
  *  transactions must be strict serializable (real-time order included, since our own clock

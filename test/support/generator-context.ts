@@ -1,11 +1,11 @@
 // Shared by the generator tests: a client op that says which generator it came from, and views
 // of a simulated history.
 
-import type { Op, Process } from "../op.ts";
-import { Rng } from "../rng.ts";
-import type { SimulatedResponse } from "../interpreter-simulation.ts";
-import { fromFn } from "./lift.ts";
-import type { GenContext, Generator, PlannedOp } from "./generator.ts";
+import type { Op, Process } from "../../harness/op.ts";
+import { Rng } from "../../harness/rng.ts";
+import type { SimulatedResponse } from "./simulated-interpreter.ts";
+import { fromFn } from "../../harness/generator/lift.ts";
+import type { GenContext, Generator, PlannedOp } from "../../harness/generator/generator.ts";
 
 /** An endless generator of ops named `f`, each with a random value (so the rng is exercised). */
 export function tagged(f: string): Generator {

@@ -2,7 +2,7 @@
 // ascending, then "nemesis". Lists are never mutated — generators may hold on to a context — so
 // each edit makes a new array; lookups are binary searches, not scans.
 
-import type { Process } from "./op.ts";
+import type { Process } from "../op.ts";
 
 /** The position of `process` in `list`, or -1. */
 export function indexOfProcess(list: readonly Process[], process: Process): number {

@@ -1,18 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Client } from "../clusters/system.ts";
-import { RealClock, type VirtualClock } from "./clock.ts";
-import type { GenContext, GenResult, Generator } from "./generator/generator.ts";
-import { any } from "./generator/any.ts";
-import { limit } from "./generator/limit.ts";
-import { fromFn, once } from "./generator/lift.ts";
-import { clients, nemesis } from "./generator/routing.ts";
-import { phases } from "./generator/sequence.ts";
-import { flaky, invokes, tagged } from "./generator/test-support.ts";
-import { simulate } from "./interpreter-simulation.ts";
-import { runGenerator } from "./interpreter.ts";
-import type { Completion, Invocation, Op } from "./op.ts";
-import { Rng } from "./rng.ts";
+import type { Client } from "./client.ts";
+import { RealClock, type VirtualClock } from "../clock.ts";
+import type { GenContext, GenResult, Generator } from "../generator/generator.ts";
+import { any } from "../generator/any.ts";
+import { limit } from "../generator/limit.ts";
+import { fromFn, once } from "../generator/lift.ts";
+import { clients, nemesis } from "../generator/routing.ts";
+import { phases } from "../generator/sequence.ts";
+import { flaky, invokes, tagged } from "../../test/support/generator-context.ts";
+import { simulate } from "../../test/support/simulated-interpreter.ts";
+import { interpret } from "./interpreter.ts";
+import type { Completion, Invocation, Op } from "../op.ts";
+import { Rng } from "../rng.ts";
 
 const MS = 1_000_000;
 
@@ -257,7 +257,7 @@ describe("generator mistakes end the run with a reason", () => {
   it("a history that cannot be recorded stops the run, and the clients are still closed", async () => {
     let recorded = 0;
     const closedClients: number[] = [];
-    const run = runGenerator({
+    const run = interpret({
       generator: limit(100, tagged("w")),
       clock: new RealClock(),
       rng: new Rng(1),
@@ -277,7 +277,7 @@ describe("on the real clock", () => {
   it("runs instant clients flat out and times out a hung one", async () => {
     const history: Op[] = [];
     const hung = new Set<number>();
-    const result = await runGenerator({
+    const result = await interpret({
       generator: limit(3_000, tagged("w")),
       clock: new RealClock(),
       rng: new Rng(1),

@@ -3,7 +3,7 @@
 // than the one set costs nothing, so setting it per op is cheap; ringing early or for a time nobody
 // waits for any more is harmless, because whoever is woken looks at the state again.
 
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 
 export class Alarm {
   private armed: { atNs: number; cancel: AbortController } | undefined;

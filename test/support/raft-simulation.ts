@@ -6,8 +6,8 @@
 //
 // Used by simulation.test.ts (thousands of seeds) and interaction.ts (scripted scenarios).
 
-import { Rng } from "../../../harness/rng.ts";
-import { RaftCore } from "./raft.ts";
+import { Rng } from "../../harness/rng.ts";
+import { RaftCore } from "../../clusters/raft/core/raft.ts";
 import {
   NO_NODE,
   type CoreBugs,
@@ -19,7 +19,7 @@ import {
   type RaftConfig,
   type Ready,
   type Snapshot,
-} from "./types.ts";
+} from "../../clusters/raft/core/types.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

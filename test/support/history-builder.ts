@@ -2,10 +2,10 @@
 // clock that moves 1 ms per op unless told otherwise, so hand-built tests read like the story they
 // tell; simulate() drives a correct model under random concurrency for property tests.
 
-import type { Op, Process } from "../harness/op.ts";
-import { NS_PER_MS } from "../harness/clock.ts";
-import { Rng } from "../harness/rng.ts";
-import type { Generator } from "../harness/generator/generator.ts";
+import type { Op, Process } from "../../harness/op.ts";
+import { NS_PER_MS } from "../../harness/clock.ts";
+import { Rng } from "../../harness/rng.ts";
+import type { Generator } from "../../harness/generator/generator.ts";
 
 export interface OpExtras {
   node?: string;

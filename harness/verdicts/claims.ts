@@ -14,18 +14,11 @@
 // - AP promises availability under partition: refuted when ops on the minority side of the
 //   partitions mostly failed (availability below one half).
 
-import type { CheckResult } from "../checkers/checker.ts";
-import type { StatsResult } from "../checkers/stats.ts";
-import type { Claims, System } from "../clusters/system.ts";
-import type { TestSpec } from "./spec/test-spec.ts";
-
-export type ClaimVerdict = "held" | "refuted" | "unknown" | "not tested";
-
-export interface ClaimJudgement {
-  claim: string;
-  verdict: ClaimVerdict;
-  evidence: string;
-}
+import type { CheckResult } from "../../checkers/checker.ts";
+import type { StatsResult } from "../../checkers/stats.ts";
+import type { Claims, System } from "../../clusters/system.ts";
+import type { TestSpec } from "../spec/test-spec.ts";
+import type { ClaimJudgement, ClaimVerdict } from "../store/results.ts";
 
 const STRONG_MODELS: readonly NonNullable<Claims["model"]>[] = ["linearizable", "strict-serializable", "serializable"];
 const TRANSACTIONAL_WORKLOADS = ["list-append", "rw-register"];

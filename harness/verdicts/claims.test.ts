@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { CheckResult } from "../checkers/checker.ts";
-import type { System } from "../clusters/system.ts";
+import type { CheckResult } from "../../checkers/checker.ts";
+import type { System } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
-import { DEFAULT_SPEC, type TestSpec } from "./spec/test-spec.ts";
+import { DEFAULT_SPEC, type TestSpec } from "../spec/test-spec.ts";
 
 const system = (claims: System["claims"]) => ({ name: "s", claims }) as System;
 const spec = (workload: string, nemesis: string[]): TestSpec => ({ ...DEFAULT_SPEC, name: "t", seed: 1, workload, nemesis });

@@ -1,6 +1,6 @@
 // A one-line live status on a terminal: elapsed time, ops recorded, ok share, faults active.
 
-import type { Op } from "./op.ts";
+import type { Op } from "../op.ts";
 
 export class Progress {
   private timer?: NodeJS.Timeout;

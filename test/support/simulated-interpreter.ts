@@ -2,12 +2,12 @@
 // generator in milliseconds of wall time. Tests use it to check generators and the interpreter;
 // the same seed and responses always give the same history.
 
-import type { Client } from "../clusters/system.ts";
-import { VirtualClock } from "./clock.ts";
-import type { Generator } from "./generator/generator.ts";
-import { runGenerator, type RunResult } from "./interpreter.ts";
-import type { Completion, Invocation, Op } from "./op.ts";
-import { Rng } from "./rng.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
+import { VirtualClock } from "../../harness/clock.ts";
+import type { Generator } from "../../harness/generator/generator.ts";
+import { interpret, type RunResult } from "../../harness/interpreter/interpreter.ts";
+import type { Completion, Invocation, Op } from "../../harness/op.ts";
+import { Rng } from "../../harness/rng.ts";
 
 export interface SimulatedResponse {
   completion: Completion;
@@ -76,7 +76,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
   const nemesisDecide = opts.nemesis === true ? () => DEFAULT_RESPONSE : opts.nemesis || undefined;
 
   let settled: { run: RunResult } | { error: unknown } | undefined;
-  runGenerator({
+  interpret({
     generator: opts.generator,
     clock,
     rng,

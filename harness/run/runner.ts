@@ -4,28 +4,28 @@
 // cluster is torn down.
 
 import { join } from "node:path";
-import type { CheckResult } from "../checkers/checker.ts";
-import type { ClusterContext, System } from "../clusters/system.ts";
-import type { Runtime } from "../clusters/runtime/runtime.ts";
-import { LocalRuntime } from "../clusters/runtime/local/local-runtime.ts";
-import { composeNemeses } from "../nemeses/compose.ts";
-import { faultKinds, scheduledFaults } from "../nemeses/catalog.ts";
-import type { NemesisContext } from "../nemeses/nemesis.ts";
-import { renderRunReport } from "../reports/run-report.ts";
-import { RealClock, NS_PER_S } from "./clock.ts";
+import type { CheckResult } from "../../checkers/checker.ts";
+import type { ClusterContext, System } from "../../clusters/system.ts";
+import type { Runtime } from "../../clusters/runtime/runtime.ts";
+import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
+import { composeNemeses } from "../../nemeses/compose.ts";
+import { faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
+import type { NemesisContext } from "../../nemeses/nemesis.ts";
+import { renderRunReport } from "../../reports/run-report.ts";
+import { RealClock, NS_PER_S } from "../clock.ts";
 import { registerTeardown } from "./exit-handlers.ts";
-import { HistoryWriter } from "./history/writer.ts";
-import { runGenerator } from "./interpreter.ts";
-import type { Op } from "./op.ts";
-import { Rng } from "./rng.ts";
-import { buildRunGenerator } from "./run-generator.ts";
+import { HistoryWriter } from "../history/writer.ts";
+import { interpret } from "../interpreter/interpreter.ts";
+import type { Op } from "../op.ts";
+import { Rng } from "../rng.ts";
+import { buildRunShape } from "./run-shape.ts";
 import { systems, workloads } from "./registry.ts";
-import { describeNemesis, type TestSpec } from "./spec/test-spec.ts";
-import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "./store/store.ts";
-import { judgeRun } from "./judge.ts";
+import { describeNemesis, type TestSpec } from "../spec/test-spec.ts";
+import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "../store/store.ts";
+import { judgeRun } from "../verdicts/judge.ts";
 import { Progress } from "./progress.ts";
-import { UsageError } from "./errors.ts";
-import { typedOptions } from "./spec/typed-options.ts";
+import { UsageError } from "../errors.ts";
+import { typedOptions } from "../spec/typed-options.ts";
 
 export interface RunOutcome {
   runDir: string;
@@ -51,9 +51,9 @@ export async function createRuntime(spec: TestSpec, dir: string, stateDir: strin
   }
   // Docker is optional: its modules load only for docker runs, and an engine that can't be reached
   // is a bad-arguments error (exit 254), not a crash.
-  const { ensureDocker } = await import("../clusters/runtime/docker/engine.ts");
-  const { buildImages } = await import("../clusters/images/build-images.ts");
-  const { createDockerRuntimeFor } = await import("../clusters/runtime/docker/for-system.ts");
+  const { ensureDocker } = await import("../../clusters/runtime/docker/engine.ts");
+  const { buildImages } = await import("../../clusters/images/build-images.ts");
+  const { createDockerRuntimeFor } = await import("../../clusters/runtime/docker/for-system.ts");
   try {
     await ensureDocker({ install: false });
   } catch (err) {
@@ -123,7 +123,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
     log.line(`cluster up: ${clusterContext.nodes.join(" ")}`);
 
     const clock = new RealClock();
-    const generator = buildRunGenerator({
+    const generator = buildRunShape({
       workload,
       workloadOptions: { ...options, keys: spec.keys },
       timeNs: spec.timeS * NS_PER_S,
@@ -134,7 +134,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       faultRng,
     });
     progress?.start();
-    await runGenerator({
+    await interpret({
       generator,
       clock,
       rng: generatorRng,

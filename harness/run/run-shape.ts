@@ -11,11 +11,11 @@
 // combinations are what expose election and durability bugs; one fault at a time, each healed
 // before the next, lets a lagging node catch up before it could ever matter.
 
-import type { Generator } from "./generator/generator.ts";
-import type { Rng } from "./rng.ts";
-import * as gen from "./generator/index.ts";
-import type { FaultPair } from "../nemeses/catalog.ts";
-import type { Workload, WorkloadOptions } from "../workloads/workload.ts";
+import type { Generator } from "../generator/generator.ts";
+import type { Rng } from "../rng.ts";
+import * as gen from "../generator/index.ts";
+import type { FaultPair } from "../../nemeses/catalog.ts";
+import type { Workload, WorkloadOptions } from "../../workloads/workload.ts";
 
 export interface RunShape {
   workload: Workload;
@@ -52,7 +52,7 @@ export function faultLanes(faults: readonly FaultPair[]): FaultPair[][] {
   return [...lanes.values()];
 }
 
-export function buildRunGenerator(shape: RunShape): Generator {
+export function buildRunShape(shape: RunShape): Generator {
   const clientLoad = gen.timeLimit(shape.timeNs, gen.clients(gen.stagger(gen.rateToIntervalNs(shape.rate), shape.workload.generator(shape.workloadOptions))));
   const parts: Generator[] = [];
   if (shape.faults.length === 0) {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { faultModes, faultKinds, scheduledFaults } from "../nemeses/catalog.ts";
-import { registerWorkload } from "../workloads/register.ts";
-import { simulate } from "./interpreter-simulation.ts";
-import type { Op } from "./op.ts";
-import { buildRunGenerator } from "./run-generator.ts";
-import { Rng } from "./rng.ts";
+import { faultModes, faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
+import { registerWorkload } from "../../workloads/register.ts";
+import { simulate } from "../../test/support/simulated-interpreter.ts";
+import type { Op } from "../op.ts";
+import { buildRunShape } from "./run-shape.ts";
+import { Rng } from "../rng.ts";
 
 const S = 1_000_000_000;
 
 /** A simulated run of `timeS` virtual seconds with a fault every second or so; the nemesis ops it
  *  invoked. */
 async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng): Promise<Op[]> {
-  const generator = buildRunGenerator({
+  const generator = buildRunShape({
     workload: registerWorkload,
     workloadOptions: { keys: 2 },
     timeNs: timeS * S,

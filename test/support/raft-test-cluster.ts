@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Rng } from "../../harness/rng.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { ClusterContext } from "../system.ts";
-import type { Endpoint } from "./redis-connection.ts";
-import { raftSystem } from "./system.ts";
+import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
+import type { ClusterContext } from "../../clusters/system.ts";
+import type { Endpoint } from "../../clusters/raft/redis-connection.ts";
+import { raftSystem } from "../../clusters/raft/system.ts";
 
 export interface TestCluster {
   runtime: LocalRuntime;

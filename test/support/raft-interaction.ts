@@ -20,9 +20,9 @@
 // Every event goes through the same SafetyChecker as the randomized simulation; a violation is
 // printed as the output of the command that caused it.
 
-import { Rng } from "../../../harness/rng.ts";
-import { SafetyChecker, SafetyViolation, SimNode, describeEntry, describeMessage, type NodeSettings } from "./simulation.ts";
-import type { CoreBugs, Message, NodeId, Ready } from "./types.ts";
+import { Rng } from "../../harness/rng.ts";
+import { SafetyChecker, SafetyViolation, SimNode, describeEntry, describeMessage, type NodeSettings } from "./raft-simulation.ts";
+import type { CoreBugs, Message, NodeId, Ready } from "../../clusters/raft/core/types.ts";
 
 export class InteractionEnv {
   private nodes: SimNode[] = [];

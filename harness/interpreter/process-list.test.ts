@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { indexOfProcess, insertProcess, removeProcessAt } from "./interpreter-process-list.ts";
-import type { Process } from "./op.ts";
+import { indexOfProcess, insertProcess, removeProcessAt } from "./process-list.ts";
+import type { Process } from "../op.ts";
 
 const ordered = (list: readonly Process[]) => {
   const clients = list.filter((p): p is number => p !== "nemesis");

@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Completion, Invocation } from "../../harness/op.ts";
 import { Rng } from "../../harness/rng.ts";
-import { isAlive } from "../runtime/local/proc.ts";
-import { LocalRuntime } from "../runtime/local/local-runtime.ts";
-import type { Client, ClusterContext, System } from "../system.ts";
+import { isAlive } from "../../clusters/runtime/local/proc.ts";
+import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
+import type { ClusterContext, System } from "../../clusters/system.ts";
+import type { Client } from "../../harness/interpreter/client.ts";
 
 export class LocalSystem {
   base = "";

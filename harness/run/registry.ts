@@ -1,0 +1,42 @@
+// Everything a test spec may name: systems, workloads, fault kinds. Adding a system or workload
+// is adding one line here.
+
+import { etcdSystem } from "../../clusters/etcd/system.ts";
+import { postgresSystem } from "../../clusters/postgres/system.ts";
+import { raftSystem } from "../../clusters/raft/system.ts";
+import { redisSentinelSystem } from "../../clusters/redis-sentinel/system.ts";
+import type { System } from "../../clusters/system.ts";
+import { zookeeperSystem } from "../../clusters/zookeeper/system.ts";
+import { faultKinds, faultModes } from "../../nemeses/catalog.ts";
+import { bankWorkload } from "../../workloads/bank.ts";
+import { counterWorkload } from "../../workloads/counter.ts";
+import { listAppendWorkload } from "../../workloads/list-append.ts";
+import { lockWorkload } from "../../workloads/lock.ts";
+import { queueWorkload } from "../../workloads/queue.ts";
+import { registerWorkload } from "../../workloads/register.ts";
+import { rwRegisterWorkload } from "../../workloads/rw-register.ts";
+import { setWorkload } from "../../workloads/set.ts";
+import { uniqueIdsWorkload } from "../../workloads/unique-ids.ts";
+import type { Workload } from "../../workloads/workload.ts";
+import type { SpecCatalog } from "../spec/build-spec.ts";
+
+const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
+
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem]);
+
+export const workloads: Record<string, Workload> = byName([
+  registerWorkload,
+  listAppendWorkload,
+  rwRegisterWorkload,
+  setWorkload,
+  counterWorkload,
+  bankWorkload,
+  queueWorkload,
+  lockWorkload,
+  uniqueIdsWorkload,
+]);
+
+/** What specs are validated against. */
+export function catalog(): SpecCatalog {
+  return { systems, nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])) };
+}
