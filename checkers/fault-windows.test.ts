@@ -1,3 +1,4 @@
+import { FAULT_OPS } from "../nemeses/catalog.ts";
 import { describe, expect, it } from "vitest";
 import { faultWindows, grudgeFromComponents, nodesNamed, partitionLayout, partitionSides } from "./fault-windows.ts";
 import { HistoryBuilder } from "../test/support/history-builder.ts";
@@ -11,7 +12,7 @@ describe("fault windows", () => {
     const started = builder.ok(N, { mode: "random-halves", components: [["n1", "n2", "n3"], ["n4", "n5"]], grudge: grudgeFromComponents([["n1", "n2", "n3"], ["n4", "n5"]]) });
     builder.invoke(N, "stop-partition", null);
     const stopped = builder.ok(N, "healed");
-    expect(faultWindows(builder.ops)).toEqual([
+    expect(faultWindows(builder.ops, FAULT_OPS)).toEqual([
       {
         fault: "partition",
         label: "partition n1,n2,n3 | n4,n5",
@@ -31,7 +32,7 @@ describe("fault windows", () => {
     const builder = new HistoryBuilder();
     builder.invoke(N, "start-partition", null);
     builder.ok(N, { grudge: { n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] } });
-    const [window] = faultWindows(builder.ops);
+    const [window] = faultWindows(builder.ops, FAULT_OPS);
     expect(window).toMatchObject({ label: "partition n1 | n2,n3", open: true, partition: { components: null } });
   });
 
@@ -43,7 +44,7 @@ describe("fault windows", () => {
     const firstStart = builder.ok(N, { started: ["n1"] });
     builder.invoke(N, "start", null);
     const secondStart = builder.ok(N, { started: [] });
-    const windows = faultWindows(builder.ops);
+    const windows = faultWindows(builder.ops, FAULT_OPS);
     expect(windows.map((w) => [w.label, w.endNs])).toEqual([
       ["kill n1", firstStart.time],
       ["kill n2", secondStart.time],
@@ -56,7 +57,7 @@ describe("fault windows", () => {
     builder.ok(N, "done");
     builder.invoke(N, "resume", null);
     const resumed = builder.ok(N, { resumed: ["n3"] });
-    expect(faultWindows(builder.ops)).toEqual([expect.objectContaining({ fault: "pause", label: "pause", nodes: null, endNs: resumed.time })]);
+    expect(faultWindows(builder.ops, FAULT_OPS)).toEqual([expect.objectContaining({ fault: "pause", label: "pause", nodes: null, endNs: resumed.time })]);
   });
 
   it("opens nothing for a failed start, marks an indeterminate one uncertain, and keeps a fault whose stop failed or is unknown", () => {
@@ -70,7 +71,7 @@ describe("fault windows", () => {
     builder.invoke(N, "stop-partition", null);
     builder.info(N);
     const last = builder.call(0, "read", null, 1).completion;
-    const windows = faultWindows(builder.ops);
+    const windows = faultWindows(builder.ops, FAULT_OPS);
     expect(windows).toEqual([expect.objectContaining({ fault: "partition", uncertain: true, open: true, endNs: last.time, stop: null, partition: null })]);
   });
 
@@ -84,7 +85,7 @@ describe("fault windows", () => {
     builder.ok(N, null);
     builder.invoke(N, "heal", null);
     const healed = builder.ok(N, null);
-    expect(faultWindows(builder.ops).map((w) => [w.label, w.endNs])).toEqual([
+    expect(faultWindows(builder.ops, FAULT_OPS).map((w) => [w.label, w.endNs])).toEqual([
       ["partition n1 | n2,n3", second.time],
       ["partition n2 | n1,n3", healed.time],
       ["clock", healed.time],
@@ -97,7 +98,7 @@ describe("fault windows", () => {
     builder.ops.push({ index: 1, time: 2, process: N, type: "info", f: "start-partition", value: [["n1"], ["n2", "n3"]] });
     builder.ops.push({ index: 2, time: 3, process: N, type: "info", f: "stop-partition", value: null });
     builder.ops.push({ index: 3, time: 4, process: N, type: "info", f: "stop-partition", value: null });
-    expect(faultWindows(builder.ops)).toEqual([expect.objectContaining({ uncertain: false, startNs: 2, endNs: 4, label: "partition n1 | n2,n3" })]);
+    expect(faultWindows(builder.ops, FAULT_OPS)).toEqual([expect.objectContaining({ uncertain: false, startNs: 2, endNs: 4, label: "partition n1 | n2,n3" })]);
   });
 });
 

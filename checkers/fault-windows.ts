@@ -1,18 +1,18 @@
 // When was each fault active? Read from the nemesis's own ops in the history (process
 // "nemesis"), so a history file alone is enough to shade plots and split availability.
 //
-// Fault ops understood (f → what it does):
-//   start-partition / stop-partition   open / close a partition window. The start's completion
-//       value describes the cut: {grudge: {node: [nodes it cannot hear]}} or
-//       {components: [[n1, n2, n3], [n4, n5]]} (either, or both as our partition nemesis writes);
-//       a bare array of arrays is read as components. A new start-partition replaces the open one.
-//   kill / start       one window per killed node; nodes from the completion value: an array of
-//       names, or an object whose killed | started | nodes | node field holds a name or an array of
-//       names. A start that names nodes ends their windows; one that names none ends every kill
-//       window.
-//   pause / resume     the same, with paused | resumed.
-//   start-X / stop-X   any other fault X, without node detail.
-//   heal               ends every open window.
+// Which ops start and stop which fault is the nemesis catalog's vocabulary (nemeses/catalog.ts
+// FAULT_OPS), passed in by whoever reads a history: checkers sit below the nemeses. Per kind:
+//   per-node kinds (kill / start, pause / resume): one window per node the start's completion
+//       value names (an array of names, or an object whose killed | started | paused | resumed |
+//       nodes | node field holds a name or an array of names); a stop that names nodes ends their
+//       windows, one that names none ends every window of the kind.
+//   whole-cluster kinds (start-partition / stop-partition …): one window, which a new start of the
+//       kind replaces (the partition nemesis installs a whole grudge at a time). When the start's
+//       value describes a cut — {grudge: {node: [nodes it cannot hear]}}, {components: [[n1, n2],
+//       [n3]]} or a bare array of arrays — the window carries that partition's layout.
+// Besides the vocabulary: start-X / stop-X for any other fault X, without node detail (other
+// tools' histories), and heal, which ends every open window.
 // A window starts when the start op completed (the fault is in place by then) and ends when the
 // stop op completed (it is certainly gone by then). A start that failed opened nothing; one that
 // ended info may or may not have happened: its window is marked uncertain. A stop that failed or
@@ -27,6 +27,16 @@ import { opRef, type OpRef } from "./evidence.ts";
 import { grudgeFromComponents, type Grudge } from "../harness/grudge.ts";
 
 export { grudgeFromComponents, type Grudge };
+
+/** How a history names the start and the stop of one kind of fault. */
+export interface FaultOps {
+  /** The fault's name in windows and statistics ("partition", "kill"). */
+  fault: string;
+  start: string;
+  stop: string;
+  /** Windows per node (kill, pause), or one window for the whole cluster (partition). */
+  perNode: boolean;
+}
 
 export interface PartitionLayout {
   grudge: Grudge;
@@ -135,7 +145,9 @@ interface OpenWindow {
 }
 
 /** Every fault window in the history, in the order the faults started. */
-export function faultWindows(history: readonly Op[]): FaultWindow[] {
+export function faultWindows(history: readonly Op[], vocabulary: readonly FaultOps[]): FaultWindow[] {
+  const starting = new Map(vocabulary.map((ops) => [ops.start, ops]));
+  const stopping = new Map(vocabulary.map((ops) => [ops.stop, ops]));
   const historyEndNs = history.reduce((latest, op) => Math.max(latest, op.time), 0);
   const windows: FaultWindow[] = [];
   let open: OpenWindow[] = [];
@@ -170,23 +182,24 @@ export function faultWindows(history: readonly Op[]): FaultWindow[] {
     const named = completion ? nodesNamed(completion.value) : undefined;
     const opening = (fault: string, nodes: string[] | null, partition: PartitionLayout | null): OpenWindow => ({ fault, nodes, partition, startNs: effect.time, uncertain, start: opRef(effect) });
 
+    const starts = starting.get(f);
+    const stops = stopping.get(f);
     if (f === "heal") {
       close(() => true, pair);
-    } else if (f === "kill" || f === "pause") {
-      const fault = f;
-      if (named) for (const node of named) open.push(opening(fault, [node], null));
-      else open.push(opening(fault, null, null));
-    } else if (f === "start" || f === "resume") {
+    } else if (starts?.perNode) {
+      if (named) for (const node of named) open.push(opening(starts.fault, [node], null));
+      else open.push(opening(starts.fault, null, null));
+    } else if (starts) {
+      close((candidate) => candidate.fault === starts.fault, pair);
+      const partition = partitionLayout(completion?.value);
+      open.push(opening(starts.fault, partition ? Object.keys(partition.grudge).sort() : null, partition));
+    } else if (stops) {
       // A stop whose effect is unknown may have done nothing; keep the fault open until one is known.
       if (uncertain && completion) continue;
-      const fault = f === "start" ? "kill" : "pause";
-      close((candidate) => candidate.fault === fault && (!named || candidate.nodes === null || named.includes(candidate.nodes[0])), pair);
+      const perNodeMatch = (candidate: OpenWindow) => !named || candidate.nodes === null || named.includes(candidate.nodes[0]);
+      close((candidate) => candidate.fault === stops.fault && (!stops.perNode || perNodeMatch(candidate)), pair);
     } else if (f.startsWith("start-")) {
-      const fault = f.slice("start-".length);
-      // A new cut replaces the old one: the nemesis installs a whole grudge at a time.
-      if (fault === "partition") close((candidate) => candidate.fault === "partition", pair);
-      const partition = fault === "partition" ? partitionLayout(completion?.value) : null;
-      open.push(opening(fault, partition ? Object.keys(partition.grudge).sort() : null, partition));
+      open.push(opening(f.slice("start-".length), null, null));
     } else if (f.startsWith("stop-")) {
       if (uncertain && completion) continue;
       const fault = f.slice("stop-".length);

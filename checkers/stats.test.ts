@@ -1,3 +1,4 @@
+import { FAULT_OPS } from "../nemeses/catalog.ts";
 import { describe, expect, it } from "vitest";
 import { availability, checkStats, statsChecker } from "./stats.ts";
 import { HistoryBuilder } from "../test/support/history-builder.ts";
@@ -20,7 +21,7 @@ describe("stats: counts and latencies", () => {
     builder.invoke(2, "read", null);
     builder.info(2);
     builder.invoke(3, "read", null);
-    const result = checkStats(builder.ops);
+    const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.valid).toBe(true);
     expect(result.clientOps).toBe(5);
     expect(result.availability).toEqual({ ok: 2, fail: 1, info: 2, total: 5, availability: 0.4 });
@@ -33,18 +34,18 @@ describe("stats: counts and latencies", () => {
     builder.call(0, "read", null, 1);
     builder.invoke(0, "write", 2);
     builder.fail(0);
-    const result = checkStats(builder.ops);
+    const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.valid).toBe(false);
     expect(result.neverSucceeded).toEqual(["write"]);
-    expect(statsChecker({ invalidWhenNeverSucceeded: false }).check(builder.ops).valid).toBe(true);
-    expect(availability().check(builder.ops).valid).toBe(false);
+    expect(statsChecker({ faultOps: FAULT_OPS, invalidWhenNeverSucceeded: false }).check(builder.ops).valid).toBe(true);
+    expect(availability({ faultOps: FAULT_OPS }).check(builder.ops).valid).toBe(false);
   });
 
   it("is unknown without client ops, and keeps nemesis ops apart", () => {
     const builder = new HistoryBuilder();
     builder.invoke(N, "kill", "leader");
     builder.ok(N, { killed: ["n1"] });
-    const result = checkStats(builder.ops);
+    const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.valid).toBe("unknown");
     expect(result.nemesisOps).toEqual({ kill: { ok: 1, fail: 0, info: 0, total: 1, availability: 1 } });
     expect(result.byF).toEqual({});
@@ -79,7 +80,7 @@ describe("stats: availability by fault window", () => {
   }
 
   it("computes the window and splits availability inside and outside it", () => {
-    const result = checkStats(partitionedHistory().ops);
+    const result = checkStats(partitionedHistory().ops, { faultOps: FAULT_OPS });
     const [window] = result.faults.windows;
     expect(window).toMatchObject({ fault: "partition", startNs: 10_100_000, label: "partition n1,n2,n3 | n4,n5" });
     expect(window.availability).toEqual({ ok: 3, fail: 3, info: 1, total: 7, availability: 3 / 7 });
@@ -89,7 +90,7 @@ describe("stats: availability by fault window", () => {
   });
 
   it("shows the majority side served and the minority side did not (SEEDS C4)", () => {
-    const result = checkStats(partitionedHistory().ops);
+    const result = checkStats(partitionedHistory().ops, { faultOps: FAULT_OPS });
     const [window] = result.faults.windows;
     expect(window.sides).toEqual([
       { nodes: ["n1", "n2", "n3"], majority: true, ok: 3, fail: 0, info: 0, total: 3, availability: 1 },
@@ -110,7 +111,7 @@ describe("stats: availability by fault window", () => {
   });
 
   it("decides the majority against the whole cluster when told its nodes", () => {
-    const result = checkStats(partitionedHistory().ops, { nodes: ["n1", "n2", "n3", "n4", "n5", "n6", "n7"] });
+    const result = checkStats(partitionedHistory().ops, { faultOps: FAULT_OPS, nodes: ["n1", "n2", "n3", "n4", "n5", "n6", "n7"] });
     // n6 and n7 were not cut off from anyone, so through them both sides reach a majority.
     expect(result.faults.windows[0].majoritySide).toMatchObject({ ok: 3, total: 6 });
     expect(result.faults.windows[0].minoritySide).toMatchObject({ total: 0 });
@@ -129,7 +130,7 @@ describe("stats: availability by fault window", () => {
     builder.invoke(2, "write", 3, { node: "n1" });
     builder.invoke(N, "kill", "leader");
     builder.ok(N, { killed: ["n2"] });
-    const result = checkStats(builder.ops);
+    const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.faults.windows.map((w) => [w.label, w.availability.total])).toEqual([
       ["kill n1", 1],
       ["kill n2", 1],

@@ -17,10 +17,12 @@ import { pairOps, type OpPair } from "../harness/history/pairs.ts";
 import type { Op } from "../harness/op.ts";
 import { NS_PER_MS } from "../harness/clock.ts";
 import { nodeOf, outcomeOf, type Outcome } from "./evidence.ts";
-import { faultWindows, nodesNamed, partitionSides, type FaultWindow } from "./fault-windows.ts";
+import { faultWindows, nodesNamed, partitionSides, type FaultOps, type FaultWindow } from "./fault-windows.ts";
 import { percentiles, type Percentiles } from "./percentiles.ts";
 
 export interface StatsOptions {
+  /** Which ops start and stop which fault (nemeses/catalog.ts FAULT_OPS). */
+  faultOps: readonly FaultOps[];
   /** Jepsen's rule: an f with no ok op makes the result invalid. Default true. */
   invalidWhenNeverSucceeded?: boolean;
   /** Every node of the cluster, for deciding which partition side is a majority; default: the
@@ -71,7 +73,7 @@ export interface StatsResult extends CheckResult {
   };
 }
 
-export function statsChecker(options: StatsOptions = {}): Checker {
+export function statsChecker(options: StatsOptions): Checker {
   return { name: "stats", check: (history) => checkStats(history, options) };
 }
 
@@ -109,7 +111,7 @@ class TallyMap {
   }
 }
 
-export function checkStats(history: readonly Op[], options: StatsOptions = {}): StatsResult {
+export function checkStats(history: readonly Op[], options: StatsOptions): StatsResult {
   const historyEndNs = history.reduce((latest, op) => Math.max(latest, op.time), 0);
   const pairs = pairOps(history);
   const clientPairs = pairs.filter((pair) => pair.invoke.process !== "nemesis");
@@ -137,7 +139,7 @@ export function checkStats(history: readonly Op[], options: StatsOptions = {}): 
   const nemesisOps = new TallyMap();
   for (const pair of nemesisPairs) nemesisOps.add(pair.invoke.f, outcomeOf(pair));
 
-  const windows = faultWindows(history);
+  const windows = faultWindows(history, options.faultOps);
   const clusterNodes = options.nodes ?? inferNodes(clientPairs, nemesisPairs, windows);
   const faults = faultStats(clientPairs, windows, clusterNodes, historyEndNs);
 

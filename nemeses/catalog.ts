@@ -11,6 +11,7 @@
 // the pairs of the modes named, so a scenario that needs one particular fault gets it every time
 // instead of when the draw happens to land on it.
 
+import type { FaultOps } from "../checkers/fault-windows.ts";
 import type { Invocation } from "../harness/op.ts";
 import { killNemesis } from "./kill.ts";
 import type { Nemesis } from "./nemesis.ts";
@@ -33,6 +34,9 @@ export interface FaultKind {
   description: string;
   make(): Nemesis;
   faults: FaultPair[];
+  /** Whether a fault of this kind hits nodes one by one (its windows are per node) or the cluster
+   *  as a whole (one window, replaced by the next start). */
+  perNode: boolean;
   /** Storage mode the system should run with when this fault is in play. */
   storage?: "power-loss";
 }
@@ -54,6 +58,7 @@ export const faultKinds: Record<string, FaultKind> = {
     name: "partition",
     description: "network partitions: random halves, the leader isolated, one node isolated, majorities ring, bridge",
     make: partitionNemesis,
+    perNode: false,
     // Majorities ring (three times) and bridge (twice) are drawn most: under them the leader keeps
     // its quorum while some nodes fall behind yet stay within reach of a majority, so that when
     // the leader then fails (another lane's kill or pause) those nodes take part in the election.
@@ -73,6 +78,7 @@ export const faultKinds: Record<string, FaultKind> = {
     name: "kill",
     description: "SIGKILL the leader, one node, a minority, a majority or every node at once, then restart them (storage loses what was not fsynced)",
     make: killNemesis,
+    perNode: true,
     // Jepsen's kill targets (one, minority, majority, all, primaries), with the whole-cluster kill
     // — a power cut — drawn twice as often: it is the one crash no replica survives to repair.
     faults: [
@@ -89,9 +95,20 @@ export const faultKinds: Record<string, FaultKind> = {
     name: "pause",
     description: "SIGSTOP the leader, one node or a minority, then SIGCONT",
     make: pauseNemesis,
+    perNode: true,
     faults: [pausePair("leader"), pausePair("random-one"), pausePair("leader"), pausePair("minority")],
   },
 };
+
+/** The fault vocabulary: which op starts and which stops each kind. Everything that reads fault ops
+ *  from a history (fault windows, availability, progress) takes it from here. */
+export const FAULT_OPS: readonly FaultOps[] = Object.values(faultKinds).map((kind) => {
+  const [first] = kind.faults;
+  for (const fault of kind.faults) {
+    if (fault.start.f !== first.start.f || fault.stop.f !== first.stop.f) throw new Error(`fault kind ${kind.name}: every pair must share one start op and one stop op`);
+  }
+  return { fault: kind.name, start: first.start.f, stop: first.stop.f, perNode: kind.perNode };
+});
 
 /** A kind's modes, each once, in catalog order. */
 export function faultModes(kind: FaultKind): string[] {

@@ -79,6 +79,7 @@ class BankGenerator implements Generator {
 export const bankWorkload: Workload = {
   name: "bank",
   description: "transfer money between accounts and read all balances at once; the total must never change and no balance may go negative",
+  refutes: { kind: "property", property: "money neither created nor destroyed" },
   generator: (opts) => new BankGenerator(bankSettings(opts)),
   finalGenerator: () => new EachClientOnce("read", null),
   checker: (opts) => {

@@ -46,6 +46,7 @@ class CounterGenerator implements Generator {
 export const counterWorkload: Workload = {
   name: "counter",
   description: "add signed deltas to one counter and read it; every read must lie between the certainly and the possibly applied adds",
+  refutes: { kind: "property", property: "every read between the certain and the possible increments" },
   generator: (opts) =>
     new CounterGenerator({
       readFraction: numberOption(opts, "readFraction", 0.3, { min: 0, max: 1 }),

@@ -144,6 +144,7 @@ export function listAppendGenerator(opts: ElleTxnOptions = {}): Generator {
 export const listAppendWorkload: Workload = {
   name: "list-append",
   description: "transactions appending unique values to lists and reading whole lists, checked by Elle (strict serializability by default)",
+  refutes: { kind: "transactional" },
   generator: (opts) => listAppendGenerator(opts as ElleTxnOptions),
   checker: (opts) => elleChecker("list-append", opts),
 };

@@ -91,6 +91,7 @@ class LockGenerator implements Generator {
 export const lockWorkload: Workload = {
   name: "lock",
   description: "acquire a lock, hold it briefly, release it; two clients must never hold it at once, and fencing tokens must only grow",
+  refutes: { kind: "property", property: "mutual exclusion" },
   generator: (opts) => new LockGenerator(numberOption(opts, "holdMs", 10, { min: 0 }) * NS_PER_MS, new Map()),
   checker: (opts) => lockChecker(opts.leaseMs === undefined ? {} : { leaseMs: numberOption(opts, "leaseMs", 0, { min: Number.MIN_VALUE }) }),
 };

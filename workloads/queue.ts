@@ -65,6 +65,7 @@ class QueueGenerator implements Generator {
 export const queueWorkload: Workload = {
   name: "queue",
   description: "enqueue unique messages, dequeue them, drain after healing; finds lost, duplicated and unexpected messages (and, for partitioned logs, order violations and skipped offsets)",
+  refutes: { kind: "property", property: "no acknowledged message lost or duplicated" },
   generator: (opts) =>
     new QueueGenerator(
       {

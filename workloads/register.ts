@@ -75,6 +75,7 @@ export function registerGenerator(opts: RegisterOptions = {}): Generator {
 export const registerWorkload: Workload = {
   name: "register",
   description: "independent read/write/cas registers, checked per key for linearizability (cas-register model)",
+  refutes: { kind: "linearizability" },
   generator: (opts) => registerGenerator(opts as RegisterOptions),
   checker: (opts): Checker =>
     linearizable({ model: (opts.model as LinearizableOptions["model"] | undefined) ?? "cas-register", timeLimitMs: opts.timeLimitMs as number | undefined }),

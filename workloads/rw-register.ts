@@ -14,6 +14,7 @@ export function rwRegisterGenerator(opts: ElleTxnOptions = {}): Generator {
 export const rwRegisterWorkload: Workload = {
   name: "rw-register",
   description: "transactions writing unique values to registers and reading them, checked by Elle (strict serializability by default)",
+  refutes: { kind: "transactional" },
   generator: (opts) => rwRegisterGenerator(opts as ElleTxnOptions),
   checker: (opts) => elleChecker("rw-register", opts),
 };

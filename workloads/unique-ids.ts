@@ -24,6 +24,7 @@ class GenerateIds implements Generator {
 export const uniqueIdsWorkload: Workload = {
   name: "unique-ids",
   description: "ask for ids from every client; no id may be handed out twice",
+  refutes: { kind: "property", property: "no id handed out twice" },
   generator: () => new GenerateIds(),
   checker: () => uniqueIdsChecker(),
 };

@@ -1,5 +1,6 @@
 // A one-line live status on a terminal: elapsed time, ops recorded, ok share, faults active.
 
+import { FAULT_OPS } from "../../nemeses/catalog.ts";
 import type { Op } from "../op.ts";
 
 export class Progress {
@@ -38,10 +39,10 @@ export class Progress {
   }
 
   private trackFault(op: Op): void {
-    const starts: Record<string, string> = { "start-partition": "partition", kill: "kill", pause: "pause" };
-    const stops: Record<string, string> = { "stop-partition": "partition", start: "kill", resume: "pause" };
-    if (starts[op.f]) this.activeFaults.add(starts[op.f]);
-    if (stops[op.f]) this.activeFaults.delete(stops[op.f]);
+    for (const ops of FAULT_OPS) {
+      if (op.f === ops.start) this.activeFaults.add(ops.fault);
+      if (op.f === ops.stop) this.activeFaults.delete(ops.fault);
+    }
   }
 
   private render(): void {

@@ -1,13 +1,13 @@
 // Holds a system's claims (clusters/<system>: {model, cap}) against what one run observed, so
 // the report can say per claim: held, refuted, or not tested — with the evidence.
 //
-// Rules, stated once:
-// - A consistency claim is tested by a workload whose checker can refute it: single-object
-//   linearizability by the register workload; serializability and its relatives by list-append /
-//   rw-register (refuted when the checker rules the claimed model out); any claim at least as
-//   strong as linearizable or serializable by the set/queue/counter/bank/lock checkers (a lost
-//   acknowledged write refutes all of them). Weaker claims (sequential, eventual) are not refuted
-//   by a linearizability failure: they never promised it.
+// Rules, stated once (a workload's checker is known by what it can refute, Workload.refutes):
+// - linearizability checkers test claims of linearizable (or strict serializable) single objects;
+//   weaker claims (sequential, eventual) are not refuted by a linearizability failure: they never
+//   promised it.
+// - transactional checkers refute exactly the models they rule out.
+// - property checkers (lost writes, mutual exclusion …) refute any claim at least as strong as
+//   linearizable or serializable: a lost acknowledged write refutes all of them.
 // - CP promises consistency under partition: it takes the verdict of the consistency claim in a run
 //   with partitions (not tested when that claim was not tested); the minority side's
 //   unavailability is expected and shown as evidence, not judged.
@@ -18,15 +18,14 @@ import type { CheckResult } from "../../checkers/checker.ts";
 import type { StatsResult } from "../../checkers/stats.ts";
 import type { Claims, System } from "../../clusters/system.ts";
 import type { TestSpec } from "../spec/test-spec.ts";
+import type { Workload } from "../../workloads/workload.ts";
 import type { ClaimJudgement, ClaimVerdict } from "../store/results.ts";
 
 const STRONG_MODELS: readonly NonNullable<Claims["model"]>[] = ["linearizable", "strict-serializable", "serializable"];
-const TRANSACTIONAL_WORKLOADS = ["list-append", "rw-register"];
-const SAFETY_WORKLOADS = ["set", "queue", "counter", "bank", "lock", "unique-ids"];
 
-export function judgeClaims(system: System, spec: TestSpec, checked: CheckResult, stats: CheckResult): ClaimJudgement[] {
+export function judgeClaims(system: System, spec: TestSpec, workload: Workload, checked: CheckResult, stats: CheckResult): ClaimJudgement[] {
   const judgements: ClaimJudgement[] = [];
-  const consistency = judgeModel(system.claims, spec.workload, checked);
+  const consistency = judgeModel(system.claims, workload, checked);
   if (consistency) judgements.push(consistency);
   judgements.push(judgeCap(system.claims, spec, consistency, stats as StatsResult));
   return judgements;
@@ -36,17 +35,18 @@ function fromValidity(valid: unknown): ClaimVerdict {
   return valid === true ? "held" : valid === false ? "refuted" : "unknown";
 }
 
-function judgeModel(claims: Claims, workload: string, checked: CheckResult): ClaimJudgement | undefined {
+function judgeModel(claims: Claims, workload: Workload, checked: CheckResult): ClaimJudgement | undefined {
   const model = claims.model;
   if (!model) return undefined;
-  const claim = `${model} (${workload} workload)`;
-  if (workload === "register") {
+  const claim = `${model} (${workload.name} workload)`;
+  const refutes = workload.refutes;
+  if (refutes.kind === "linearizability") {
     if (model === "linearizable" || model === "strict-serializable") {
       return { claim, verdict: fromValidity(checked.valid), evidence: `linearizability checker: ${describeValidity(checked.valid)}` };
     }
     return { claim, verdict: "not tested", evidence: `${model} does not promise linearizable registers; the checker found them ${describeValidity(checked.valid)}` };
   }
-  if (TRANSACTIONAL_WORKLOADS.includes(workload)) {
+  if (refutes.kind === "transactional") {
     const ruledOut = [...((checked.not as string[]) ?? []), ...((checked.alsoNot as string[]) ?? [])];
     const claimedAs = model === "linearizable" ? "strict-serializable" : model;
     const anomalies = ((checked.anomalyTypes as string[]) ?? []).join(", ") || "none";
@@ -55,11 +55,8 @@ function judgeModel(claims: Claims, workload: string, checked: CheckResult): Cla
       ? { claim, verdict: "refuted", evidence: `anomalies ${anomalies} rule out ${claimedAs}` }
       : { claim, verdict: "held", evidence: `no anomaly rules out ${claimedAs} (anomalies: ${anomalies})` };
   }
-  if (SAFETY_WORKLOADS.includes(workload)) {
-    if (!STRONG_MODELS.includes(model)) return { claim, verdict: "not tested", evidence: `${model} allows what the ${workload} checker looks for; it found: ${describeValidity(checked.valid)}` };
-    return { claim, verdict: fromValidity(checked.valid), evidence: `${workload} checker: ${describeValidity(checked.valid)}` };
-  }
-  return { claim, verdict: "not tested", evidence: `no rule relates the ${workload} workload to ${model}` };
+  if (!STRONG_MODELS.includes(model)) return { claim, verdict: "not tested", evidence: `${model} allows what the ${workload.name} checker looks for; it found: ${describeValidity(checked.valid)}` };
+  return { claim, verdict: fromValidity(checked.valid), evidence: `${workload.name} checker (${refutes.property}): ${describeValidity(checked.valid)}` };
 }
 
 function judgeCap(claims: Claims, spec: TestSpec, consistency: ClaimJudgement | undefined, stats: StatsResult): ClaimJudgement {

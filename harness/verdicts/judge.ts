@@ -5,6 +5,7 @@ import type { CheckResult } from "../../checkers/checker.ts";
 import { availability } from "../../checkers/stats.ts";
 import type { Claims, System } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
+import { FAULT_OPS } from "../../nemeses/catalog.ts";
 import type { Op } from "../op.ts";
 import type { TestSpec } from "../spec/test-spec.ts";
 import { typedOptions } from "../spec/typed-options.ts";
@@ -33,11 +34,11 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
   const checked = workload.checker({ ...typedOptions(spec.options), keys: spec.keys, timeLimitMs, consistencyModels }).check(history, { timeLimitMs, consistencyModels });
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
-  const stats = availability().check(history, {});
+  const stats = availability({ faultOps: FAULT_OPS }).check(history, {});
   return {
     valid: checked.valid,
     workload: { name: workload.name, ...checked },
     stats,
-    claims: judgeClaims(system, spec, checked, stats),
+    claims: judgeClaims(system, spec, workload, checked, stats),
   };
 }
