@@ -13,7 +13,7 @@
 // When safety was already lost (tolerateViolations) `committed ≤ lastIndex` and
 // `applying ≤ committed` may break; everything else still holds.
 
-import { assert } from "./assert.ts";
+import { assert } from "../../consensus/assert.ts";
 import type { Entry, Snapshot } from "./types.ts";
 
 export class RaftLog {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { AssertionError } from "./assert.ts";
+import { AssertionError } from "../../consensus/assert.ts";
 import { Inflights, Progress } from "./progress.ts";
 
 describe("progress", () => {

@@ -10,7 +10,7 @@
 //   state "snapshot":  next < the leader's first index; a snapshot with index pendingSnapshot > 0
 //                      is on its way and nothing else is sent until the follower acknowledges.
 
-import { assert } from "./assert.ts";
+import { assert } from "../../consensus/assert.ts";
 import type { NodeId } from "./types.ts";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";

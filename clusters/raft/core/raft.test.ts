@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "vitest";
 import { Rng } from "../../../harness/rng.ts";
-import { AssertionError } from "./assert.ts";
+import { AssertionError } from "../../consensus/assert.ts";
 import { RaftCore } from "./raft.ts";
 import { DEFAULT_CONFIG, type Message, type RaftConfig, type Ready } from "./types.ts";
 

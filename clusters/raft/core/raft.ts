@@ -10,10 +10,10 @@
 //   never overwrite committed entries ...... RaftLog.append / maybeAppend (asserted)
 //   reads only after a quorum round ........ readIndex / handleHeartbeatResponse
 
-import { assert } from "./assert.ts";
+import { assert } from "../../consensus/assert.ts";
 import { RaftLog } from "./log.ts";
 import { Progress } from "./progress.ts";
-import { committedIndex, isMajority, voteResult } from "./quorum.ts";
+import { committedIndex, isMajority, voteResult } from "../../consensus/quorum.ts";
 import {
   NO_NODE,
   type AppendEntriesMessage,

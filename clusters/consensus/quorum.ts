@@ -1,5 +1,6 @@
-// Majority arithmetic in one place (etcd's quorum/), so "commit by counting replicas" and
-// "win by counting votes" read the same way for Raft here and for a future ZAB core.
+// Majority arithmetic in one place (etcd's quorum/), so that "commit by counting replicas" and
+// "win by counting votes" read the same way for Raft (clusters/raft/core) and ZAB
+// (clusters/zab/core). Positions are numbers for Raft's log indexes and bigints for ZAB's zxids.
 
 import { assert } from "./assert.ts";
 
@@ -9,12 +10,12 @@ export function majority(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
 }
 
-/** The largest index that a majority of voters hold, given each voter's acknowledged index
- *  (one entry per voter). Any two majorities intersect, so an index counted here survives any
- *  election that needs a majority of votes. */
-export function committedIndex(acknowledged: readonly number[]): number {
+/** The largest position (log index or zxid) that a majority of voters hold, given each voter's
+ *  acknowledged position (one entry per voter). Any two majorities intersect, so a position
+ *  counted here survives any election that needs a majority of votes. */
+export function committedIndex<Position extends number | bigint>(acknowledged: readonly Position[]): Position {
   assert(acknowledged.length > 0, "committedIndex needs at least one voter");
-  const sorted = [...acknowledged].sort((a, b) => b - a);
+  const sorted = [...acknowledged].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
   return sorted[majority(acknowledged.length) - 1];
 }
 
@@ -36,7 +37,8 @@ export function voteResult<Id>(voters: readonly Id[], votes: ReadonlyMap<Id, boo
   return "pending";
 }
 
-/** Whether `members` (a subset of `voters`) form a majority. */
+/** Whether `members` (a subset of `voters`) form a majority. Members that are not voters (ZAB's
+ *  observers, say) do not count. */
 export function isMajority<Id>(voters: readonly Id[], members: ReadonlySet<Id>): boolean {
   let count = 0;
   for (const voter of voters) if (members.has(voter)) count++;

@@ -18,6 +18,12 @@ describe("quorum", () => {
     expect(committedIndex([4, 3, 2, 1])).toBe(2);
   });
 
+  test("committed position over zxids (bigint)", () => {
+    const zxid = (epoch: number, counter: number) => (BigInt(epoch) << 32n) | BigInt(counter);
+    expect(committedIndex([zxid(2, 1), zxid(1, 9), zxid(2, 3)])).toBe(zxid(2, 1));
+    expect(committedIndex([zxid(3, 0), zxid(1, 5), zxid(1, 4), zxid(3, 2), zxid(2, 7)])).toBe(zxid(2, 7));
+  });
+
   test("property: a majority holds the committed index and no majority holds anything higher", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(50), { minLength: 1, maxLength: 9 }), (acknowledged) => {
