@@ -8,6 +8,16 @@
 //             does not need its outcome, only reads are judged.
 //   read      invoke value: null; ok value: {[account]: balance} with a number per account.
 // Accounts are compared by their string form, since JSON object keys are strings.
+//
+// A total that balances is not enough: a transfer that was acknowledged and then vanished (a lost
+// write) leaves the total intact. Given the initial balances, every read must also be explained
+// by them plus every transfer acknowledged before the read began, plus some subset of the
+// transfers that were concurrent with it or whose outcome is unknown (info) — those may or may not
+// have taken effect by then. A read no subset explains is bad ("unexplained"), naming the
+// acknowledged transfer it misses where one accounts for the difference. Finding the subset is a
+// vector subset-sum; the search is pruned by what the remaining candidates can still add to each
+// account and bounded: a read whose search outgrows the bound is undecided, and the verdict is at
+// best unknown — never a guess.
 
 import type { Checker, CheckResult, Validity } from "./checker.ts";
 import { mergeValidity } from "./checker.ts";
@@ -22,9 +32,24 @@ export interface BankCheckerOptions {
   total: number;
   /** Overdrafts are allowed by the system under test; default false. */
   negativeAllowed?: boolean;
+  /** The balances before the first op; when given, every read must be explained by transfers. */
+  initial?: Readonly<Record<string, number>>;
+  /** Bound on the states the subset search of one read may hold; default 200 000. */
+  maxSearchStates?: number;
 }
 
-export type BankErrorKind = "wrong-total" | "negative" | "missing" | "unexpected" | "not-a-number";
+export type BankErrorKind = "wrong-total" | "negative" | "missing" | "unexpected" | "not-a-number" | "unexplained";
+
+/** Why no set of transfers explains a read. */
+export interface Unexplained {
+  /** Balances read minus the initial ones and every transfer acknowledged before the read began. */
+  difference: Record<string, number>;
+  /** Transfers that were concurrent with the read or indeterminate, any subset of which could
+   *  have applied. */
+  candidates: number;
+  /** An acknowledged transfer whose absence accounts for the difference, when one does. */
+  missingTransfer: OpRef | null;
+}
 
 export interface BadRead {
   read: OpRef;
@@ -39,6 +64,8 @@ export interface BadRead {
   unexpected: string[];
   /** Accounts whose balance is not a finite number, with what was returned. */
   notANumber: Record<string, string>;
+  /** Set when the read is "unexplained". */
+  unexplained?: Unexplained;
 }
 
 export interface BankResult extends CheckResult {
@@ -46,6 +73,8 @@ export interface BankResult extends CheckResult {
   badReadCount: number;
   errorCounts: Record<BankErrorKind, number>;
   badReads: BadRead[];
+  /** Reads whose explanation search outgrew its bound: neither explained nor refuted. */
+  undecidedReads: { read: OpRef; candidates: number }[];
   /** Plot-ready totals: one point per ok read, at its completion. */
   totals: { index: number; timeNs: number; total: number; ok: boolean }[];
   malformed: MalformedOp[];
@@ -62,10 +91,13 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
   const malformed: MalformedOp[] = [];
   const badReads: BadRead[] = [];
   const totals: BankResult["totals"] = [];
-  const errorCounts: Record<BankErrorKind, number> = { "wrong-total": 0, negative: 0, missing: 0, unexpected: 0, "not-a-number": 0 };
+  const errorCounts: Record<BankErrorKind, number> = { "wrong-total": 0, negative: 0, missing: 0, unexpected: 0, "not-a-number": 0, unexplained: 0 };
+  const undecidedReads: BankResult["undecidedReads"] = [];
   let reads = 0;
+  const pairs = pairOps(history);
+  const explainer = options.initial ? new ReadExplainer(pairs, [...accounts], options.initial, options.maxSearchStates ?? DEFAULT_MAX_SEARCH_STATES, malformed) : undefined;
 
-  for (const { invoke, completion } of pairOps(history)) {
+  for (const { invoke, completion } of pairs) {
     if (invoke.f !== "read" || invoke.process === "nemesis" || completion?.type !== "ok") continue;
     const balances = completion.value;
     if (typeof balances !== "object" || balances === null || Array.isArray(balances)) {
@@ -99,12 +131,140 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
     if (bad.missing.length > 0) bad.kinds.push("missing");
     if (bad.unexpected.length > 0) bad.kinds.push("unexpected");
     if (Object.keys(bad.notANumber).length > 0) bad.kinds.push("not-a-number");
+    if (explainer && bad.kinds.length === 0) {
+      const explanation = explainer.explain(invoke, completion, balances as Record<string, number>);
+      if (explanation.kind === "unexplained") {
+        bad.kinds.push("unexplained");
+        bad.unexplained = explanation.unexplained;
+      } else if (explanation.kind === "undecided") {
+        undecidedReads.push({ read: opRef(completion), candidates: explanation.candidates });
+      }
+    }
     for (const kind of bad.kinds) errorCounts[kind]++;
     if (bad.kinds.length > 0) badReads.push(bad);
     totals.push({ index: completion.index, timeNs: completion.time, total: bad.total, ok: bad.kinds.length === 0 });
   }
 
   let valid: Validity = reads === 0 ? "unknown" : badReads.length === 0;
-  if (malformed.length > 0) valid = mergeValidity([valid, "unknown"]);
-  return { valid, reads, badReadCount: badReads.length, errorCounts, badReads, totals, malformed };
+  if (malformed.length > 0 || undecidedReads.length > 0) valid = mergeValidity([valid, "unknown"]);
+  return { valid, reads, badReadCount: badReads.length, errorCounts, badReads, undecidedReads, totals, malformed };
+}
+
+const DEFAULT_MAX_SEARCH_STATES = 200_000;
+/** Acknowledged transfers tried, latest first, when naming the one an unexplained read misses. */
+const MISSING_TRANSFER_TRIES = 64;
+/** Balances are compared to this many decimal places: sums of fractional amounts drift. */
+const SCALE = 1e6;
+
+interface Transfer {
+  invoke: Op;
+  completion: Op | undefined;
+  /** Per account (by position), what the transfer adds, scaled to integers. */
+  effect: Int32Array | Float64Array;
+}
+
+type Explanation = { kind: "explained" } | { kind: "undecided"; candidates: number } | { kind: "unexplained"; unexplained: Unexplained };
+
+/** Explains reads by transfers (see the header). Reads are explained one at a time; each needs the
+ *  transfers acknowledged before it began and those that may have overlapped it. */
+class ReadExplainer {
+  private readonly transfers: Transfer[] = [];
+  private readonly position: Map<string, number>;
+
+  constructor(
+    pairs: readonly { invoke: Op; completion?: Op }[],
+    private readonly accounts: readonly string[],
+    private readonly initial: Readonly<Record<string, number>>,
+    private readonly maxStates: number,
+    malformed: MalformedOp[],
+  ) {
+    this.position = new Map(accounts.map((account, i) => [account, i]));
+    for (const { invoke, completion } of pairs) {
+      if (invoke.f !== "transfer" || invoke.process === "nemesis" || completion?.type === "fail") continue;
+      const value = invoke.value as { from?: unknown; to?: unknown; amount?: unknown } | null;
+      const from = this.position.get(String(value?.from));
+      const to = this.position.get(String(value?.to));
+      if (from === undefined || to === undefined || typeof value?.amount !== "number" || !Number.isFinite(value.amount)) {
+        malformed.push({ index: invoke.index, reason: `transfer ${showValue(invoke.value)} does not name two known accounts and a finite amount` });
+        continue;
+      }
+      const effect = new Float64Array(accounts.length);
+      const amount = Math.round(value.amount * SCALE);
+      effect[from] -= amount;
+      effect[to] += amount;
+      this.transfers.push({ invoke, completion, effect });
+    }
+  }
+
+  explain(readInvoke: Op, readCompletion: Op, balances: Readonly<Record<string, number>>): Explanation {
+    const target = new Float64Array(this.accounts.length);
+    this.accounts.forEach((account, i) => (target[i] = Math.round((balances[account] - (this.initial[account] ?? 0)) * SCALE)));
+    const acknowledged: Transfer[] = [];
+    const candidates: Transfer[] = [];
+    for (const transfer of this.transfers) {
+      if (transfer.invoke.index > readCompletion.index) continue;
+      if (transfer.completion?.type === "ok" && transfer.completion.index < readInvoke.index) acknowledged.push(transfer);
+      else candidates.push(transfer);
+    }
+    for (const transfer of acknowledged) for (let i = 0; i < target.length; i++) target[i] -= transfer.effect[i];
+    const reachable = this.subsetSums(candidates, target);
+    if (reachable === "too-large") return { kind: "undecided", candidates: candidates.length };
+    if (reachable.has(vectorKey(target))) return { kind: "explained" };
+    // Which acknowledged transfer, had it not happened, would explain the read? The latest first
+    // (a write lost in a failover is usually among the last acknowledged), and only so many: this
+    // names evidence, the verdict is already decided.
+    let missingTransfer: OpRef | null = null;
+    for (let t = acknowledged.length - 1; t >= Math.max(0, acknowledged.length - MISSING_TRANSFER_TRIES) && missingTransfer === null; t--) {
+      const without = target.map((delta, i) => delta + acknowledged[t].effect[i]);
+      const sums = this.subsetSums(candidates, without);
+      if (sums !== "too-large" && sums.has(vectorKey(without))) missingTransfer = opRef(acknowledged[t].completion ?? acknowledged[t].invoke);
+    }
+    const difference: Record<string, number> = {};
+    this.accounts.forEach((account, i) => {
+      if (target[i] !== 0) difference[account] = target[i] / SCALE;
+    });
+    return { kind: "unexplained", unexplained: { difference, candidates: candidates.length, missingTransfer } };
+  }
+
+  /** Every sum of a subset of the candidates' effects that could still lead to the target, or
+   *  "too-large" past the bound. Complete: when the target is not in the set, no subset reaches it
+   *  (a state is only dropped when the candidates left cannot bring some account to the target). */
+  private subsetSums(candidates: readonly Transfer[], target: Float64Array): Set<string> | "too-large" {
+    const width = target.length;
+    // What the candidates from position c on can still add to each account, at most and at least.
+    const maxAdd = Array.from({ length: candidates.length + 1 }, () => new Float64Array(width));
+    const minAdd = Array.from({ length: candidates.length + 1 }, () => new Float64Array(width));
+    for (let c = candidates.length - 1; c >= 0; c--) {
+      for (let i = 0; i < width; i++) {
+        const delta = candidates[c].effect[i];
+        maxAdd[c][i] = maxAdd[c + 1][i] + Math.max(0, delta);
+        minAdd[c][i] = minAdd[c + 1][i] + Math.min(0, delta);
+      }
+    }
+    const feasible = (sum: Float64Array, from: number) => {
+      for (let i = 0; i < width; i++) {
+        const needed = target[i] - sum[i];
+        if (needed > maxAdd[from][i] || needed < minAdd[from][i]) return false;
+      }
+      return true;
+    };
+    let states = new Map<string, Float64Array>();
+    const start = new Float64Array(width);
+    if (feasible(start, 0)) states.set(vectorKey(start), start);
+    for (let c = 0; c < candidates.length; c++) {
+      const next = new Map<string, Float64Array>();
+      for (const [key, sum] of states) {
+        if (feasible(sum, c + 1)) next.set(key, sum);
+        const taken = sum.map((value, i) => value + candidates[c].effect[i]);
+        if (feasible(taken, c + 1)) next.set(vectorKey(taken), taken);
+      }
+      if (next.size > this.maxStates) return "too-large";
+      states = next;
+    }
+    return new Set(states.keys());
+  }
+}
+
+function vectorKey(vector: ArrayLike<number>): string {
+  return Array.prototype.join.call(vector, ",");
 }

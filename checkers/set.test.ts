@@ -87,15 +87,31 @@ describe("set checker", () => {
     expect(result.counts.stale).toBe(0);
   });
 
-  it("lists acknowledged elements no read began after as never read", () => {
+  it("lists acknowledged elements no read began after as never read, and cannot call that valid", () => {
     const builder = new HistoryBuilder();
     added(builder, 0, 1);
     read(builder, 1, [1], FINAL);
     const late = builder.invoke(0, "add", 2);
     builder.ok(0);
     const result = checkSet(builder.ops);
-    expect(result.valid).toBe(true);
+    expect(result.valid).toBe("unknown");
+    expect(result.unknownBecause).toEqual(["1 acknowledged add was never read: no read began after it was acknowledged (1 final read completed ok), so it may be lost"]);
     expect(result.neverRead).toEqual([expect.objectContaining({ element: 2, addInvoke: expect.objectContaining({ index: late.index }) })]);
+  });
+
+  it("is unknown, never valid, when every final read failed", () => {
+    const builder = new HistoryBuilder();
+    added(builder, 0, 1);
+    read(builder, 1, [1]);
+    added(builder, 0, 2);
+    builder.invoke(1, "read", FINAL);
+    builder.fail(1);
+    builder.invoke(2, "read", FINAL);
+    builder.info(2);
+    const result = checkSet(builder.ops);
+    expect(result.valid).toBe("unknown");
+    expect(result.counts.neverRead).toBe(1);
+    expect(result.unknownBecause).toEqual([expect.stringMatching(/^1 acknowledged add was never read: .*\(0 final reads completed ok\)/)]);
   });
 
   it("is unknown when no read ever checked a known element", () => {

@@ -333,9 +333,18 @@ export function checkSet(history: readonly Op[], options: SetCheckerOptions = {}
     valid = lost.length > 0 || unexpected.size > 0 || duplicated.size > 0 || (options.linearizable === true && stale.length > 0) ? false : true;
   }
   if (malformed.length > 0) valid = mergeValidity([valid, "unknown"]);
+  // An acknowledged add that no read looked for afterwards is lost or not — nobody can say. The
+  // usual cause is final reads that all failed; a VALID beside it would vouch for unread data.
+  const unknownBecause: string[] = [];
+  if (neverRead.length > 0 && valid !== false) {
+    const finalOk = reads.filter((read) => read.final).length;
+    unknownBecause.push(`${neverRead.length} acknowledged add${neverRead.length === 1 ? " was" : "s were"} never read: no read began after ${neverRead.length === 1 ? "it was" : "they were"} acknowledged (${finalOk} final read${finalOk === 1 ? "" : "s"} completed ok), so ${neverRead.length === 1 ? "it" : "they"} may be lost`);
+    valid = "unknown";
+  }
 
   return {
     valid,
+    ...(unknownBecause.length > 0 ? { unknownBecause } : {}),
     counts: {
       attempted,
       acknowledged,

@@ -84,6 +84,6 @@ export const bankWorkload: Workload = {
   finalGenerator: () => new EachClientOnce("read", null),
   checker: (opts) => {
     const { accounts, total, negativeAllowed } = bankSettings(opts);
-    return bankChecker({ accounts, total, negativeAllowed });
+    return bankChecker({ accounts, total, negativeAllowed, initial: initialBalances(opts) });
   },
 };

@@ -19,8 +19,10 @@ import type { Workload, WorkloadOptions } from "./workload.ts";
 export interface SetWorkloadOptions extends WorkloadOptions {
   /** Fraction of main-phase ops that read the whole set (the rest add). Default 0.1. */
   readFraction?: number;
-  /** Judge stale reads as errors, for systems that claim linearizable reads. Default false. */
+  /** Judge stale reads as errors. Default: whether the system claims linearizability (the runner
+   *  passes its claimed model as claimedModel); false for a history checked on its own. */
   linearizable?: boolean;
+  claimedModel?: string;
 }
 
 
@@ -65,6 +67,9 @@ export class EachClientOnce implements Generator {
   }
 }
 
+/** Claims under which every read must see every add acknowledged before it began. */
+const LINEARIZABLE_CLAIMS = ["linearizable", "strict-serializable"];
+
 class SetGenerator implements Generator {
   constructor(
     private readonly readFraction: number,
@@ -89,5 +94,5 @@ export const setWorkload: Workload = {
   refutes: { kind: "property", property: "no acknowledged add lost" },
   generator: (opts) => new SetGenerator(numberOption(opts, "readFraction", 0.1, { min: 0, max: 1 }), 0),
   finalGenerator: () => new EachClientOnce("read", { final: true }),
-  checker: (opts) => setChecker({ linearizable: booleanOption(opts, "linearizable", false) }),
+  checker: (opts) => setChecker({ linearizable: booleanOption(opts, "linearizable", LINEARIZABLE_CLAIMS.includes(String(opts.claimedModel))) }),
 };

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { readHistory } from "../../history/read.ts";
 import { UsageError, unknownChoice } from "../../errors.ts";
 import { workloads } from "../../run/registry.ts";
+import { checkedEnough } from "../../verdicts/checked-enough.ts";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
 
@@ -41,7 +42,9 @@ export function registerCheckCommand(program: Command): void {
       const consistencyModels = opts.consistencyModels?.split(",").map((s) => s.trim()).filter(Boolean);
       if (consistencyModels?.length === 0) throw new UsageError("--consistency-models needs at least one model name");
       const checker = workload.checker({ model: opts.model, consistencyModels, timeLimitMs: timeLimitS * 1000 });
-      const results = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
+      const checked = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
+      const verdict = checkedEnough(checked.valid, history.ops);
+      const results = verdict.unknownBecause.length > 0 ? { ...checked, valid: verdict.valid, checkerValid: checked.valid, unknownBecause: verdict.unknownBecause } : checked;
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
       else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})` });
       process.exitCode = exitCodeFor(results.valid);
