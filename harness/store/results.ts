@@ -6,6 +6,11 @@ export type ClaimVerdict = "held" | "refuted" | "unknown" | "not tested";
 
 export interface ClaimJudgement {
   claim: string;
+  /** Whether the system makes this claim; a refuted claim it does not make is expected (an AP
+   *  system losing writes), not a broken promise. */
+  claimed: boolean;
   verdict: ClaimVerdict;
+  /** The checker (or statistic) whose result decided the verdict. */
+  decidedBy: string;
   evidence: string;
 }

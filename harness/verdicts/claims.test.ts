@@ -2,39 +2,78 @@ import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../checkers/checker.ts";
 import type { System } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
+import { DEFAULT_SPEC, type TestSpec } from "../spec/test-spec.ts";
 import { listAppendWorkload } from "../../workloads/list-append.ts";
+import { lockWorkload } from "../../workloads/lock.ts";
 import { registerWorkload } from "../../workloads/register.ts";
 import { setWorkload } from "../../workloads/set.ts";
-import { DEFAULT_SPEC, type TestSpec } from "../spec/test-spec.ts";
 
 const system = (claims: System["claims"]) => ({ name: "s", claims }) as System;
 const spec = (workload: string, nemesis: string[]): TestSpec => ({ ...DEFAULT_SPEC, name: "t", seed: 1, workload, nemesis });
 const side = (ok: number, total: number) => ({ ok, fail: total - ok, info: 0, total, availability: total ? ok / total : null });
-const stats = (partitions: boolean) => ({ valid: true, faults: { partitions: partitions ? { majoritySide: side(90, 100), minoritySide: side(2, 100) } : null } }) as unknown as CheckResult;
+const stats = (partitions: { majority: number; minority: number } | null) =>
+  ({ valid: true, faults: { partitions: partitions ? { majoritySide: side(partitions.majority, 100), minoritySide: side(partitions.minority, 100) } : null } }) as unknown as CheckResult;
+const CP_SIDES = { majority: 90, minority: 2 };
 
 describe("judgeClaims", () => {
   it("a linearizable CP system: both claims follow the register checker under partition", () => {
-    const [model, cap] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: false }, stats(true));
-    expect(model).toMatchObject({ verdict: "refuted" });
-    expect(cap).toMatchObject({ claim: "CP: consistent under partition", verdict: "refuted" });
-    expect(cap.evidence).toMatch(/minority side 2.0% ok/);
+    const [model, cap] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: false }, false, stats(CP_SIDES));
+    expect(model).toMatchObject({ verdict: "refuted", decidedBy: "linearizability checker" });
+    expect(cap).toMatchObject({ claim: "CP: consistent under partition, majority side serving (≥ 50%)", verdict: "refuted" });
+    expect(cap.evidence).toMatch(/minority side 2.0% of 100/);
+  });
+
+  it("a held claim needs the run's final verdict, not only the checker's: unknown stays unknown", () => {
+    const [model] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", []), registerWorkload, { valid: true }, "unknown", stats(null));
+    expect(model.verdict).toBe("unknown");
+  });
+
+  it("CP is refuted when the majority side stopped serving, though consistency held", () => {
+    const [, cap] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: true }, true, stats({ majority: 20, minority: 0 }));
+    expect(cap).toMatchObject({ verdict: "refuted", decidedBy: "availability by partition side" });
+    expect(cap.evidence).toMatch(/majority side stopped serving: majority side answered 20.0%/);
+    const [, held] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: true }, true, stats(CP_SIDES));
+    expect(held).toMatchObject({ verdict: "held", decidedBy: "linearizability checker + availability by partition side" });
   });
 
   it("a sequential system's stale register reads refute nothing it claimed", () => {
-    const [model, cap] = judgeClaims(system({ model: "sequential", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: false }, stats(true));
+    const [model, cap] = judgeClaims(system({ model: "sequential", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: false }, false, stats(CP_SIDES));
     expect(model.verdict).toBe("not tested");
     expect(cap.verdict).toBe("not tested");
   });
 
   it("a transactional claim is refuted exactly when the checker rules the model out", () => {
     const ruledOut = { valid: false, anomalyTypes: ["G2-item"], not: ["repeatable-read"], alsoNot: ["serializable", "strict-serializable"] };
-    expect(judgeClaims(system({ model: "serializable", cap: "CP" }), spec("list-append", []), listAppendWorkload, ruledOut, stats(false))[0].verdict).toBe("refuted");
-    expect(judgeClaims(system({ model: "snapshot-isolation", cap: "CP" }), spec("list-append", []), listAppendWorkload, ruledOut, stats(false))[0].verdict).toBe("held");
+    expect(judgeClaims(system({ model: "serializable", cap: "CP" }), spec("list-append", []), listAppendWorkload, ruledOut, false, stats(null))[0].verdict).toBe("refuted");
+    // Judged against snapshot isolation (the run passes the claimed model to the checker), the same
+    // anomalies leave the checker's verdict true.
+    expect(judgeClaims(system({ model: "snapshot-isolation", cap: "CP" }), spec("list-append", []), listAppendWorkload, { ...ruledOut, valid: true }, true, stats(null))[0].verdict).toBe("held");
+    expect(judgeClaims(system({ model: "snapshot-isolation", cap: "CP" }), spec("list-append", []), listAppendWorkload, { ...ruledOut, valid: "unknown" }, "unknown", stats(null))[0].verdict).toBe("unknown");
   });
 
-  it("AP is refuted when the minority side mostly failed, and untested without partitions", () => {
-    const [, cap] = judgeClaims(system({ model: "eventual", cap: "AP" }), spec("set", ["partition"]), setWorkload, { valid: false }, stats(true));
-    expect(cap).toMatchObject({ claim: "AP: available under partition", verdict: "refuted" });
-    expect(judgeClaims(system({ model: "eventual", cap: "AP" }), spec("set", ["kill"]), setWorkload, { valid: true }, stats(false))[1].verdict).toBe("not tested");
+  it("a property workload never holds a model claim, but its violation refutes a strong one; the property is its own claim", () => {
+    const linearizable = system({ model: "linearizable", cap: "CP" });
+    const [modelHeld, propertyHeld, capHeld] = judgeClaims(linearizable, spec("set", ["partition"]), setWorkload, { valid: true }, true, stats(CP_SIDES));
+    expect(modelHeld).toMatchObject({ verdict: "not tested", decidedBy: "set checker" });
+    expect(propertyHeld).toMatchObject({ claim: "no acknowledged add lost", claimed: true, verdict: "held" });
+    expect(capHeld).toMatchObject({ verdict: "held", decidedBy: "set checker + availability by partition side" });
+    const [modelRefuted, propertyRefuted] = judgeClaims(linearizable, spec("set", []), setWorkload, { valid: false }, false, stats(null));
+    expect(modelRefuted.verdict).toBe("refuted");
+    expect(propertyRefuted.verdict).toBe("refuted");
+    const [, mutex] = judgeClaims(system({ model: "sequential", cap: "CP" }), spec("lock", []), lockWorkload, { valid: true }, true, stats(null));
+    expect(mutex).toMatchObject({ claim: "mutual exclusion", verdict: "held" });
+  });
+
+  it("an eventual system does not promise the property: its violation is reported as not claimed", () => {
+    const [model, property] = judgeClaims(system({ model: "eventual", cap: "AP" }), spec("set", []), setWorkload, { valid: false }, false, stats(null));
+    expect(model.verdict).toBe("not tested");
+    expect(property).toMatchObject({ claimed: false, verdict: "refuted" });
+  });
+
+  it("AP needs every side serving, and is untested without partitions", () => {
+    const ap = system({ model: "eventual", cap: "AP" });
+    expect(judgeClaims(ap, spec("set", ["partition"]), setWorkload, { valid: false }, false, stats(CP_SIDES)).at(-1)).toMatchObject({ claim: "AP: every side serving under partition (≥ 50%)", verdict: "refuted" });
+    expect(judgeClaims(ap, spec("set", ["partition"]), setWorkload, { valid: false }, false, stats({ majority: 95, minority: 97 })).at(-1)?.verdict).toBe("held");
+    expect(judgeClaims(ap, spec("set", ["kill"]), setWorkload, { valid: true }, true, stats(null)).at(-1)?.verdict).toBe("not tested");
   });
 });

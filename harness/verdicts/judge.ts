@@ -45,6 +45,6 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
     ...(verdict.unknownBecause.length > 0 ? { unknownBecause: verdict.unknownBecause } : {}),
     workload: { name: workload.name, ...checked },
     stats,
-    claims: judgeClaims(system, spec, workload, checked, stats),
+    claims: judgeClaims(system, spec, workload, checked, verdict.valid, stats),
   };
 }
