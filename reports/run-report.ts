@@ -39,7 +39,7 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
 
   sections.push(`<h2>Claims</h2>
 <p class="meta">${escapeHtml(system.name)} claims: ${escapeHtml(system.claims.cap)}${system.claims.model ? `, ${escapeHtml(system.claims.model)}` : ""}${(system.claims.notes ?? []).map((n) => ` — ${escapeHtml(n)}`).join("")}</p>
-${claims.length ? table(["claim", "verdict", "evidence"], claims.map((c) => [c.claim, raw(`<span class="${c.verdict === "held" ? "held" : c.verdict === "refuted" ? "refuted" : "unknown"}">${escapeHtml(c.verdict)}</span>`), c.evidence])) : "<p>No claims to judge.</p>"}`);
+${claims.length ? table(["claim", "verdict", "decided by", "evidence"], claims.map((c) => [c.claimed === false ? `${c.claim} (not claimed)` : c.claim, raw(`<span class="${c.verdict === "held" ? "held" : c.verdict === "refuted" ? "refuted" : "unknown"}">${escapeHtml(c.verdict)}</span>`), c.decidedBy ?? "", c.evidence])) : "<p>No claims to judge.</p>"}`);
 
   if (workload) {
     sections.push(`<h2>Checker: ${escapeHtml(spec.workload)} ${verdictBadge(workload.valid)}</h2>`);
