@@ -35,9 +35,12 @@ export interface MalformedOp {
   reason: string;
 }
 
-/** The process's node for per-node breakdowns: the completion knows best which node answered. */
+/** The node an op is counted on in per-node and per-partition-side breakdowns: the client's home
+ *  node, which the invocation records (a partitioned client is on its side of the cut, even when a
+ *  redirect had a node across it answer); histories without one fall back to the node that
+ *  answered. */
 export function nodeOf(pair: OpPair): string | undefined {
-  return pair.completion?.node ?? pair.invoke.node;
+  return pair.invoke.node ?? pair.completion?.node;
 }
 
 export function showValue(value: unknown): string {

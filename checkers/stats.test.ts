@@ -140,4 +140,35 @@ describe("stats: availability by fault window", () => {
     expect(result.faults.windows[0].byNode).toEqual({ n1: { ok: 0, fail: 0, info: 1, total: 1, availability: 0 } });
     expect(result.faults.partitions).toBeNull();
   });
+
+  it("counts an op on its client's side of the cut, not on the side of the node a redirect reached", () => {
+    const builder = new HistoryBuilder(100_000);
+    builder.invoke(N, "start-partition", "isolate-one");
+    builder.ok(N, { components: [["n1"], ["n2", "n3"]] });
+    // n1's client is cut off; its op was redirected to the leader n2 and failed there.
+    builder.invoke(0, "write", 1, { node: "n1" });
+    builder.fail(0, undefined, { node: "n2", error: "redirect failed" });
+    builder.call(1, "write", 2, undefined, { node: "n2" });
+    builder.invoke(N, "stop-partition", null);
+    builder.ok(N, "healed");
+    const { partitions } = checkStats(builder.ops, { faultOps: FAULT_OPS }).faults;
+    expect(partitions?.minoritySide).toMatchObject({ total: 1, fail: 1 });
+    expect(partitions?.majoritySide).toMatchObject({ total: 1, ok: 1 });
+  });
+
+  it("counts an op spanning two partitions under each side it was on", () => {
+    const builder = new HistoryBuilder(100_000);
+    builder.invoke(N, "start-partition", "isolate-one");
+    builder.ok(N, { components: [["n1"], ["n2", "n3"]] });
+    builder.invoke(0, "write", 1, { node: "n1" });
+    builder.invoke(N, "start-partition", "isolate-one");
+    builder.ok(N, { components: [["n3"], ["n1", "n2"]] });
+    builder.ok(0, undefined, { node: "n1" });
+    builder.invoke(N, "stop-partition", null);
+    builder.ok(N, "healed");
+    const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
+    expect(result.faults.windows.map((window) => window.availability.total)).toEqual([1, 1]);
+    expect(result.faults.partitions?.minoritySide).toMatchObject({ total: 1, ok: 1 });
+    expect(result.faults.partitions?.majoritySide).toMatchObject({ total: 1, ok: 1 });
+  });
 });

@@ -187,8 +187,10 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
     const toNs = pair.completion?.time ?? historyEndNs;
     const node = nodeOf(pair);
     const faultsHit = new Set<string>();
-    // An op spanning two consecutive partitions counts once in the partition-wide side totals.
-    let countedInPartition = false;
+    // An op spanning two partitions counts under each side it was on (majority in one cut,
+    // minority in the next), but once per side in the partition-wide totals.
+    let countedOnMajority = false;
+    let countedOnMinority = false;
     windows.forEach((faultWindow, i) => {
       if (fromNs > faultWindow.endNs || toNs < faultWindow.startNs) return;
       faultsHit.add(faultWindow.fault);
@@ -200,9 +202,12 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
       const sideIndex = sides.sides.findIndex((side) => side.nodes.includes(node));
       tallies.sides[sideIndex].add(outcome);
       (sides.majority[node] ? tallies.majority : tallies.minority).add(outcome);
-      if (!countedInPartition) {
-        (sides.majority[node] ? partitionMajority : partitionMinority).add(outcome);
-        countedInPartition = true;
+      if (sides.majority[node] && !countedOnMajority) {
+        partitionMajority.add(outcome);
+        countedOnMajority = true;
+      } else if (!sides.majority[node] && !countedOnMinority) {
+        partitionMinority.add(outcome);
+        countedOnMinority = true;
       }
     });
     (faultsHit.size > 0 ? inside : outside).add(outcome);

@@ -296,3 +296,23 @@ describe("on the real clock", () => {
     expect(result.processesRetired).toBe(1);
   });
 });
+
+describe("home nodes", () => {
+  it("records each client invocation with its process's home node, and leaves the completion's node to the client", async () => {
+    const history: Op[] = [];
+    await interpret({
+      generator: limit(20, tagged("w")),
+      clock: new RealClock(),
+      rng: new Rng(1),
+      concurrency: 3,
+      openClient: async () => ({ invoke: async () => ({ type: "ok", node: "leader" }), close: async () => {} }),
+      homeNode: (process) => `n${(process % 3) + 1}`,
+      record: (op) => history.push(op),
+      opTimeoutMs: 1_000,
+    });
+    const invokes = history.filter((op) => op.type === "invoke");
+    expect(invokes).toHaveLength(20);
+    for (const op of invokes) expect(op.node).toBe(`n${((op.process as number) % 3) + 1}`);
+    expect(history.filter((op) => op.type === "ok").every((op) => op.node === "leader")).toBe(true);
+  });
+});

@@ -30,6 +30,10 @@ export interface RunOptions {
    *  only at a timeout, after which the process is retired. A client must remove any listener it
    *  adds to it once its op is over. */
   openClient(process: number): Promise<Client>;
+  /** The node a client process is bound to, recorded on its invocations: availability per
+   *  partition side counts an op on the side of the client that issued it, wherever a redirect
+   *  then took it (the completion's node says who answered). */
+  homeNode?(process: number): string | undefined;
   /** Runs ops for process "nemesis"; without it the generators see no nemesis process. */
   nemesis?: NemesisInvoker;
   /** Receives every op, in order, with its index and time assigned. Throwing ends the run. */
@@ -206,7 +210,7 @@ class Interpreter {
     const invocation: Invocation = { process, f: planned.f, value: planned.value };
     if (planned.key !== undefined) invocation.key = planned.key;
     this.result.opsInvoked++;
-    this.record(process, "invoke", invocation, invocation.value, nowNs);
+    this.record(process, "invoke", invocation, invocation.value, nowNs, isClientProcess(process) ? this.opts.homeNode?.(process) : undefined);
     if (this.fatal !== undefined) return;
     const timeoutMs = process === "nemesis" ? (this.opts.nemesisTimeoutMs ?? DEFAULT_NEMESIS_TIMEOUT_MS) : this.opts.opTimeoutMs;
     const flight: Flight = { process, invocation, deadlineNs: nowNs + timeoutMs * NS_PER_MS, stage: "invoking", settled: false, cutShort: false };

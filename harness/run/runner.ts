@@ -19,7 +19,7 @@ import { interpret } from "../interpreter/interpreter.ts";
 import type { Op } from "../op.ts";
 import { Rng } from "../rng.ts";
 import { buildRunShape } from "./run-shape.ts";
-import { systems, workloads } from "./registry.ts";
+import { REGISTRY, type Registry } from "./registry.ts";
 import { describeNemesis, type TestSpec } from "../spec/test-spec.ts";
 import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "../store/store.ts";
 import { judgeRun } from "../verdicts/judge.ts";
@@ -63,9 +63,10 @@ export async function createRuntime(spec: TestSpec, dir: string, stateDir: strin
   return createDockerRuntimeFor(spec, dir);
 }
 
-export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const system: System = systems[spec.system];
-  const workload = workloads[spec.workload];
+export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Registry = REGISTRY): Promise<RunOutcome> {
+  const system: System = registry.systems[spec.system];
+  const workload = registry.workloads[spec.workload];
+  if (!system || !workload) throw new Error(`runTest: the spec names ${system ? "" : `system ${spec.system} `}${workload ? "" : `workload ${spec.workload} `}that the registry does not hold; specs must be built against its catalog`);
   const runDir = createRunDir(spec.store, spec.name, new Date());
   hooks.onRunDir?.(runDir);
   linkLatest(spec.store, runDir);
@@ -139,7 +140,8 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       clock,
       rng: generatorRng,
       concurrency: spec.concurrency,
-      openClient: (process) => system.openClient(clusterContext, spec.workload, clusterContext.nodes[process % clusterContext.nodes.length]),
+      openClient: (process) => system.clients[spec.workload](clusterContext, clusterContext.nodes[process % clusterContext.nodes.length]),
+      homeNode: (process) => clusterContext.nodes[process % clusterContext.nodes.length],
       nemesis: { invoke: (invocation) => nemesis.invoke(nemesisContext, invocation) },
       record: (op: Op) => {
         writer.append(op);
