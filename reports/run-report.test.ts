@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { missing } from "../test/support/installed.ts";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +57,7 @@ describe("run report", () => {
   });
 
   const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-  it.skipIf(!chromium)("opens in a real headless browser with the verdict, tables and timeline in the DOM", async () => {
+  it.skipIf(missing(chromium !== undefined, "Chromium (/usr/bin/chromium)", ".ci/run (apt-get install chromium)"))("opens in a real headless browser with the verdict, tables and timeline in the DOM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "faultline-report-"));
     const path = join(dir, "report.html");
     writeFileSync(path, await renderRunReport({ runDir: dir, spec, system: raftSystem, results, history }));

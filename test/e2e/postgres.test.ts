@@ -4,6 +4,7 @@
 // read committed shows anomalies that rule snapshot isolation out. Bank at serializable keeps its
 // total. Measured 2026-11-23 (10 s runs): RR → G2-item ×13; RC → G-single ×45, lost-update ×9 …
 
+import { missing } from "../support/installed.ts";
 import { chmodSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ async function run(workload: string, isolation: string, seed: number): Promise<{
 
 const ruledOut = (r: Results) => [...(r.workload.not ?? []), ...(r.workload.alsoNot ?? [])];
 
-describe.skipIf(!haveServer)("postgres through the harness", () => {
+describe.skipIf(missing(haveServer, "PostgreSQL 15 (/usr/lib/postgresql/15/bin/postgres)", "scripts/install-postgres.sh"))("postgres through the harness", () => {
   it("serializable list-append is valid", async () => {
     const { code, results, stderr } = await run("list-append", "serializable", 1);
     expect(code, stderr).toBe(0);
