@@ -34,12 +34,16 @@ export interface ClusterContext {
   log(line: string): void;
 }
 
+/** Opens a client for one logical process, bound to `node`. */
+export type OpenClient = (ctx: ClusterContext, node: string) => Promise<Client>;
+
 export interface System {
   name: string;
   description: string;
   claims: Claims;
-  /** Workload names this system has clients for. */
-  workloads: readonly string[];
+  /** One client opener per workload this system supports, keyed by the workload's name; each is
+   *  the system's session running that workload's planner (clusters/client/planned-client.ts). */
+  clients: Readonly<Record<string, OpenClient>>;
   bugs: readonly BugSwitch[];
   runtimes: readonly ("local" | "docker")[];
   /** Runtimes whose partitions reach this system's peer traffic; default: all of `runtimes`. On the
@@ -53,8 +57,6 @@ export interface System {
   restartNode(ctx: ClusterContext, node: string): Promise<void>;
   /** The current leader / primary, if the system has one and it can be found. */
   leader?(ctx: ClusterContext): Promise<string | undefined>;
-  /** Opens a client for one logical process, bound to `node`. */
-  openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client>;
   /** Stops servers; the runtime's teardown removes whatever is left. */
   teardown(ctx: ClusterContext): Promise<void>;
 }

@@ -7,22 +7,14 @@
 //         leader", "request timed out" or "leader changed", and a timeout or a dropped
 //         connection says nothing about whether it committed.
 
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { OpTimedOut } from "../client-timeout.ts";
-
-export { OpTimedOut };
+import type { Completion } from "../../harness/op.ts";
+import { messageOf, unfinished } from "../client/planned-client.ts";
+import { OpTimedOut } from "../client/timeout.ts";
 
 const NEVER_SENT = /No connection established/;
 
-export function isReadOnly(op: Invocation): boolean {
-  return op.f === "read";
-}
-
-export function completionForError(op: Invocation, error: unknown, node: string): Completion {
-  const message = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof OpTimedOut) && NEVER_SENT.test(message)) {
-    return { type: "fail", node, error: `not sent: no connection to ${node}: ${message}` };
-  }
-  if (isReadOnly(op)) return { type: "fail", node, error: `read did not complete (a read changes nothing): ${message}` };
-  return { type: "info", node, error: `outcome unknown: ${message}` };
+export function etcdOutcome(error: unknown, plan: { readOnly: boolean }, node: string): Completion {
+  const message = messageOf(error);
+  if (!(error instanceof OpTimedOut) && NEVER_SENT.test(message)) return { type: "fail", error: `not sent: no connection to ${node}: ${message}` };
+  return unfinished(plan, message);
 }

@@ -31,9 +31,9 @@ describe.skipIf(!installed)("etcd system on the local runtime", () => {
     expect(await cluster.stop(), "server processes that outlived teardown").toEqual([]);
   });
 
-  it("rejects unknown workloads and option values before anything starts", async () => {
-    await expect(etcdSystem.openClient(ctx, "bank", "n1")).rejects.toThrow(/no client for workload bank/);
-    await expect(etcdSystem.openClient({ ...ctx, options: { reads: "stale" } }, "register", "n1")).rejects.toThrow(/reads must be one of/);
+  it("has clients for register and set, and rejects option values before anything is sent", async () => {
+    expect(Object.keys(etcdSystem.clients)).toEqual(["register", "set"]);
+    await expect(etcdSystem.clients.register({ ...ctx, options: { reads: "stale" } }, "n1")).rejects.toThrow(/reads must be one of/);
   });
 
   it("register: write, read from another member, cas that swaps and cas that does not", async () => {

@@ -7,10 +7,11 @@
 // (iptables) for them. Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClusterContext, System } from "../system.ts";
-import type { Client } from "../../harness/interpreter/client.ts";
-import { ETCD_WORKLOADS, EtcdClient, type EtcdWorkload } from "./client.ts";
+import type { System } from "../system.ts";
+import { clientsFrom } from "../client/planned-client.ts";
+import { openEtcdClient } from "./client.ts";
 import { etcdOptions } from "./options.ts";
+import { etcdPlanners } from "./planners.ts";
 import { etcdProcessSpec } from "./server.ts";
 import { findLeader, listening, memberStatus, serves } from "./status.ts";
 
@@ -42,7 +43,7 @@ export const etcdSystem: System = {
       "a write that timed out or lost its connection may still commit (recorded info)",
     ],
   },
-  workloads: ETCD_WORKLOADS,
+  clients: clientsFrom(etcdPlanners, openEtcdClient),
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -76,14 +77,6 @@ export const etcdSystem: System = {
 
   async leader(ctx) {
     return findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
-  },
-
-  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
-    if (!(ETCD_WORKLOADS as readonly string[]).includes(workload)) {
-      throw new Error(`etcd: no client for workload ${workload}; this system supports ${ETCD_WORKLOADS.join(", ")}`);
-    }
-    const info = ctx.runtime.node(node);
-    return new EtcdClient(workload as EtcdWorkload, node, { host: info.host, port: info.clientPort }, etcdOptions(ctx.options).reads);
   },
 
   async teardown(ctx) {

@@ -14,7 +14,7 @@
 
 import type { Invocation } from "../../harness/op.ts";
 import { isInt4 } from "./micro-ops.ts";
-import type { OpPlanner, TransactionBody } from "./op-planner.ts";
+import type { PostgresPlanner, TransactionBody } from "./transaction.ts";
 import { Refusal } from "./outcome.ts";
 import type { Statement } from "./transaction.ts";
 
@@ -22,7 +22,7 @@ const BALANCE = "select balance from accounts where id = $1::int";
 const SET_BALANCE = "update accounts set balance = $2::int where id = $1::int";
 const READ_ALL = "select id, balance from accounts order by id";
 
-export interface BankOpsSettings {
+export interface BankPlannerSettings {
   /** Overdrafts are allowed: a transfer may take an account below zero. */
   negativeAllowed: boolean;
 }
@@ -33,12 +33,12 @@ interface Transfer {
   amount: number;
 }
 
-function parseTransfer(value: unknown): Transfer {
+function parseTransfer(value: unknown): Transfer | string {
   const { from, to, amount } = (value ?? {}) as Partial<Record<keyof Transfer, unknown>>;
   if (!isInt4(from) || !isInt4(to) || !isInt4(amount) || amount <= 0) {
-    throw new Refusal(`bank: a transfer's value must be {from, to, amount} with integer accounts and a positive integer amount, got ${JSON.stringify(value)}`);
+    return `bank: a transfer's value must be {from, to, amount} with integer accounts and a positive integer amount, got ${JSON.stringify(value)}`;
   }
-  if (from === to) throw new Refusal(`bank: transfer from account ${from} to itself`);
+  if (from === to) return `bank: transfer from account ${from} to itself`;
   return { from, to, amount };
 }
 
@@ -48,9 +48,9 @@ async function balanceOf(statement: Statement, account: number): Promise<number>
   return rows[0].balance as number;
 }
 
-export function bankOps(settings: BankOpsSettings): OpPlanner {
+export function bankPlanner(settings: BankPlannerSettings): PostgresPlanner {
   return {
-    plan(op: Invocation): TransactionBody {
+    plan(op: Invocation): TransactionBody | string {
       if (op.f === "read") {
         return async (statement) => {
           const balances: Record<string, number> = {};
@@ -58,8 +58,10 @@ export function bankOps(settings: BankOpsSettings): OpPlanner {
           return balances;
         };
       }
-      if (op.f !== "transfer") throw new Refusal(`bank: unknown op f=${JSON.stringify(op.f)}; expected "transfer" or "read"`);
-      const { from, to, amount } = parseTransfer(op.value);
+      if (op.f !== "transfer") return `bank: unknown op f=${JSON.stringify(op.f)}; expected "transfer" or "read"`;
+      const transfer = parseTransfer(op.value);
+      if (typeof transfer === "string") return transfer;
+      const { from, to, amount } = transfer;
       return async (statement) => {
         const fromBalance = await balanceOf(statement, from);
         const toBalance = await balanceOf(statement, to);

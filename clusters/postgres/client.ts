@@ -4,46 +4,41 @@
 // closed and the next op opens a fresh one.
 
 import type { Client } from "../../harness/interpreter/client.ts";
-import type { Completion, Invocation } from "../../harness/op.ts";
+import type { Completion } from "../../harness/op.ts";
+import type { WorkloadOptions } from "../../workloads/workload.ts";
+import { PlannedClient, type Session } from "../client/planned-client.ts";
+import type { ClusterContext } from "../system.ts";
 import { Connection, type Endpoint } from "./connection.ts";
 import type { Isolation } from "./isolation.ts";
-import type { OpPlanner, TransactionBody } from "./op-planner.ts";
+import { postgresOptions } from "./options.ts";
 import { describeError, unsuccessfulCompletion } from "./outcome.ts";
-import { runTransaction } from "./transaction.ts";
+import { runTransaction, type PostgresPlanner, type TransactionBody } from "./transaction.ts";
 
-export interface PostgresClientOptions {
-  endpoint: Endpoint;
-  node: string;
-  isolation: Isolation;
-  planner: OpPlanner;
-  /** application_name on the server, so pg_stat_activity and the server log tell clients apart. */
-  applicationName: string;
-}
-
-export class PostgresClient implements Client {
+class PostgresSession implements Session<TransactionBody> {
   private connection: Connection | undefined;
-  private closed = false;
 
-  constructor(private readonly options: PostgresClientOptions) {}
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly isolation: Isolation,
+    /** application_name on the server, so pg_stat_activity and the server log tell clients apart. */
+    private readonly applicationName: string,
+  ) {}
 
-  async invoke(op: Invocation, signal: AbortSignal): Promise<Completion> {
-    const node = this.options.node;
-    if (this.closed) return { type: "fail", node, error: "the postgres client was closed before this op; nothing was sent" };
-    let body: TransactionBody;
-    try {
-      body = this.options.planner.plan(op);
-    } catch (error) {
-      return { type: "fail", node, error: describeError(error) };
-    }
-    const connection = (this.connection ??= new Connection(this.options.endpoint, this.options.applicationName));
-    const result = await runTransaction(connection, this.options.isolation, body, signal);
-    if (result.committed) return result.value === undefined ? { type: "ok", node } : { type: "ok", node, value: result.value };
+  async perform(body: TransactionBody, signal: AbortSignal): Promise<Completion> {
+    const connection = (this.connection ??= new Connection(this.endpoint, this.applicationName));
+    const result = await runTransaction(connection, this.isolation, body, signal);
+    if (result.committed) return result.value === undefined ? { type: "ok" } : { type: "ok", value: result.value };
     if (!result.clean) this.discard(connection);
-    return { ...unsuccessfulCompletion(result.phase, result.error), node };
+    return unsuccessfulCompletion(result.phase, result.error);
+  }
+
+  /** runTransaction reports every way a transaction can end; an error escaping it is a bug on our
+   *  side, after which nobody can say whether COMMIT went out. */
+  outcome(error: unknown): Completion {
+    return { type: "info", error: `the client failed while running the transaction: ${describeError(error)}` };
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await connection.close();
@@ -54,4 +49,13 @@ export class PostgresClient implements Client {
     // Closing ends what is still in flight with CONNECTION_DESTROYED; the op has its outcome.
     connection.close().catch(() => {});
   }
+}
+
+export async function openPostgresClient(makePlanner: (options: WorkloadOptions) => PostgresPlanner, ctx: ClusterContext, node: string, workload: string): Promise<Client> {
+  // ClusterContext.options is an untyped record; WorkloadOptions only adds that keys is a number,
+  // and bank settings ignore keys.
+  const planner = makePlanner(ctx.options as WorkloadOptions);
+  const info = ctx.runtime.node(node);
+  const session = new PostgresSession({ host: info.host, port: info.clientPort }, postgresOptions(ctx.options).isolation, `faultline-${workload}-${node}`);
+  return new PlannedClient("postgres", node, planner, session);
 }

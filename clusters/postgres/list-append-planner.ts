@@ -10,16 +10,16 @@
 
 import type { Invocation } from "../../harness/op.ts";
 import { parseMicroOps } from "./micro-ops.ts";
-import type { OpPlanner, TransactionBody } from "./op-planner.ts";
-import { Refusal } from "./outcome.ts";
+import type { PostgresPlanner, TransactionBody } from "./transaction.ts";
 
 const APPEND = "insert into lists (k, v) values ($1::int, array[$2::int]) on conflict (k) do update set v = lists.v || excluded.v";
 const READ = "select to_json(v) as v from lists where k = $1::int";
 
-export const listAppendOps: OpPlanner = {
-  plan(op: Invocation): TransactionBody {
-    if (op.f !== "txn") throw new Refusal(`list-append: unknown op f=${JSON.stringify(op.f)}; the workload sends only "txn"`);
+export const listAppendPlanner: PostgresPlanner = {
+  plan(op: Invocation): TransactionBody | string {
+    if (op.f !== "txn") return `list-append: unknown op f=${JSON.stringify(op.f)}; the workload sends only "txn"`;
     const mops = parseMicroOps(op.value, "append", "list-append");
+    if (typeof mops === "string") return mops;
     return async (statement) => {
       const done: [string, number, number | number[] | null][] = [];
       for (const [f, key, value] of mops) {

@@ -5,16 +5,16 @@
 
 import type { Invocation } from "../../harness/op.ts";
 import { parseMicroOps } from "./micro-ops.ts";
-import type { OpPlanner, TransactionBody } from "./op-planner.ts";
-import { Refusal } from "./outcome.ts";
+import type { PostgresPlanner, TransactionBody } from "./transaction.ts";
 
 const WRITE = "insert into registers (k, v) values ($1::int, $2::int) on conflict (k) do update set v = excluded.v";
 const READ = "select v from registers where k = $1::int";
 
-export const rwRegisterOps: OpPlanner = {
-  plan(op: Invocation): TransactionBody {
-    if (op.f !== "txn") throw new Refusal(`rw-register: unknown op f=${JSON.stringify(op.f)}; the workload sends only "txn"`);
+export const rwRegisterPlanner: PostgresPlanner = {
+  plan(op: Invocation): TransactionBody | string {
+    if (op.f !== "txn") return `rw-register: unknown op f=${JSON.stringify(op.f)}; the workload sends only "txn"`;
     const mops = parseMicroOps(op.value, "w", "rw-register");
+    if (typeof mops === "string") return mops;
     return async (statement) => {
       const done: [string, number, number | null][] = [];
       for (const [f, key, value] of mops) {

@@ -83,7 +83,7 @@ describe.skipIf(missing.length > 0)("postgres on the local runtime", () => {
   const dataDir = () => join(runtime.node(NODE).dataDir, "pgdata");
   const endpoint = () => ({ host: "127.0.0.1", port: runtime.node(NODE).clientPort });
   async function client(workload: string, isolation = "serializable"): Promise<Client> {
-    const opened = await postgresSystem.openClient({ ...ctx, options: { ...ctx.options, isolation } }, workload, NODE);
+    const opened = await postgresSystem.clients[workload]({ ...ctx, options: { ...ctx.options, isolation } }, NODE);
     clients.push(opened);
     return opened;
   }

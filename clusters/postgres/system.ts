@@ -5,15 +5,13 @@
 
 import type { ClusterContext, System } from "../system.ts";
 import type { WorkloadOptions } from "../../workloads/workload.ts";
-import { bankSettings, initialBalances } from "../../workloads/bank.ts";
-import { bankOps } from "./bank-ops.ts";
+import { initialBalances } from "../../workloads/bank.ts";
+import { clientsFrom } from "../client/planned-client.ts";
 import { requireBinaries } from "./binaries.ts";
-import { PostgresClient } from "./client.ts";
+import { openPostgresClient } from "./client.ts";
 import { closeSql, openSql } from "./connection.ts";
-import { listAppendOps } from "./list-append-ops.ts";
-import type { OpPlanner } from "./op-planner.ts";
 import { postgresOptions } from "./options.ts";
-import { rwRegisterOps } from "./rw-register-ops.ts";
+import { postgresPlanners } from "./planners.ts";
 import { createSchema } from "./schema.ts";
 import { PostgresServer } from "./server.ts";
 import { serverUser } from "./server-user.ts";
@@ -27,19 +25,6 @@ function bankOptions(ctx: ClusterContext): WorkloadOptions {
   // ClusterContext.options is an untyped record; WorkloadOptions only adds that keys is a number,
   // and bank settings ignore keys.
   return ctx.options as WorkloadOptions;
-}
-
-function plannerFor(ctx: ClusterContext, workload: string): OpPlanner {
-  switch (workload) {
-    case "list-append":
-      return listAppendOps;
-    case "rw-register":
-      return rwRegisterOps;
-    case "bank":
-      return bankOps({ negativeAllowed: bankSettings(bankOptions(ctx)).negativeAllowed });
-    default:
-      throw new Error(`postgres has no client for workload "${workload}"; it runs ${postgresSystem.workloads.join(", ")}`);
-  }
 }
 
 function serverOf(ctx: ClusterContext): PostgresServer {
@@ -61,7 +46,7 @@ export const postgresSystem: System = {
       "repeatable read is snapshot isolation; read committed allows lost updates in the bank transfer (read, then write computed balances)",
     ],
   },
-  workloads: ["list-append", "rw-register", "bank"],
+  clients: clientsFrom(postgresPlanners, openPostgresClient),
   bugs: [],
   runtimes: ["local"],
   // One node, no peers: there is nothing for a partition to cut.
@@ -101,17 +86,6 @@ export const postgresSystem: System = {
   async leader(ctx) {
     const node = ctx.nodes[0];
     return ctx.runtime.state(node) === "running" ? node : undefined;
-  },
-
-  async openClient(ctx, workload, node) {
-    const info = ctx.runtime.node(node);
-    return new PostgresClient({
-      endpoint: { host: info.host, port: info.clientPort },
-      node,
-      isolation: postgresOptions(ctx.options).isolation,
-      planner: plannerFor(ctx, workload),
-      applicationName: `faultline-${workload}-${node}`,
-    });
   },
 
   async teardown(ctx) {

@@ -14,12 +14,20 @@
 // driver, it never will be, so the phase recorded at that instant is exact.
 
 import postgres from "postgres";
+import type { Planner } from "../client/planned-client.ts";
 import type { Connection } from "./connection.ts";
 import { beginClause, type Isolation } from "./isolation.ts";
 import { type Phase, Refusal, RolledBack } from "./outcome.ts";
 
 /** Runs one statement of the transaction; rows come back as plain objects. */
 export type Statement = (text: string, params?: readonly (number | null)[]) => Promise<Record<string, unknown>[]>;
+
+/** Runs inside BEGIN … COMMIT; resolves the completion value, or undefined to record the op's own
+ *  value. Throw outcome.Refusal to roll back on purpose. */
+export type TransactionBody = (statement: Statement) => Promise<unknown>;
+
+/** A workload's planner for PostgreSQL: each op becomes one transaction (planners.ts). */
+export type PostgresPlanner = Planner<TransactionBody>;
 
 export type TransactionResult<T> =
   | { committed: true; value: T }

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reservePorts } from "../runtime/local/ports.ts";
 import { fetchInfo, findLeader } from "./info.ts";
 import { createConnection, type Endpoint } from "./redis-connection.ts";
-import { registerClient } from "./clients/register.ts";
+import { openRaftClient } from "./clients/raft-client.ts";
+import { registerPlanner } from "./clients/register.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const NAMES = ["n1", "n2", "n3"];
@@ -120,7 +121,7 @@ describe("a three-node Raft cluster", () => {
     await expect(follower.set("greeting", "bye")).rejects.toThrow(/^REDIRECT /);
 
     // The harness's register client follows the redirect and reports where the op ran.
-    const client = registerClient({ home: followers()[0], endpoint: (name) => (nodes.has(name) ? endpoint(name) : undefined), options: {} });
+    const client = await openRaftClient({ home: followers()[0], endpoint: (name) => (nodes.has(name) ? endpoint(name) : undefined), options: {}, namespace: "register" }, registerPlanner);
     const signal = new AbortController().signal;
     try {
       expect(await client.invoke({ process: 0, f: "write", key: 1, value: 7 }, signal)).toEqual({ type: "ok", node: leader });

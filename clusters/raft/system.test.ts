@@ -19,7 +19,7 @@ const clients: Client[] = [];
 const signal = () => AbortSignal.timeout(5_000);
 
 async function openClient(node: string): Promise<Client> {
-  const client = await raftSystem.openClient(ctx, "register", node);
+  const client = await raftSystem.clients.register(ctx, node);
   clients.push(client);
   return client;
 }
@@ -45,7 +45,6 @@ describe("raftSystem on the local runtime", () => {
     expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 4] }, signal())).toEqual({ type: "ok", node: leader });
     expect(await client.invoke({ process: 0, f: "cas", key: 5, value: [3, 1] }, signal())).toMatchObject({ type: "fail" });
     expect(await client.invoke({ process: 0, f: "read", key: 5, value: null }, signal())).toEqual({ type: "ok", value: 4, node: leader });
-    await expect(raftSystem.openClient(ctx, "no-such-workload", leader)).rejects.toThrow(/no client for workload no-such-workload; this system supports: register, list-append/);
   });
 
   it("passes node options from the test spec, which carries them as text, to the node's flags", () => {

@@ -1,16 +1,17 @@
 // Faultline's own Raft key-value store as a system under test: how to start its nodes on a
-// runtime, find the leader, and open a client for each workload (clients/; clusters/system.ts has
-// the contract).
+// runtime, find the leader, and open a client for each workload (clients/planners.ts has one
+// planner per workload; clusters/system.ts has the contract).
 
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProcessSpec } from "../runtime/runtime.ts";
 import type { ClusterContext, System } from "../system.ts";
-import type { Client } from "../../harness/interpreter/client.ts";
+import { clientsFrom } from "../client/planned-client.ts";
 import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
 import { fetchInfo, findLeader } from "./info.ts";
-import { RAFT_CLIENTS } from "./clients/catalog.ts";
+import { raftPlanners } from "./clients/planners.ts";
+import { openRaftClient } from "./clients/raft-client.ts";
 import type { Endpoint } from "./redis-connection.ts";
 
 const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -103,7 +104,9 @@ export const raftSystem: System = {
       "with --storage power-loss a killed node loses what it had not fsynced, as after a power cut",
     ],
   },
-  workloads: Object.keys(RAFT_CLIENTS),
+  clients: clientsFrom(raftPlanners, (makePlanner, ctx, node, workload) =>
+    openRaftClient({ home: node, endpoint: (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined), options: ctx.options, namespace: workload }, makePlanner),
+  ),
   bugs: RAFT_BUGS,
   runtimes: ["local", "docker"],
   defaultNodes: 5,
@@ -126,12 +129,6 @@ export const raftSystem: System = {
 
   async leader(ctx) {
     return findLeader(ctx.nodes.map((node) => endpointOf(ctx, node)), 500);
-  },
-
-  async openClient(ctx, workload, node): Promise<Client> {
-    const open = Object.hasOwn(RAFT_CLIENTS, workload) ? RAFT_CLIENTS[workload] : undefined;
-    if (!open) throw new Error(`raft: no client for workload ${workload}; this system supports: ${Object.keys(RAFT_CLIENTS).join(", ")}`);
-    return open({ home: node, endpoint: (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined), options: ctx.options });
   },
 
   async teardown(ctx) {

@@ -1,16 +1,8 @@
 // One logical client process: ioredis in sentinel mode, asking the sentinels (its own node's first)
 // for the primary, with no offline queue and no retries, so every op is sent at most once and an op
 // that could not be sent fails at once. ioredis follows failovers itself: when its connection to
-// the primary breaks, or a demoted primary answers READONLY, it asks the sentinels again.
-//
-// register  read  → GET key → number | null;  write → SET key value
-//           cas   → EVAL (GET = old ? SET new) → ok if it swapped, fail if not
-// set       add   → SADD faultline:set element;  read → SMEMBERS → the elements
-// lock      acquire → SET faultline:lock <owner> NX PX <ttl> → ok (no fencing token), fail if held
-//           release → EVAL (GET = owner ? DEL) → ok if this client's hold was deleted, fail if the
-//                     lock was no longer its own (expired, or lost in a failover)
-// With the wait option every successful write is followed by WAIT n: fewer replicas than n
-// within the timeout turns the write's ok into info (applied on the primary, may be lost).
+// the primary breaks, or a demoted primary answers READONLY, it asks the sentinels again. The
+// workload's planner (planners.ts) says which commands an op sends.
 //
 // Following a failover: the harness reaches every node, even across a partition, so a client whose
 // connection to the old primary stays up would never notice a failover its own side has made, and
@@ -20,24 +12,17 @@
 // sentinel names another primary. A client on the isolated old primary's node keeps what its
 // sentinel says (the old primary): the split brain Redis's documentation describes.
 
-import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import type { Completion, Invocation } from "../../harness/op.ts";
 import type { Client } from "../../harness/interpreter/client.ts";
-import { completionForError } from "./outcome.ts";
-import { OpTimedOut, untilAborted, registerNumber } from "../client-timeout.ts";
+import type { Completion } from "../../harness/op.ts";
+import { PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
+import { untilAborted } from "../client/timeout.ts";
+import type { ClusterContext } from "../system.ts";
+import { redisSentinelOptions } from "./options.ts";
+import { redisOutcome } from "./outcome.ts";
+import type { RedisPlan, RedisPlannerSetup } from "./planners.ts";
 import { ask } from "./sentinels.ts";
-import { MASTER_NAME } from "./server.ts";
-
-export const REDIS_WORKLOADS = ["register", "set", "lock"] as const;
-export type RedisWorkload = (typeof REDIS_WORKLOADS)[number];
-
-export const SET_KEY = "faultline:set";
-export const LOCK_KEY = "faultline:lock";
-export const REGISTER_PREFIX = "faultline:register:";
-
-const CAS_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
-const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+import { MASTER_NAME, sentinelPort } from "./server.ts";
 
 /** Pause between attempts to find and reach the primary. */
 const RECONNECT_MS = 250;
@@ -45,31 +30,18 @@ const CONNECT_TIMEOUT_MS = 1000;
 /** How often a client asks its own node's sentinel which node is primary. Sentinel's own
  *  failover takes seconds (DOWN_AFTER_MS and an election), so this adds little to it. */
 const PRIMARY_CHECK_MS = 500;
+/** How long opening a client waits for it to reach the primary; ops fail fast after that. */
+const CLIENT_READY_MS = 1000;
 
-export interface ClientSettings {
-  wait: number;
-  waitTimeoutMs: number;
-  lockTtlMs: number;
-}
-
-type Call = (redis: Redis) => Promise<Completion>;
-
-export class RedisSentinelClient implements Client {
+class RedisSentinelSession implements Session<RedisPlan> {
   private readonly redis: Redis;
-  /** The value this client's last acquire set on the lock key; release deletes only that. */
-  private owner: string | undefined;
   private lastError = "none";
   private closed = false;
   private readonly primaryCheck: NodeJS.Timeout;
   /** A primary check is in flight (a slow sentinel must not stack them up). */
   private checking = false;
 
-  constructor(
-    private readonly workload: RedisWorkload,
-    private readonly node: string,
-    sentinels: readonly { host: string; port: number }[],
-    private readonly settings: ClientSettings,
-  ) {
+  constructor(sentinels: readonly { host: string; port: number }[]) {
     this.redis = new Redis({
       sentinels: sentinels.map((sentinel) => ({ ...sentinel })),
       name: MASTER_NAME,
@@ -130,20 +102,17 @@ export class RedisSentinelClient implements Client {
     });
   }
 
-  async invoke(op: Invocation, signal: AbortSignal): Promise<Completion> {
-    const node = this.node;
-    if (this.closed) return { type: "fail", node, error: "the redis client was closed before this op; nothing was sent" };
-    const call = this.plan(op);
-    if (typeof call === "string") return { type: "fail", node, error: `redis ${this.workload} client: ${call}; nothing was sent` };
-    if (signal.aborted) return { type: "fail", node, error: "the op timed out before it was sent" };
-    if (this.redis.status !== "ready") {
-      return { type: "fail", node, error: `not sent: not connected to the primary (connection ${this.redis.status}; last error: ${this.lastError})` };
-    }
-    try {
-      return { ...(await untilAborted(call(this.redis), signal)), node };
-    } catch (error) {
-      return completionForError(op, error, node);
-    }
+  async unready(): Promise<string | undefined> {
+    if (this.redis.status === "ready") return undefined;
+    return `not connected to the primary (connection ${this.redis.status}; last error: ${this.lastError})`;
+  }
+
+  perform(plan: RedisPlan, signal: AbortSignal): Promise<Completion> {
+    return untilAborted(plan.run(this.redis, signal), signal);
+  }
+
+  outcome(error: unknown, plan: RedisPlan): Completion {
+    return redisOutcome(error, plan);
   }
 
   async close(): Promise<void> {
@@ -151,109 +120,17 @@ export class RedisSentinelClient implements Client {
     clearInterval(this.primaryCheck);
     this.redis.disconnect();
   }
-
-  private plan(op: Invocation): Call | string {
-    switch (this.workload) {
-      case "register":
-        return this.registerCall(op);
-      case "set":
-        return this.setCall(op);
-      case "lock":
-        return this.lockCall(op);
-    }
-  }
-
-  private registerCall(op: Invocation): Call | string {
-    const key = `${REGISTER_PREFIX}${op.key ?? "default"}`;
-    switch (op.f) {
-      case "read":
-        return async (redis) => {
-          const value = await redis.get(key);
-          return { type: "ok", value: value === null ? null : registerNumber(value) };
-        };
-      case "write": {
-        if (typeof op.value !== "number") return `write needs a number, got ${JSON.stringify(op.value)}`;
-        const value = String(op.value);
-        return async (redis) => {
-          await redis.set(key, value);
-          return this.confirmed(redis, { type: "ok" });
-        };
-      }
-      case "cas": {
-        const pair = op.value;
-        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "number" || typeof pair[1] !== "number") {
-          return `cas needs [expected, new] numbers, got ${JSON.stringify(op.value)}`;
-        }
-        const [expected, next] = pair.map(String);
-        return async (redis) => {
-          const swapped = await redis.eval(CAS_SCRIPT, 1, key, expected, next);
-          if (swapped !== 1) return { type: "fail", error: `cas: ${key} did not hold ${expected}` };
-          return this.confirmed(redis, { type: "ok" });
-        };
-      }
-      default:
-        return `unknown op ${op.f}; the register workload has read, write and cas`;
-    }
-  }
-
-  private setCall(op: Invocation): Call | string {
-    switch (op.f) {
-      case "add": {
-        const member = JSON.stringify(op.value);
-        return async (redis) => {
-          await redis.sadd(SET_KEY, member);
-          return this.confirmed(redis, { type: "ok" });
-        };
-      }
-      case "read":
-        return async (redis) => {
-          const members = await redis.smembers(SET_KEY);
-          return { type: "ok", value: members.map((member) => JSON.parse(member) as unknown) };
-        };
-      default:
-        return `unknown op ${op.f}; the set workload has add and read`;
-    }
-  }
-
-  private lockCall(op: Invocation): Call | string {
-    switch (op.f) {
-      case "acquire":
-        return async (redis) => {
-          const owner = `${this.node}:${randomUUID()}`;
-          // Remembered before sending: if the answer is lost, this client may hold the lock.
-          this.owner = owner;
-          const reply = await redis.set(LOCK_KEY, owner, "PX", this.settings.lockTtlMs, "NX");
-          if (reply !== "OK") return { type: "fail", error: "the lock is held by another client" };
-          return this.confirmed(redis, { type: "ok", value: null });
-        };
-      case "release": {
-        const owner = this.owner;
-        if (owner === undefined) return "release without a preceding acquire by this client";
-        return async (redis) => {
-          const deleted = await redis.eval(RELEASE_SCRIPT, 1, LOCK_KEY, owner);
-          if (deleted !== 1) return { type: "fail", error: "the lock was no longer this client's (its lease ran out, or a failover lost it)" };
-          this.owner = undefined;
-          return this.confirmed(redis, { type: "ok" });
-        };
-      }
-      default:
-        return `unknown op ${op.f}; the lock workload has acquire and release`;
-    }
-  }
-
-  /** `completion` if WAIT is off or enough replicas confirmed the write; otherwise info. */
-  private async confirmed(redis: Redis, completion: Completion): Promise<Completion> {
-    const { wait, waitTimeoutMs } = this.settings;
-    if (wait === 0) return completion;
-    let replicas: number;
-    try {
-      replicas = await redis.wait(wait, waitTimeoutMs);
-    } catch (error) {
-      // Whatever went wrong, the write itself was applied on the primary.
-      return { type: "info", error: `applied on the primary, but WAIT ${wait} did not answer: ${(error as Error).message}` };
-    }
-    if (replicas >= wait) return completion;
-    return { type: "info", error: `applied on the primary, but WAIT ${wait} saw ${replicas} replica(s) confirm it within ${waitTimeoutMs} ms; a failover may lose it` };
-  }
 }
 
+export async function openRedisSentinelClient(makePlanner: (setup: RedisPlannerSetup) => Planner<RedisPlan>, ctx: ClusterContext, node: string): Promise<Client> {
+  const planner = makePlanner({ options: redisSentinelOptions(ctx.options, ctx.nodes.length), node });
+  // The client's own node's sentinel first: a client on the minority side of a partition keeps
+  // the primary its side believes in, as an application server there would.
+  const sentinels = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => {
+    const info = ctx.runtime.node(name);
+    return { host: info.host, port: sentinelPort(info) };
+  });
+  const session = new RedisSentinelSession(sentinels);
+  await session.waitReady(CLIENT_READY_MS);
+  return new PlannedClient("redis", node, planner, session);
+}

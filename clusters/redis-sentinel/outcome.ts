@@ -7,22 +7,18 @@
 //         read changes nothing.
 //   info  a write whose connection closed or timed out after it was sent.
 
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { OpTimedOut } from "../client-timeout.ts";
-
-export { OpTimedOut };
+import type { Completion } from "../../harness/op.ts";
+import { messageOf, unfinished } from "../client/planned-client.ts";
+import { OpTimedOut } from "../client/timeout.ts";
 
 /** ioredis's words for a command it refused to send because the connection was not writable. */
 const NEVER_SENT = /enableOfflineQueue options is false|Stream isn't writeable/;
 
-const READ_ONLY_FS = new Set(["read"]);
-
-export function completionForError(op: Invocation, error: unknown, node: string): Completion {
-  const message = error instanceof Error ? error.message : String(error);
+export function redisOutcome(error: unknown, plan: { readOnly: boolean }): Completion {
+  const message = messageOf(error);
   if (!(error instanceof OpTimedOut)) {
-    if (error instanceof Error && error.name === "ReplyError") return { type: "fail", node, error: `refused by the server: ${message}` };
-    if (NEVER_SENT.test(message)) return { type: "fail", node, error: `not sent: ${message}` };
+    if (error instanceof Error && error.name === "ReplyError") return { type: "fail", error: `refused by the server: ${message}` };
+    if (NEVER_SENT.test(message)) return { type: "fail", error: `not sent: ${message}` };
   }
-  if (READ_ONLY_FS.has(op.f)) return { type: "fail", node, error: `read did not complete (a read changes nothing): ${message}` };
-  return { type: "info", node, error: `outcome unknown: ${message}` };
+  return unfinished(plan, message);
 }

@@ -60,9 +60,9 @@ describe.skipIf(!installed)("redis-sentinel system on the local runtime", () => 
   });
 
   it("checks options against the cluster and workloads by name", async () => {
-    await expect(redisSentinelSystem.openClient({ ...ctx, options: { wait: "3" } }, "register", "n1")).rejects.toThrow(/more replicas than the 3-node cluster has/);
-    await expect(redisSentinelSystem.openClient({ ...ctx, options: { "lock-ttl-ms": "soon" } }, "lock", "n1")).rejects.toThrow(/lock-ttl-ms must be an integer/);
-    await expect(redisSentinelSystem.openClient(ctx, "bank", "n1")).rejects.toThrow(/no client for workload bank/);
+    await expect(redisSentinelSystem.clients.register({ ...ctx, options: { wait: "3" } }, "n1")).rejects.toThrow(/more replicas than the 3-node cluster has/);
+    await expect(redisSentinelSystem.clients.lock({ ...ctx, options: { "lock-ttl-ms": "soon" } }, "n1")).rejects.toThrow(/lock-ttl-ms must be an integer/);
+    expect(Object.keys(redisSentinelSystem.clients)).toEqual(["register", "set", "lock"]);
   });
 
   it("runs a server and a sentinel per node, the first node primary", async () => {

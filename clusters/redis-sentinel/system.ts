@@ -9,12 +9,13 @@
 // Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClusterContext, System } from "../system.ts";
-import type { Client } from "../../harness/interpreter/client.ts";
-import { REDIS_WORKLOADS, RedisSentinelClient, type RedisWorkload } from "./client.ts";
+import type { System } from "../system.ts";
+import { clientsFrom } from "../client/planned-client.ts";
+import { openRedisSentinelClient } from "./client.ts";
 import { redisSentinelOptions } from "./options.ts";
+import { redisSentinelPlanners } from "./planners.ts";
 import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";
-import { nodeProcessSpec, sentinelPort } from "./server.ts";
+import { nodeProcessSpec } from "./server.ts";
 
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
@@ -23,8 +24,6 @@ const POLL_MS = 200;
 const LOCAL_PARTITION_NOTE = "redis-sentinel: servers and sentinels talk on their real ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
 /** How long teardown lets a server act on SIGTERM before it sends SIGKILL. */
 const TEARDOWN_GRACE_MS = 5000;
-/** How long openClient waits for the client to reach the primary; ops fail fast after that. */
-const CLIENT_READY_MS = 1000;
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +49,7 @@ export const redisSentinelSystem: System = {
       "min-replicas-to-write and WAIT narrow the window but do not close it",
     ],
   },
-  workloads: REDIS_WORKLOADS,
+  clients: clientsFrom(redisSentinelPlanners, openRedisSentinelClient),
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -79,22 +78,6 @@ export const redisSentinelSystem: System = {
 
   async leader(ctx) {
     return findPrimary(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
-  },
-
-  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
-    if (!(REDIS_WORKLOADS as readonly string[]).includes(workload)) {
-      throw new Error(`redis-sentinel: no client for workload ${workload}; this system supports ${REDIS_WORKLOADS.join(", ")}`);
-    }
-    const options = redisSentinelOptions(ctx.options, ctx.nodes.length);
-    // The client's own node's sentinel first: a client on the minority side of a partition keeps
-    // the primary its side believes in, as an application server there would.
-    const sentinels = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => {
-      const info = ctx.runtime.node(name);
-      return { host: info.host, port: sentinelPort(info) };
-    });
-    const client = new RedisSentinelClient(workload as RedisWorkload, node, sentinels, options);
-    await client.waitReady(CLIENT_READY_MS);
-    return client;
   },
 
   async teardown(ctx) {

@@ -7,10 +7,9 @@
 //   info  a write whose fate is unknown: connection lost or session expired after sending, the
 //         op's timeout, anything unexpected.
 
-import type { Completion, Invocation } from "../../harness/op.ts";
-import { OpTimedOut } from "../client-timeout.ts";
-
-export { OpTimedOut };
+import type { Completion } from "../../harness/op.ts";
+import { messageOf, unfinished } from "../client/planned-client.ts";
+import { OpTimedOut } from "../client/timeout.ts";
 import { ZK_ERRORS } from "./connection.ts";
 
 const DEFINITE = new Set([
@@ -23,12 +22,9 @@ const DEFINITE = new Set([
   ZK_ERRORS.INVALID_ACL,
 ]);
 
-export function completionForError(op: Invocation, error: unknown, node: string): Completion {
-  const message = error instanceof Error ? error.message : String(error);
+export function zooKeeperOutcome(error: unknown, plan: { readOnly: boolean }): Completion {
+  const message = messageOf(error);
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (!(error instanceof OpTimedOut) && typeof code === "number" && DEFINITE.has(code)) {
-    return { type: "fail", node, error: `refused by the server: ${message}` };
-  }
-  if (op.f === "read") return { type: "fail", node, error: `read did not complete (a read changes nothing): ${message}` };
-  return { type: "info", node, error: `outcome unknown: ${message}` };
+  if (!(error instanceof OpTimedOut) && typeof code === "number" && DEFINITE.has(code)) return { type: "fail", error: `refused by the server: ${message}` };
+  return unfinished(plan, message);
 }

@@ -10,7 +10,7 @@ import type { Completion } from "../../harness/op.ts";
 import type { LocalRuntime } from "../runtime/local/local-runtime.ts";
 import { LocalSystem, eventually, runOp } from "../../test/support/local-system.ts";
 import type { ClusterContext } from "../system.ts";
-import { REGISTER_PATH } from "./client.ts";
+import { REGISTER_PATH } from "./planners.ts";
 import { ZkConnection } from "./connection.ts";
 import { serverReport } from "./four-letter.ts";
 import { zookeeperSystem } from "./system.ts";
@@ -38,8 +38,8 @@ describe.skipIf(!installed)("zookeeper system on the local runtime", () => {
   });
 
   it("checks the sync option and workloads by name", async () => {
-    await expect(zookeeperSystem.openClient({ ...ctx, options: { sync: "yes" } }, "register", "n1")).rejects.toThrow(/sync must be true or false/);
-    await expect(zookeeperSystem.openClient(ctx, "lock", "n1")).rejects.toThrow(/no client for workload lock/);
+    await expect(zookeeperSystem.clients.register({ ...ctx, options: { sync: "yes" } }, "n1")).rejects.toThrow(/sync must be true or false/);
+    expect(Object.keys(zookeeperSystem.clients)).toEqual(["register", "set"]);
   });
 
   it("has one leader and the others following", async () => {

@@ -11,13 +11,14 @@
 // Kill and pause work on both runtimes.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClusterContext, System } from "../system.ts";
-import type { Client } from "../../harness/interpreter/client.ts";
-import { REGISTER_PATH, SET_PATH, ZK_WORKLOADS, ZooKeeperClient, type ZkWorkload } from "./client.ts";
+import type { System } from "../system.ts";
+import { clientsFrom } from "../client/planned-client.ts";
+import { openZooKeeperClient } from "./client.ts";
 import { ZkConnection } from "./connection.ts";
 import { electionPorts } from "./election-ports.ts";
 import { findLeader, serverReport } from "./four-letter.ts";
 import { zooKeeperOptions } from "./options.ts";
+import { REGISTER_PATH, SET_PATH, zooKeeperPlanners } from "./planners.ts";
 import { nodeProcessSpec } from "./server.ts";
 
 /** JVMs start slowly on a busy machine; an election follows. */
@@ -26,8 +27,6 @@ const RESTART_WAIT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 1000;
 const POLL_MS = 250;
 const LOCAL_PARTITION_NOTE = "zookeeper: servers talk on their real quorum and election ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
-/** How long openClient waits for its session; ops fail fast (unsent) while there is none. */
-const CLIENT_CONNECT_MS = 1000;
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -48,7 +47,7 @@ export const zookeeperSystem: System = {
     cap: "CP",
     notes: ["writes linearizable; reads served locally may be stale unless preceded by sync"],
   },
-  workloads: ZK_WORKLOADS,
+  clients: clientsFrom(zooKeeperPlanners, openZooKeeperClient),
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -94,17 +93,6 @@ export const zookeeperSystem: System = {
 
   async leader(ctx) {
     return findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS);
-  },
-
-  async openClient(ctx: ClusterContext, workload: string, node: string): Promise<Client> {
-    if (!(ZK_WORKLOADS as readonly string[]).includes(workload)) {
-      throw new Error(`zookeeper: no client for workload ${workload}; this system supports ${ZK_WORKLOADS.join(", ")}`);
-    }
-    const { sync } = zooKeeperOptions(ctx.options);
-    const info = ctx.runtime.node(node);
-    const client = new ZooKeeperClient(workload as ZkWorkload, node, { host: info.host, port: info.clientPort }, sync);
-    await client.waitConnected(CLIENT_CONNECT_MS);
-    return client;
   },
 
   async teardown(ctx) {

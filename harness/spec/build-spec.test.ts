@@ -5,11 +5,14 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors.ts";
 import { buildSpec, readConfigFile, type SpecCatalog } from "./build-spec.ts";
 
+/** Clients by workload: the spec only asks which workloads a system has. */
+const clientsFor = (...names: string[]) => Object.fromEntries(names.map((name) => [name, {}]));
+
 const catalog: SpecCatalog = {
   systems: {
-    raft: { workloads: ["register", "set"], bugs: [{ name: "stale-read" }], runtimes: ["local", "docker"], defaultNodes: 5 },
-    postgres: { workloads: ["list-append"], bugs: [], runtimes: ["local"], defaultNodes: 1 },
-    etcd: { workloads: ["register"], bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3 },
+    raft: { clients: clientsFor("register", "set"), bugs: [{ name: "stale-read" }], runtimes: ["local", "docker"], defaultNodes: 5 },
+    postgres: { clients: clientsFor("list-append"), bugs: [], runtimes: ["local"], defaultNodes: 1 },
+    etcd: { clients: clientsFor("register"), bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3 },
   },
   nemeses: { partition: ["isolate-leader", "random-halves", "isolate-one"], kill: ["leader", "random-one", "all"], pause: ["leader", "minority"] },
 };

@@ -8,7 +8,19 @@ import { DEFAULT_SPEC, type RuntimeKind, type TestSpec } from "./test-spec.ts";
 
 /** What the spec is validated against; the registry provides it. */
 export interface SpecCatalog {
-  systems: Record<string, { workloads: readonly string[]; bugs: readonly { name: string }[]; runtimes: readonly RuntimeKind[]; partitionsOn?: readonly RuntimeKind[]; defaultNodes: number }>;
+  systems: Readonly<
+    Record<
+      string,
+      {
+        /** Keyed by the workloads the system has clients for. */
+        clients: Readonly<Record<string, unknown>>;
+        bugs: readonly { name: string }[];
+        runtimes: readonly RuntimeKind[];
+        partitionsOn?: readonly RuntimeKind[];
+        defaultNodes: number;
+      }
+    >
+  >;
   /** Fault kind → the modes a user may restrict it to (partition → isolate-leader, bridge, …). */
   nemeses: Readonly<Record<string, readonly string[]>>;
 }
@@ -87,8 +99,8 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
   }
 
   const workload = str(merged.workload ?? DEFAULT_SPEC.workload, "workload");
-  if (!systemInfo.workloads.includes(workload)) {
-    throw new UsageError(`system ${system} has no client for workload "${workload}"; its workloads: ${systemInfo.workloads.join(", ")}`);
+  if (!Object.hasOwn(systemInfo.clients, workload)) {
+    throw new UsageError(`system ${system} has no client for workload "${workload}"; its workloads: ${Object.keys(systemInfo.clients).join(", ")}`);
   }
 
   const { kinds: nemesis, modes: nemesisModes } = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses);

@@ -44,7 +44,9 @@ export class LocalSystem {
   }
 
   async open(workload: string, node: string, options: Record<string, unknown> = {}): Promise<Client> {
-    const client = await this.system.openClient({ ...this.ctx, options: { ...this.ctx.options, ...options } }, workload, node);
+    const open = Object.hasOwn(this.system.clients, workload) ? this.system.clients[workload] : undefined;
+    if (!open) throw new Error(`${this.system.name} has no client for workload ${workload}; its clients: ${Object.keys(this.system.clients).join(", ")}`);
+    const client = await open({ ...this.ctx, options: { ...this.ctx.options, ...options } }, node);
     this.clients.push(client);
     return client;
   }

@@ -1,5 +1,5 @@
 // The bank workload: each account is a key <namespace>:<account> holding an integer balance.
-//   setup    (when a client opens) MULTI; SET <account> <initial balance> NX for every account;
+//   opening  (when a client opens) MULTI; SET <account> <initial balance> NX for every account;
 //            EXEC — one log entry, so the first client creates every account at once and any
 //            later one changes nothing.
 //   transfer WATCH from to; GET from; GET to; refused (fail) if `from` lacks the amount; else
@@ -10,13 +10,9 @@
 import type { Redis } from "ioredis";
 import type { Completion, Invocation } from "../../../harness/op.ts";
 import { bankSettings, initialBalances, type BankSettings } from "../../../workloads/bank.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { execTransaction, WATCH_ABORTED } from "./transaction.ts";
 import { storedValue } from "./values.ts";
-
-/** How long opening a client may spend creating the accounts (the op that opens it gives up at its
- *  own timeout, usually sooner). */
-const SETUP_TIMEOUT_MS = 10_000;
 
 interface Transfer {
   from: string;
@@ -24,7 +20,7 @@ interface Transfer {
   amount: number;
 }
 
-class BankPlanner implements OpPlanner {
+class BankPlanner implements RaftPlanner {
   /** Account names, as the checker compares them (JSON object keys are strings). */
   private readonly accounts: string[];
 
@@ -37,7 +33,7 @@ class BankPlanner implements OpPlanner {
   }
 
   /** Creates the accounts with their initial balances, unless some client already has. */
-  setupPlan(): OpPlan {
+  opening(): RaftPlan {
     return {
       readOnly: false,
       run: async (redis) => {
@@ -49,7 +45,7 @@ class BankPlanner implements OpPlanner {
     };
   }
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     switch (op.f) {
       case "transfer": {
         const transfer = this.transferOf(op.value);
@@ -116,15 +112,7 @@ class BankPlanner implements OpPlanner {
   }
 }
 
-/** Opens a bank client and makes sure the accounts exist before its first op. */
-export async function openBankClient(setup: ClientSetup): Promise<RaftClient> {
+export function bankPlanner({ namespace, options }: PlannerSetup): RaftPlanner {
   // The same options the checker is built from, so client and checker agree on accounts and total.
-  const planner = new BankPlanner(setup.namespace ?? "bank", bankSettings(setup.options), initialBalances(setup.options));
-  const client = new RaftClient(setup, planner);
-  const created = await client.perform(planner.setupPlan(), AbortSignal.timeout(SETUP_TIMEOUT_MS));
-  if (created.type !== "ok") {
-    await client.close();
-    throw new Error(`bank: creating the accounts on ${created.node ?? setup.home} ended ${created.type}: ${created.error ?? "no reason given"}`);
-  }
-  return client;
+  return new BankPlanner(namespace, bankSettings(options), initialBalances(options));
 }

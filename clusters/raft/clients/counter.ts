@@ -1,13 +1,13 @@
 // The counter workload on one key: add → INCRBY delta, read → GET (an absent counter is 0).
 
 import type { Invocation } from "../../../harness/op.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { storedValue } from "./values.ts";
 
-class CounterPlanner implements OpPlanner {
+class CounterPlanner implements RaftPlanner {
   constructor(private readonly key: string) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     switch (op.f) {
       case "add": {
         const delta = op.value;
@@ -34,6 +34,6 @@ class CounterPlanner implements OpPlanner {
   }
 }
 
-export function counterClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new CounterPlanner(setup.namespace ?? "counter"));
+export function counterPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new CounterPlanner(namespace);
 }

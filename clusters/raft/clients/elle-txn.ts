@@ -6,7 +6,7 @@
 import type { ChainableCommander } from "ioredis";
 import type { Invocation } from "../../../harness/op.ts";
 import { execTransaction, WATCH_ABORTED } from "./transaction.ts";
-import type { OpPlan, OpPlanner } from "./raft-client.ts";
+import type { RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { isKey, writable } from "./values.ts";
 
 /** Reads carry null, writes the value written. */
@@ -24,13 +24,13 @@ export interface MicroOpCommands {
   readValue(reply: unknown): unknown;
 }
 
-export class ElleTxnPlanner implements OpPlanner {
+export class ElleTxnPlanner implements RaftPlanner {
   constructor(
     private readonly commands: MicroOpCommands,
     private readonly namespace: string,
   ) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     const { workload } = this.commands;
     if (op.f !== "txn") return `${workload}: unknown op f=${op.f}; the ${workload} client does txn`;
     const txn = this.microOps(op.value);

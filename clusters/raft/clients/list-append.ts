@@ -1,7 +1,7 @@
 // Elle's list-append workload: [append k v] → RPUSH, [r k nil] → LRANGE k 0 -1 (the whole list;
 // an absent key reads as the empty list), every transaction one MULTI … EXEC.
 
-import { RaftClient, type ClientSetup } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlanner } from "./raft-client.ts";
 import { ElleTxnPlanner, type MicroOpCommands } from "./elle-txn.ts";
 import { storedList } from "./values.ts";
 
@@ -13,6 +13,6 @@ const listAppend: MicroOpCommands = {
   readValue: storedList,
 };
 
-export function listAppendClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new ElleTxnPlanner(listAppend, setup.namespace ?? "list-append"));
+export function listAppendPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new ElleTxnPlanner(listAppend, namespace);
 }

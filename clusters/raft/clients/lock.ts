@@ -12,7 +12,7 @@ import type { Redis } from "ioredis";
 import type { Completion, Invocation } from "../../../harness/op.ts";
 import { tokenOf } from "../../../checkers/lock.ts";
 import { numberOption } from "../../../workloads/set.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { execTransaction, WATCH_ABORTED } from "./transaction.ts";
 
 const DEFAULT_TTL_MS = 5_000;
@@ -23,7 +23,7 @@ interface Held {
   owner: string;
 }
 
-class LockPlanner implements OpPlanner {
+class LockPlanner implements RaftPlanner {
   private readonly lockKey: string;
   private readonly fenceKey: string;
   /** The lock this client process holds, as far as it knows. */
@@ -37,7 +37,7 @@ class LockPlanner implements OpPlanner {
     this.fenceKey = `${namespace}:fence`;
   }
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     switch (op.f) {
       case "acquire":
         return { readOnly: false, run: (redis) => this.acquire(redis) };
@@ -82,6 +82,6 @@ function ttlOf(options: Readonly<Record<string, unknown>>): number {
   return Math.ceil(numberOption(options, "leaseMs", DEFAULT_TTL_MS, { min: Number.MIN_VALUE }));
 }
 
-export function lockClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new LockPlanner(setup.namespace ?? "lock", ttlOf(setup.options)));
+export function lockPlanner({ namespace, options }: PlannerSetup): RaftPlanner {
+  return new LockPlanner(namespace, ttlOf(options));
 }

@@ -3,14 +3,14 @@
 // slip away unseen.
 
 import type { Invocation } from "../../../harness/op.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { execTransaction, WATCH_ABORTED } from "./transaction.ts";
 import { storedList, storedValue, writable } from "./values.ts";
 
-class QueuePlanner implements OpPlanner {
+class QueuePlanner implements RaftPlanner {
   constructor(private readonly key: string) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     switch (op.f) {
       case "enqueue": {
         const message = op.value;
@@ -46,6 +46,6 @@ class QueuePlanner implements OpPlanner {
   }
 }
 
-export function queueClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new QueuePlanner(setup.namespace ?? "queue"));
+export function queuePlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new QueuePlanner(namespace);
 }

@@ -3,13 +3,13 @@
 
 import type { Invocation } from "../../../harness/op.ts";
 import { CAS_ABSENT } from "../kv/state-machine.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { isKey, storedValue } from "./values.ts";
 
-class RegisterPlanner implements OpPlanner {
+class RegisterPlanner implements RaftPlanner {
   constructor(private readonly namespace: string) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     if (op.key !== undefined && !isKey(op.key)) return `register: key must be a number or string, got ${JSON.stringify(op.key)}`;
     const key = `${this.namespace}:${op.key ?? "default"}`;
     switch (op.f) {
@@ -55,6 +55,6 @@ function casPair(value: unknown): [number | null, number] | undefined {
   return [expected, next];
 }
 
-export function registerClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new RegisterPlanner(setup.namespace ?? "register"));
+export function registerPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new RegisterPlanner(namespace);
 }

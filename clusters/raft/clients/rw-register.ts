@@ -1,7 +1,7 @@
 // Elle's rw-register workload: [w k v] → SET, [r k nil] → GET (null when never written), every
 // transaction one MULTI … EXEC.
 
-import { RaftClient, type ClientSetup } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlanner } from "./raft-client.ts";
 import { ElleTxnPlanner, type MicroOpCommands } from "./elle-txn.ts";
 import { storedValue } from "./values.ts";
 
@@ -13,6 +13,6 @@ const rwRegister: MicroOpCommands = {
   readValue: (reply) => (typeof reply === "string" ? storedValue(reply) : reply),
 };
 
-export function rwRegisterClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new ElleTxnPlanner(rwRegister, setup.namespace ?? "rw-register"));
+export function rwRegisterPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new ElleTxnPlanner(rwRegister, namespace);
 }

@@ -3,13 +3,13 @@
 // LRANGE 0 -1, by ReadIndex on the leader.
 
 import type { Invocation } from "../../../harness/op.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { storedValue, writable } from "./values.ts";
 
-class SetPlanner implements OpPlanner {
+class SetPlanner implements RaftPlanner {
   constructor(private readonly key: string) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     switch (op.f) {
       case "add": {
         const element = op.value;
@@ -33,6 +33,6 @@ class SetPlanner implements OpPlanner {
   }
 }
 
-export function setClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new SetPlanner(setup.namespace ?? "set"));
+export function setPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new SetPlanner(namespace);
 }

@@ -2,12 +2,12 @@
 // the log hands out once however many clients ask at once.
 
 import type { Invocation } from "../../../harness/op.ts";
-import { RaftClient, type ClientSetup, type OpPlan, type OpPlanner } from "./raft-client.ts";
+import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 
-class UniqueIdsPlanner implements OpPlanner {
+class UniqueIdsPlanner implements RaftPlanner {
   constructor(private readonly key: string) {}
 
-  plan(op: Invocation): OpPlan | string {
+  plan(op: Invocation): RaftPlan | string {
     if (op.f !== "generate") return `unique-ids: unknown op f=${op.f}; the unique-ids client does generate`;
     return {
       readOnly: false,
@@ -16,6 +16,6 @@ class UniqueIdsPlanner implements OpPlanner {
   }
 }
 
-export function uniqueIdsClient(setup: ClientSetup): RaftClient {
-  return new RaftClient(setup, new UniqueIdsPlanner(setup.namespace ?? "unique-ids"));
+export function uniqueIdsPlanner({ namespace }: PlannerSetup): RaftPlanner {
+  return new UniqueIdsPlanner(namespace);
 }

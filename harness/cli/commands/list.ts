@@ -17,7 +17,7 @@ export function registerListCommand(program: Command): void {
           claims: s.claims,
           runtimes: s.runtimes,
           defaultNodes: s.defaultNodes,
-          workloads: s.workloads,
+          workloads: Object.keys(s.clients),
           bugs: s.bugs,
         })),
         workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
