@@ -17,16 +17,20 @@
 //   > compact id            snapshot the state machine, drop the log up to the applied index
 //   > status [ids] / log [ids]
 //
-// Every event goes through the same SafetyChecker as the randomized simulation; a violation is
-// printed as the output of the command that caused it.
+// The nodes are the randomized simulation's (raft-simulation/simulated-node.ts), and every event
+// goes through the same safety checker; a violation is printed as the output of the command that
+// caused it.
 
 import { Rng } from "../../harness/rng.ts";
-import { SafetyChecker, SafetyViolation, SimNode, describeEntry, describeMessage, type NodeSettings } from "./raft-simulation.ts";
 import type { CoreBugs, Message, NodeId, Ready } from "../../clusters/raft/core/types.ts";
+import { describeEntry, describeMessage } from "./raft-simulation/describe.ts";
+import { RaftSafetyChecker } from "./raft-simulation/safety-checker.ts";
+import { RaftSimNode, highestTerm, type NodeSettings } from "./raft-simulation/simulated-node.ts";
+import { SafetyViolation } from "./simulation/violation.ts";
 
 export class InteractionEnv {
-  private nodes: SimNode[] = [];
-  private checker = new SafetyChecker();
+  private nodes: RaftSimNode[] = [];
+  private checker = new RaftSafetyChecker();
   private settings: NodeSettings | undefined;
   /** Messages sent and not yet delivered, in send order. */
   private queue: Message[] = [];
@@ -132,12 +136,8 @@ export class InteractionEnv {
       case "compact": {
         // The shell snapshots its state machine as it is, so the snapshot ends at the applied index.
         const node = this.live(Number(args[0]));
-        const core = this.core(node);
-        const index = node.stateMachine.applied;
-        if (core.status().applied !== index) throw new Error(`node ${node.id}: core and state machine disagree on the applied index`);
-        const snapshot = core.compact(index, new TextEncoder().encode(JSON.stringify(node.stateMachine)));
-        node.disk.snapshot = snapshot;
-        node.disk.entries = node.disk.entries.filter((entry) => entry.index > index);
+        if (this.core(node).status().applied !== node.stateMachine.applied) throw new Error(`node ${node.id}: core and state machine disagree on the applied index`);
+        const snapshot = node.snapshot();
         return [`snapshot ${snapshot.metadata.index}@${snapshot.metadata.term}`];
       }
       case "status":
@@ -169,12 +169,11 @@ export class InteractionEnv {
     };
     // A new cluster: nothing of the previous one carries over.
     this.settings = settings;
-    this.checker = new SafetyChecker();
+    this.checker = new RaftSafetyChecker();
     this.queue = [];
     this.blocked = new Set();
     const checker = this.checker;
-    const maxTerm = () => Math.max(0, ...this.nodes.map((node) => Math.max(node.disk.hardState.term, node.core?.status().term ?? 0)));
-    this.nodes = settings.voters.map((id) => new SimNode(id, settings, new Rng(id), checker, maxTerm));
+    this.nodes = settings.voters.map((id) => new RaftSimNode(id, settings, new Rng(id), checker, () => highestTerm(this.nodes)));
     return [];
   }
 
@@ -201,7 +200,7 @@ export class InteractionEnv {
 
   /** One Ready through the shell: persist, queue messages, apply. `verbose` also prints what was
    *  persisted and applied. */
-  private processReady(node: SimNode, verbose: boolean): { processed: boolean; lines: string[] } {
+  private processReady(node: RaftSimNode, verbose: boolean): { processed: boolean; lines: string[] } {
     const ready = node.takeReady();
     if (ready === undefined) return { processed: false, lines: [] };
     const lines = describeReadyEvents(node.id, ready, node.core?.status().term ?? 0, verbose);
@@ -234,14 +233,14 @@ export class InteractionEnv {
     return out;
   }
 
-  private describeStatus(node: SimNode): string {
+  private describeStatus(node: RaftSimNode): string {
     const core = node.core;
     if (core === undefined) return `${node.id}: down (disk: term ${node.disk.hardState.term}, vote ${node.disk.hardState.vote}, commit ${node.disk.hardState.commit})`;
     const status = core.status();
     return `${node.id}: ${status.role} term=${status.term} vote=${status.vote} leader=${status.leader} commit=${status.commit} applied=${node.stateMachine.applied} last=${status.lastIndex}`;
   }
 
-  private describeLog(node: SimNode): string {
+  private describeLog(node: RaftSimNode): string {
     const core = node.core;
     if (core === undefined) return `${node.id}: down`;
     const status = core.status();
@@ -257,19 +256,19 @@ export class InteractionEnv {
     return all ? ids : ids.filter((id) => this.node(id).alive);
   }
 
-  private node(id: NodeId): SimNode {
+  private node(id: NodeId): RaftSimNode {
     const node = this.nodes[id - 1];
     if (node === undefined || this.settings === undefined) throw new Error(`no node ${id} (start the script with "nodes N")`);
     return node;
   }
 
-  private live(id: NodeId): SimNode {
+  private live(id: NodeId): RaftSimNode {
     const node = this.node(id);
     if (!node.alive) throw new Error(`node ${id} is down`);
     return node;
   }
 
-  private core(node: SimNode) {
+  private core(node: RaftSimNode) {
     const core = node.core;
     if (core === undefined) throw new Error(`node ${node.id} is down`);
     return core;

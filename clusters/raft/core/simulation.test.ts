@@ -1,12 +1,13 @@
-// The deterministic simulation (simulation.ts) over many seeds: Raft's safety properties must
-// hold under drops, delays, reordering, duplication, partitions and crash-restarts, and each bug
-// switch must be caught. Any failure names its seed; replay one seed with its full trace:
+// The deterministic simulation (test/support/raft-simulation/) over many seeds: Raft's safety
+// properties must hold under drops, delays, reordering, duplication, partitions and
+// crash-restarts, and each bug switch must be caught. Any failure names its seed; replay one seed with its full trace:
 //   SEED=1234 npx vitest run clusters/raft/core/simulation.test.ts
 //   SEED=1234 BUG=commitOldTerm npx vitest run clusters/raft/core/simulation.test.ts
 // More seeds than the default: SEEDS=20000 npx vitest run clusters/raft/core/simulation.test.ts
 
 import { describe, expect, test } from "vitest";
-import { FIGURE_8_HUNT, optionsForSeed, runSimulation, type SimulationOptions, type SimulationResult } from "../../../test/support/raft-simulation.ts";
+import { FIGURE_8_HUNT, optionsForSeed, runRaftSimulation, type RaftSimulationOptions } from "../../../test/support/raft-simulation/simulation.ts";
+import type { SimulationResult } from "../../../test/support/simulation/simulation.ts";
 import type { CoreBugs } from "./types.ts";
 
 /** Seeds in the default sweep: ~10 ms each on an idle core; the whole file stays well under
@@ -25,7 +26,7 @@ function failureReport(result: SimulationResult, bug?: keyof CoreBugs): string {
 }
 
 /** Options for a bug hunt: the bug on, and for commitOldTerm the Figure-8 fault mix. */
-function bugOptions(seed: number, bug: keyof CoreBugs, trace = false): SimulationOptions {
+function bugOptions(seed: number, bug: keyof CoreBugs, trace = false): RaftSimulationOptions {
   const profile = bug === "commitOldTerm" ? FIGURE_8_HUNT : {};
   return optionsForSeed(seed, { ...profile, bugs: { [bug]: true }, trace });
 }
@@ -37,7 +38,7 @@ describe.runIf(replaySeed !== undefined)("replay", () => {
   test(`seed ${process.env.SEED}`, () => {
     const seed = replaySeed ?? 0;
     const options = replayBug === undefined ? optionsForSeed(seed, { trace: true }) : bugOptions(seed, replayBug, true);
-    const result = runSimulation(options);
+    const result = runRaftSimulation(options);
     console.log(`options: ${JSON.stringify({ ...options, trace: undefined })}\n${result.trace.join("\n")}\n${JSON.stringify(result.stats)}`);
     if (replayBug === undefined) expect(result.violation, result.violation?.message).toBeUndefined();
     else expect(result.violation?.kind, "the bug should be caught").toBeDefined();
@@ -54,7 +55,7 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
     test(`safety and liveness hold for seeds ${first}..${last}`, () => {
       const totals = { events: 0, elections: 0, committed: 0, crashes: 0, partitions: 0, snapshotsSent: 0, reads: 0 };
       for (let seed = first; seed <= last; seed++) {
-        const result = runSimulation(optionsForSeed(seed));
+        const result = runRaftSimulation(optionsForSeed(seed));
         if (result.violation !== undefined) expect.fail(failureReport(result));
         for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result.stats[key];
       }
@@ -70,11 +71,11 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
   }
 
   test("a seed replays exactly", () => {
-    const first = runSimulation(optionsForSeed(42, { trace: true }));
-    const second = runSimulation(optionsForSeed(42, { trace: true }));
+    const first = runRaftSimulation(optionsForSeed(42, { trace: true }));
+    const second = runRaftSimulation(optionsForSeed(42, { trace: true }));
     expect(second.trace).toEqual(first.trace);
     expect(second.stats).toEqual(first.stats);
-    expect(runSimulation(optionsForSeed(43, { trace: true })).trace).not.toEqual(first.trace);
+    expect(runRaftSimulation(optionsForSeed(43, { trace: true })).trace).not.toEqual(first.trace);
   });
 
   // Each bug switch must be caught as a safety violation within a small, fixed number of seeds.
@@ -87,11 +88,11 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
     test(`the ${bug} bug is caught within ${budget} seeds`, () => {
       const caught: number[] = [];
       for (let seed = 1; seed <= budget; seed++) {
-        const result = runSimulation(bugOptions(seed, bug));
+        const result = runRaftSimulation(bugOptions(seed, bug));
         if (result.violation === undefined) continue;
         expect(SAFETY_KINDS, failureReport(result, bug)).toContain(result.violation.kind);
         caught.push(seed);
-        const healthy = runSimulation({ ...bugOptions(seed, bug), bugs: {} });
+        const healthy = runRaftSimulation({ ...bugOptions(seed, bug), bugs: {} });
         if (healthy.violation !== undefined) expect.fail(failureReport(healthy));
       }
       console.log(`${bug}: caught by ${caught.length} of ${budget} seeds (first: seed ${caught[0]}, replay: ${replayLine(caught[0] ?? 0, bug)})`);
@@ -103,7 +104,7 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
     test(`with ${bug} on, a broken cluster keeps running`, () => {
       let broken = 0;
       for (let seed = 1; seed <= 15; seed++) {
-        const result = runSimulation({ ...bugOptions(seed, bug), recordViolations: true, checkLiveness: false, maxEvents: 200_000 });
+        const result = runRaftSimulation({ ...bugOptions(seed, bug), recordViolations: true, checkLiveness: false, maxEvents: 200_000 });
         if (result.violation !== undefined) expect.fail(failureReport(result, bug));
         if (result.violations.length > 0) broken++;
       }
