@@ -2,11 +2,12 @@
 // lines) without running anything. Works on a history cut short by a crashed harness.
 
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
-import { readHistory } from "../../history/read.ts";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { detectFormat, readHistory } from "../../history/read.ts";
 import { UsageError, unknownChoice } from "../../errors.ts";
 import { workloads } from "../../run/registry.ts";
 import { checkedEnough } from "../../verdicts/checked-enough.ts";
+import { MODELS, canonicalModel } from "../../../checkers/elle/models.ts";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
 
@@ -28,6 +29,9 @@ export function registerCheckCommand(program: Command): void {
       if (!workload) throw unknownChoice("workload", opts.workload, Object.keys(workloads));
       if (opts.format && !(FORMATS as readonly string[]).includes(opts.format)) throw unknownChoice("format", opts.format, FORMATS);
       if (!existsSync(historyPath)) throw new UsageError(`history ${historyPath} does not exist`);
+      if (statSync(historyPath).isDirectory()) {
+        throw new UsageError(`history ${historyPath} is a directory; give a history file (a run's history.jsonl, Jepsen's history.edn, or Jepsen log lines)`);
+      }
       const timeLimitS = Number(opts.timeLimit);
       if (!(timeLimitS > 0)) throw new UsageError(`--time-limit must be a positive number of seconds, got "${opts.timeLimit}"`);
 
@@ -35,13 +39,26 @@ export function registerCheckCommand(program: Command): void {
       try {
         history = readHistory(historyPath, { format: opts.format as (typeof FORMATS)[number] | undefined });
       } catch (err) {
-        throw new UsageError((err as Error).message.split("\n")[0]);
+        throw new UsageError(`${(err as Error).message.split("\n")[0]}${opts.format ? formatHint(historyPath, opts.format) : ""}`);
       }
       for (const warning of history.warnings) process.stderr.write(`faultline: warning: ${warning}\n`);
 
       const consistencyModels = opts.consistencyModels?.split(",").map((s) => s.trim()).filter(Boolean);
       if (consistencyModels?.length === 0) throw new UsageError("--consistency-models needs at least one model name");
-      const checker = workload.checker({ model: opts.model, consistencyModels, timeLimitMs: timeLimitS * 1000 });
+      for (const model of consistencyModels ?? []) {
+        try {
+          canonicalModel(model);
+        } catch {
+          throw unknownChoice("consistency model", model, MODELS);
+        }
+      }
+      let checker;
+      try {
+        checker = workload.checker({ model: opts.model, consistencyModels, timeLimitMs: timeLimitS * 1000 });
+      } catch (err) {
+        // Building a checker only reads its options: whatever it refuses is a bad flag, not a crash.
+        throw new UsageError(`--workload ${workload.name}: ${(err as Error).message.split("\n")[0]}`);
+      }
       const checked = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
       const verdict = checkedEnough(checked.valid, history.ops);
       const results = verdict.unknownBecause.length > 0 ? { ...checked, valid: verdict.valid, checkerValid: checked.valid, unknownBecause: verdict.unknownBecause } : checked;
@@ -49,4 +66,14 @@ export function registerCheckCommand(program: Command): void {
       else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})` });
       process.exitCode = exitCodeFor(results.valid);
     });
+}
+
+/** When a history fails to parse in the format the user named, says which format it looks like. */
+function formatHint(path: string, named: string): string {
+  const head = Buffer.alloc(64 * 1024);
+  const fd = openSync(path, "r");
+  const length = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const looksLike = detectFormat(path, head.subarray(0, length).toString("utf8"));
+  return looksLike === named ? "" : ` (read as --format ${named}; the file looks like ${looksLike}: try --format ${looksLike}, or leave --format out to detect it)`;
 }
