@@ -39,7 +39,7 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
   const stats = availability({ faultOps: FAULT_OPS }).check(history, {});
-  const verdict = checkedEnough(checked.valid, history);
+  const verdict = checkedEnough(checked.valid, history, { everyOpType: true });
   return {
     valid: verdict.valid,
     ...(verdict.unknownBecause.length > 0 ? { unknownBecause: verdict.unknownBecause } : {}),

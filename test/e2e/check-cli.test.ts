@@ -1,7 +1,7 @@
 // `faultline check` on the public fixtures: the verdicts other tools agree on, with the right
 // exit codes; and bad input gets one line and exit 254.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -27,11 +27,29 @@ describe("faultline check on the fixtures", () => {
     if (expected === 1) expect(results.failures?.length).toBeGreaterThan(0);
   });
 
-  it("prints a human summary that names the failing key and ops", async () => {
+  it("prints the first failure in words, not JSON, and the internals only with --verbose", async () => {
     const result = await faultline(["check", join(FIXTURES, "jepsen-etcd/etcd_000.log"), "--workload", "register", "--model", "cas-register"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/verdict: INVALID/);
-    expect(result.stdout).toMatch(/failures:/);
+    expect(result.stdout).toMatch(/verdict: INVALID\n  the history is not linearizable: .*Op 84 \(process 11, read → 2\)/s);
+    expect(result.stdout).not.toMatch(/[{[]"/);
+    const verbose = await faultline(["check", join(FIXTURES, "jepsen-etcd/etcd_000.log"), "--workload", "register", "--model", "cas-register", "--verbose"]);
+    expect(verbose.stdout).toMatch(/details:\n.*failures:/s);
+  });
+
+  it("an all-failed history is unknown with the reason, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-check-unknown-"));
+    const path = join(dir, "history.jsonl");
+    const ops = [
+      { index: 0, time: 0, process: 0, type: "invoke", f: "write", value: 1 },
+      { index: 1, time: 5, process: 0, type: "fail", f: "write", value: 1, error: "no leader" },
+      { index: 2, time: 6, process: 1, type: "invoke", f: "read", value: null },
+      { index: 3, time: 9, process: 1, type: "info", f: "read", value: null, error: "timeout" },
+    ];
+    writeFileSync(path, ops.map((op) => JSON.stringify(op)).join("\n") + "\n");
+    const result = await faultline(["check", path, "--workload", "register"]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/verdict: UNKNOWN\n  why unknown: no write or read completed ok: nothing was checked/);
   });
 });
 

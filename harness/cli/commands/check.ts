@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { detectFormat, readHistory } from "../../history/read.ts";
 import { UsageError, unknownChoice } from "../../errors.ts";
 import { workloads } from "../../run/registry.ts";
-import { checkedEnough } from "../../verdicts/checked-enough.ts";
+import { checkedEnough, neverSucceeded } from "../../verdicts/checked-enough.ts";
 import { MODELS, canonicalModel } from "../../../checkers/elle/models.ts";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
@@ -24,7 +24,8 @@ export function registerCheckCommand(program: Command): void {
     .option("--format <format>", `history format (${FORMATS.join(", ")}); detected when omitted`)
     .option("--time-limit <seconds>", "budget for searches that can explode; when spent the verdict is unknown", "120")
     .option("--json", "print the results object on stdout")
-    .action((historyPath: string, opts: { workload: string; model?: string; consistencyModels?: string; format?: string; timeLimit: string; json?: boolean }) => {
+    .option("--verbose", "print every checker field in the summary")
+    .action((historyPath: string, opts: { workload: string; model?: string; consistencyModels?: string; format?: string; timeLimit: string; json?: boolean; verbose?: boolean }) => {
       const workload = workloads[opts.workload];
       if (!workload) throw unknownChoice("workload", opts.workload, Object.keys(workloads));
       if (opts.format && !(FORMATS as readonly string[]).includes(opts.format)) throw unknownChoice("format", opts.format, FORMATS);
@@ -60,10 +61,13 @@ export function registerCheckCommand(program: Command): void {
         throw new UsageError(`--workload ${workload.name}: ${(err as Error).message.split("\n")[0]}`);
       }
       const checked = checker.check(history.ops, { timeLimitMs: timeLimitS * 1000, consistencyModels });
-      const verdict = checkedEnough(checked.valid, history.ops);
+      const verdict = checkedEnough(checked.valid, history.ops, { everyOpType: false });
+      for (const { f, attempted } of neverSucceeded(history.ops)) {
+        process.stderr.write(`faultline: note: no ${f} completed ok (${attempted} attempted); the verdict rests on the other ops\n`);
+      }
       const results = verdict.unknownBecause.length > 0 ? { ...checked, valid: verdict.valid, checkerValid: checked.valid, unknownBecause: verdict.unknownBecause } : checked;
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
-      else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})` });
+      else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})`, verbose: opts.verbose === true });
       process.exitCode = exitCodeFor(results.valid);
     });
 }

@@ -37,9 +37,10 @@ export function registerRunCommand(program: Command): void {
     .option("--opt <name=value>", "system option, e.g. storage=power-loss or isolation=serializable (repeatable)", collect)
     .option("--isolation <level>", "transaction isolation for databases: read-committed, repeatable-read or serializable (same as --opt isolation=…)")
     .option("--json", "print the results object on stdout")
+    .option("--verbose", "print every checker field in the summary")
     .action(async (opts: Record<string, unknown>) => {
       const config: RawSettings = opts.config ? readConfigFile(String(opts.config)) : {};
-      const { config: _config, json, isolation, ...flags } = opts;
+      const { config: _config, json, verbose, isolation, ...flags } = opts;
       if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
       const progress = process.stderr.isTTY ? process.stderr : undefined;
@@ -49,8 +50,11 @@ export function registerRunCommand(program: Command): void {
       });
       if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
       else {
-        printSummary(process.stdout, results, { title: `${spec.name}: ${spec.system} × ${spec.workload}, nemesis ${describeNemesis(spec)}, seed ${spec.seed}` });
-        process.stdout.write(`report: ${join(runDir, RUN_FILES.report)}\n`);
+        printSummary(process.stdout, results, {
+          title: `${spec.name}: ${spec.system} × ${spec.workload}, nemesis ${describeNemesis(spec)}, seed ${spec.seed}`,
+          verbose: verbose === true,
+          reportPath: join(runDir, RUN_FILES.report),
+        });
       }
       process.exitCode = exitCodeFor(results.valid);
     });
