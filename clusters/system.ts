@@ -34,6 +34,8 @@ export interface ClusterContext {
   log(line: string): void;
 }
 
+export type RuntimeKind = Runtime["kind"];
+
 /** Opens a client for one logical process, bound to `node`. */
 export type OpenClient = (ctx: ClusterContext, node: string) => Promise<Client>;
 
@@ -45,10 +47,10 @@ export interface System {
    *  the system's session running that workload's planner (clusters/client/planned-client.ts). */
   clients: Readonly<Record<string, OpenClient>>;
   bugs: readonly BugSwitch[];
-  runtimes: readonly ("local" | "docker")[];
+  runtimes: readonly RuntimeKind[];
   /** Runtimes whose partitions reach this system's peer traffic; default: all of `runtimes`. On the
    *  local runtime only our own nodes route peer traffic through Faultline's proxy. */
-  partitionsOn?: readonly ("local" | "docker")[];
+  partitionsOn?: readonly RuntimeKind[];
   defaultNodes: number;
 
   /** Starts the server on every node and waits until the cluster serves requests. */

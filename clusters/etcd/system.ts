@@ -6,9 +6,10 @@
 // frame proxy, so partitions and link faults do not reach etcd there: use the docker runtime
 // (iptables) for them. Kill and pause work on both runtimes.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
+import { stopServers } from "../lifecycle/stop.ts";
+import { waitUntil } from "../lifecycle/wait.ts";
 import { openEtcdClient } from "./client.ts";
 import { etcdOptions } from "./options.ts";
 import { etcdPlanners } from "./planners.ts";
@@ -18,17 +19,7 @@ import { findLeader, listening, memberStatus, serves } from "./status.ts";
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 1000;
-const POLL_MS = 200;
-const LOCAL_PARTITION_NOTE = "etcd: members talk on their real peer ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`etcd: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (etcd logs there) for why`);
-}
+const LOGS = "the nodes' stdout.log (etcd logs there)";
 
 export const etcdSystem: System = {
   name: "etcd",
@@ -52,10 +43,10 @@ export const etcdSystem: System = {
 
   async setup(ctx) {
     etcdOptions(ctx.options);
-    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
     const token = `faultline-${ctx.rng.nextUint32().toString(16)}`;
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, etcdProcessSpec(ctx.runtime, ctx.nodes, node, token))));
-    await waitFor("the cluster did not serve linearizable reads on every member", READY_WAIT_MS, async () => {
+    const ready = { system: "etcd", failure: "the cluster did not serve linearizable reads on every member", timeoutMs: READY_WAIT_MS, logs: LOGS, watch: ctx.nodes };
+    await waitUntil(ctx.runtime, ready, async () => {
       const answers = await Promise.all(ctx.nodes.map((node) => serves(ctx.runtime, node, PROBE_TIMEOUT_MS)));
       return answers.every(Boolean);
     });
@@ -68,7 +59,8 @@ export const etcdSystem: System = {
     // nothing, not even Status, until it reaches a quorum to publish itself (see listening()).
     // Waiting for Status there would call a good restart failed, and the kill nemesis would then
     // kill and start the member again.
-    await waitFor(`member ${node} did not answer Status or accept connections after its restart`, RESTART_WAIT_MS, async () => {
+    const answered = { system: "etcd", failure: `member ${node} did not answer Status or accept connections after its restart`, timeoutMs: RESTART_WAIT_MS, logs: LOGS };
+    await waitUntil(ctx.runtime, answered, async () => {
       if (ctx.runtime.state(node) !== "running") return false;
       if ((await memberStatus(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined) return true;
       return listening(ctx.runtime, node, PROBE_TIMEOUT_MS);
@@ -80,13 +72,7 @@ export const etcdSystem: System = {
   },
 
   async teardown(ctx) {
-    await Promise.all(
-      ctx.nodes.map(async (node) => {
-        const state = ctx.runtime.state(node);
-        // SIGTERM lets etcd close its WAL and bolt database; a stopped process only acts on SIGKILL.
-        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
-        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
-      }),
-    );
+    // SIGTERM lets etcd close its WAL and bolt database.
+    await stopServers(ctx, "etcd");
   },
 };

@@ -2,11 +2,13 @@
 // postmaster started in the foreground through the runtime, so the runtime's kill and pause land
 // on it (and, through the signal mirror, on its backends).
 
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { stopServers } from "../lifecycle/stop.ts";
+import { waitUntil } from "../lifecycle/wait.ts";
 import type { ProcessSpec, Runtime } from "../runtime/runtime.ts";
 import type { Binaries } from "./binaries.ts";
-import { DATABASE, type Endpoint, SUPERUSER, waitUntilAccepting } from "./connection.ts";
+import { DATABASE, type Endpoint, SUPERUSER, queryRefusal } from "./connection.ts";
 import { killServerProcesses, serverProcesses, signalEach } from "./server-processes.ts";
 import { serverSettings, settingsArgs } from "./server-settings.ts";
 import { asServerUser, requireServerUser, type ServerUser } from "./server-user.ts";
@@ -14,8 +16,6 @@ import { SignalMirror } from "./signal-mirror.ts";
 
 /** Covers WAL replay after a kill under load, which takes longer than a clean start. */
 const READY_TIMEOUT_MS = 60_000;
-/** How much of the server's stderr an error message quotes. */
-const LOG_TAIL_CHARS = 2000;
 
 export interface PostgresServerOptions {
   runtime: Runtime;
@@ -87,17 +87,17 @@ export class PostgresServer {
     await this.waitReady("restarting after a kill");
   }
 
-  /** Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit); the runtime
-   *  SIGKILLs a server that takes longer than its kill timeout. Leaves no process behind, and
+  /** Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit); SIGKILL for a server
+   *  that takes longer than the grace period or is paused. Leaves no process behind, and
    *  unless keepData, no data directory: it is ~40 MB per run, and what a run learned is in its
    *  history and the server log beside it. */
   async stop(): Promise<void> {
     const { runtime, node } = this.options;
     this.mirror.stop();
-    // A paused node's backends were stopped by the mirror; the runtime continues only the
-    // postmaster, which would wait for them in vain.
+    // The mirror stopped a paused node's backends; a postmaster shutting down would wait for
+    // them in vain.
     signalEach(serverProcesses(this.dataDir), "SIGCONT");
-    if (runtime.state(node) !== "stopped") await runtime.kill(node, "SIGINT");
+    await stopServers({ runtime, nodes: [node], log: this.options.log }, "postgres", { signal: "SIGINT" });
     await killServerProcesses(this.dataDir);
     if (!this.options.keepData) rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -112,20 +112,15 @@ export class PostgresServer {
 
   private async waitReady(doing: string): Promise<void> {
     const { runtime, node } = this.options;
-    const what = `postgres on ${node} (${doing}, database ${DATABASE})`;
-    try {
-      await waitUntilAccepting(this.endpoint, what, () => runtime.state(node) === "stopped", READY_TIMEOUT_MS);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; the server's log ends with:\n${this.stderrTail()}`);
-    }
-  }
-
-  private stderrTail(): string {
-    try {
-      return readFileSync(join(this.options.runtime.node(this.options.node).dataDir, "stderr.log"), "utf8").slice(-LOG_TAIL_CHARS);
-    } catch (error) {
-      return `(no server log: ${(error as Error).message})`;
-    }
+    const { host, port } = this.endpoint;
+    let refusal = "no attempt yet";
+    const failure = () => `the server on ${node} (${doing}, database ${DATABASE}) did not accept connections on ${host}:${port} (last error: ${refusal})`;
+    await waitUntil(runtime, { system: "postgres", failure, timeoutMs: READY_TIMEOUT_MS, pollMs: 100, logs: `${node}'s stderr.log (the server logs there)`, watch: [node] }, async () => {
+      const refused = await queryRefusal(this.endpoint);
+      if (refused === undefined) return true;
+      refusal = refused;
+      return false;
+    });
   }
 
   private async exec(command: string, args: string[], doing: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Reads a node's INFO (role, term, leader, indexes) — how the harness finds the leader and waits
 // for the cluster to be ready.
 
+import { parseInfoReply } from "../lifecycle/info-reply.ts";
 import { createConnection, type Endpoint } from "./redis-connection.ts";
 
 export interface NodeInfoReport {
@@ -14,15 +15,6 @@ export interface NodeInfoReport {
   pid: number;
 }
 
-export function parseInfo(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(":");
-    if (colon > 0 && !line.startsWith("#")) fields[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return fields;
-}
-
 /** The node's INFO, or undefined if it cannot be reached within `timeoutMs`. */
 export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<NodeInfoReport | undefined> {
   const redis = createConnection(endpoint, timeoutMs);
@@ -31,7 +23,7 @@ export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<N
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
     const text = await Promise.race([redis.connect().then(() => redis.info()), timeout]);
     if (text === undefined) return undefined;
-    const fields = parseInfo(text);
+    const fields = parseInfoReply(text);
     return {
       node: fields.node ?? endpoint.node,
       role: fields.role ?? "unknown",

@@ -4,10 +4,11 @@
 
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ProcessSpec } from "../runtime/runtime.ts";
 import type { ClusterContext, System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
+import { stopServers } from "../lifecycle/stop.ts";
+import { waitUntil } from "../lifecycle/wait.ts";
 import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
 import { fetchInfo, findLeader } from "./info.ts";
 import { raftPlanners } from "./clients/planners.ts";
@@ -19,6 +20,7 @@ const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const LEADER_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
+const LOGS = "the nodes' stdout.log for elections and peer link errors";
 
 /** Node options a test spec may set (spec.options), with their flags. */
 const NUMERIC_OPTIONS = {
@@ -79,17 +81,18 @@ export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec 
 /** Waits until every node answers and all name the same leader, so that a client bound to any
  *  node is served from the first op. */
 async function waitForAgreedLeader(ctx: ClusterContext, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let last = "no node answered";
-  while (Date.now() < deadline) {
+  let agreed = "";
+  const failure = () => `the nodes did not agree on a leader (${last})`;
+  await waitUntil(ctx.runtime, { system: "raft", failure, timeoutMs, pollMs: 100, logs: LOGS, watch: ctx.nodes }, async () => {
     const reports = await Promise.all(ctx.nodes.map((node) => fetchInfo(endpointOf(ctx, node), 500)));
     const leaders = new Set(reports.map((report) => report?.leader));
-    const leader = reports[0]?.leader;
-    if (leader && leaders.size === 1 && reports.every((report) => report !== undefined)) return leader;
+    agreed = reports[0]?.leader ?? "";
+    if (agreed && leaders.size === 1 && reports.every((report) => report !== undefined)) return true;
     last = ctx.nodes.map((node, i) => `${node}: ${reports[i] ? `${reports[i].role}, leader ${reports[i].leader || "unknown"}` : "no answer"}`).join("; ");
-    await sleep(100);
-  }
-  throw new Error(`raft: the nodes did not agree on a leader within ${timeoutMs} ms (${last}); see the nodes' stdout.log for elections and peer link errors`);
+    return false;
+  });
+  return agreed;
 }
 
 export const raftSystem: System = {
@@ -119,12 +122,8 @@ export const raftSystem: System = {
 
   async restartNode(ctx, node) {
     await ctx.runtime.restart(node);
-    const deadline = Date.now() + RESTART_WAIT_MS;
-    while (Date.now() < deadline) {
-      if (await fetchInfo(endpointOf(ctx, node), 500)) return;
-      await sleep(100);
-    }
-    throw new Error(`raft: node ${node} did not answer INFO within ${RESTART_WAIT_MS} ms of its restart; see its stdout.log`);
+    const answered = { system: "raft", failure: `node ${node} did not answer INFO after its restart`, timeoutMs: RESTART_WAIT_MS, pollMs: 100, logs: `${node}'s stdout.log` };
+    await waitUntil(ctx.runtime, answered, async () => (await fetchInfo(endpointOf(ctx, node), 500)) !== undefined);
   },
 
   async leader(ctx) {
@@ -132,11 +131,7 @@ export const raftSystem: System = {
   },
 
   async teardown(ctx) {
-    for (const node of ctx.nodes) {
-      const state = ctx.runtime.state(node);
-      // A graceful stop closes the WAL cleanly; a paused node cannot handle SIGTERM, so kill it.
-      if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
-      else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
-    }
+    // A graceful stop closes the WAL cleanly.
+    await stopServers(ctx, "raft");
   },
 };

@@ -3,6 +3,7 @@
 // find the primary (leader()); clients ask sentinels themselves, through ioredis.
 
 import { Redis } from "ioredis";
+import { parseInfoReply } from "../lifecycle/info-reply.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { MASTER_NAME, sentinelPort } from "./server.ts";
 
@@ -29,16 +30,6 @@ export async function ask(host: string, port: number, command: string[], timeout
   } finally {
     redis.disconnect();
   }
-}
-
-/** INFO-style "field:value" lines as a record. */
-export function parseInfo(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(":");
-    if (colon > 0 && !line.startsWith("#")) fields[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return fields;
 }
 
 /** The node whose server listens at host:port. */
@@ -72,7 +63,7 @@ export async function replicationComplete(runtime: Pick<Runtime, "node">, nodes:
   const info = runtime.node(primary);
   const text = await ask(info.host, info.clientPort, ["INFO", "replication"], timeoutMs);
   if (typeof text !== "string") return false;
-  const fields = parseInfo(text);
+  const fields = parseInfoReply(text);
   if (fields.role !== "master") return false;
   const online = Object.entries(fields).filter(([name, value]) => /^slave\d+$/.test(name) && value.includes("state=online")).length;
   return online === nodes.length - 1;

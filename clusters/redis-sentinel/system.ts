@@ -8,9 +8,10 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
+import { stopServers } from "../lifecycle/stop.ts";
+import { waitUntil } from "../lifecycle/wait.ts";
 import { openRedisSentinelClient } from "./client.ts";
 import { redisSentinelOptions } from "./options.ts";
 import { redisSentinelPlanners } from "./planners.ts";
@@ -20,19 +21,7 @@ import { nodeProcessSpec } from "./server.ts";
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 1000;
-const POLL_MS = 200;
-const LOCAL_PARTITION_NOTE = "redis-sentinel: servers and sentinels talk on their real ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
-/** How long teardown lets a server act on SIGTERM before it sends SIGKILL. */
-const TEARDOWN_GRACE_MS = 5000;
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`redis-sentinel: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (server and sentinel log there) for why`);
-}
+const LOGS = "the nodes' stdout.log (server and sentinel log there)";
 
 export const redisSentinelSystem: System = {
   name: "redis-sentinel",
@@ -58,13 +47,13 @@ export const redisSentinelSystem: System = {
 
   async setup(ctx) {
     const options = redisSentinelOptions(ctx.options, ctx.nodes.length);
-    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, nodeProcessSpec(ctx.runtime, ctx.nodes, node, options))));
     const primary = ctx.nodes[0];
-    await waitFor(`${primary} did not have every other node as an online replica`, READY_WAIT_MS, () =>
+    const starting = { system: "redis-sentinel", timeoutMs: READY_WAIT_MS, logs: LOGS, watch: ctx.nodes };
+    await waitUntil(ctx.runtime, { ...starting, failure: `${primary} did not have every other node as an online replica` }, () =>
       replicationComplete(ctx.runtime, ctx.nodes, primary, PROBE_TIMEOUT_MS),
     );
-    await waitFor("the sentinels did not all know each other and every replica", READY_WAIT_MS, async () => {
+    await waitUntil(ctx.runtime, { ...starting, failure: "the sentinels did not all know each other and every replica" }, async () => {
       const ready = await Promise.all(ctx.nodes.map((node) => sentinelReady(ctx.runtime, ctx.nodes, node, PROBE_TIMEOUT_MS)));
       return ready.every(Boolean);
     });
@@ -73,7 +62,8 @@ export const redisSentinelSystem: System = {
 
   async restartNode(ctx, node) {
     await ctx.runtime.restart(node);
-    await waitFor(`the server and sentinel on ${node} did not answer PING after its restart`, RESTART_WAIT_MS, () => nodeAnswers(ctx.runtime, node, PROBE_TIMEOUT_MS));
+    const answered = { system: "redis-sentinel", failure: `the server and sentinel on ${node} did not answer PING after its restart`, timeoutMs: RESTART_WAIT_MS, logs: LOGS };
+    await waitUntil(ctx.runtime, answered, () => nodeAnswers(ctx.runtime, node, PROBE_TIMEOUT_MS));
   },
 
   async leader(ctx) {
@@ -81,30 +71,7 @@ export const redisSentinelSystem: System = {
   },
 
   async teardown(ctx) {
-    await Promise.all(
-      ctx.nodes.map(async (node) => {
-        const state = ctx.runtime.state(node);
-        if (state === "paused") {
-          // A stopped process only acts on SIGKILL.
-          await ctx.runtime.kill(node, "SIGKILL");
-          return;
-        }
-        if (state !== "running") return;
-        // SIGTERM lets the server flush its AOF. But Redis may decline it and run on: a server
-        // still writing its initial AOF (as after a full resync from a new primary) logs "Writing
-        // initial AOF, can't exit". Once in 22 docker runs a server demoted by a failover seconds
-        // before still ran 30 s after SIGTERM. After a grace period it gets SIGKILL instead.
-        const graceful = ctx.runtime.kill(node, "SIGTERM").then(
-          () => true,
-          () => false,
-        );
-        const stopped = await Promise.race([graceful, sleep(TEARDOWN_GRACE_MS).then(() => false)]);
-        if (!stopped) {
-          ctx.log(`redis-sentinel: ${node} did not stop within ${TEARDOWN_GRACE_MS} ms of SIGTERM; sending SIGKILL`);
-          await ctx.runtime.kill(node, "SIGKILL");
-        }
-        await graceful;
-      }),
-    );
+    // SIGTERM lets the server flush its AOF; one that declines it gets SIGKILL after a grace period.
+    await stopServers(ctx, "redis-sentinel");
   },
 };

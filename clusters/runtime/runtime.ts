@@ -69,6 +69,9 @@ export interface Runtime {
   /** Removes every partition and link fault; idempotent. */
   heal(): Promise<void>;
 
+  /** The last `lines` lines its server wrote to stderr, for errors about a server that died
+   *  (where a runtime keeps one log for both streams, the last lines of that). */
+  stderrTail(node: string, lines: number): Promise<string>;
   /** Copies each node's logs into `<dir>/<node>/`. */
   collectLogs(dir: string): Promise<void>;
   /** Stops every process and relay (or container and network) this runtime created; idempotent. */

@@ -10,9 +10,10 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
+import { stopServers } from "../lifecycle/stop.ts";
+import { waitUntil } from "../lifecycle/wait.ts";
 import { openZooKeeperClient } from "./client.ts";
 import { ZkConnection } from "./connection.ts";
 import { electionPorts } from "./election-ports.ts";
@@ -26,16 +27,7 @@ const READY_WAIT_MS = 60_000;
 const RESTART_WAIT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 1000;
 const POLL_MS = 250;
-const LOCAL_PARTITION_NOTE = "zookeeper: servers talk on their real quorum and election ports, so partitions and link faults on the local runtime do not reach them; use --runtime docker for those";
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`zookeeper: ${what} within ${timeoutMs} ms; see the nodes' stdout.log (the servers log there) for why`);
-}
+const LOGS = "the nodes' stdout.log (the servers log there)";
 
 export const zookeeperSystem: System = {
   name: "zookeeper",
@@ -56,7 +48,6 @@ export const zookeeperSystem: System = {
 
   async setup(ctx) {
     zooKeeperOptions(ctx.options);
-    if (ctx.runtime.kind === "local") ctx.log(LOCAL_PARTITION_NOTE);
     if (ctx.nodes.length % 2 === 0) ctx.log(`zookeeper: an ensemble of ${ctx.nodes.length} tolerates no more failures than one of ${ctx.nodes.length - 1}`);
     const election = await electionPorts(ctx.runtime, ctx.nodes);
     let specs;
@@ -67,7 +58,8 @@ export const zookeeperSystem: System = {
       await election.release();
     }
     await Promise.all(ctx.nodes.map((node, index) => ctx.runtime.start(node, specs[index])));
-    await waitFor("the ensemble did not elect a leader with every server following", READY_WAIT_MS, async () => {
+    const elected = { system: "zookeeper", failure: "the ensemble did not elect a leader with every server following", timeoutMs: READY_WAIT_MS, pollMs: POLL_MS, logs: LOGS, watch: ctx.nodes };
+    await waitUntil(ctx.runtime, elected, async () => {
       const reports = await Promise.all(ctx.nodes.map((node) => serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)));
       const modes = reports.map((report) => report?.mode);
       return modes.filter((mode) => mode === "leader").length === 1 && modes.every((mode) => mode === "leader" || mode === "follower");
@@ -88,7 +80,8 @@ export const zookeeperSystem: System = {
   async restartNode(ctx, node) {
     await ctx.runtime.restart(node);
     // Only that the server answers: on the minority side of a partition it cannot join a quorum.
-    await waitFor(`the server on ${node} did not answer srvr after its restart`, RESTART_WAIT_MS, async () => (await serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined);
+    const answered = { system: "zookeeper", failure: `the server on ${node} did not answer srvr after its restart`, timeoutMs: RESTART_WAIT_MS, pollMs: POLL_MS, logs: LOGS };
+    await waitUntil(ctx.runtime, answered, async () => (await serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)) !== undefined);
   },
 
   async leader(ctx) {
@@ -96,12 +89,6 @@ export const zookeeperSystem: System = {
   },
 
   async teardown(ctx) {
-    await Promise.all(
-      ctx.nodes.map(async (node) => {
-        const state = ctx.runtime.state(node);
-        if (state === "running") await ctx.runtime.kill(node, "SIGTERM");
-        else if (state === "paused") await ctx.runtime.kill(node, "SIGKILL");
-      }),
-    );
+    await stopServers(ctx, "zookeeper");
   },
 };

@@ -8,6 +8,7 @@ import type { CheckResult } from "../../checkers/checker.ts";
 import type { ClusterContext, System } from "../../clusters/system.ts";
 import type { Runtime } from "../../clusters/runtime/runtime.ts";
 import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
+import { partitionNote } from "../../clusters/lifecycle/partition-note.ts";
 import { composeNemeses } from "../../nemeses/compose.ts";
 import { faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
 import type { NemesisContext } from "../../nemeses/nemesis.ts";
@@ -45,7 +46,11 @@ export function nodeNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `n${i + 1}`);
 }
 
-export async function createRuntime(spec: TestSpec, dir: string, stateDir: string, progress?: (line: string) => void): Promise<Runtime> {
+/** The runtime `system` runs on for `spec`; `log` gets what a user should know about it (where
+ *  faults cannot reach, image builds). */
+export async function createRuntime(spec: TestSpec, system: System, dir: string, stateDir: string, log: (line: string) => void = () => {}): Promise<Runtime> {
+  const note = partitionNote(system, spec.runtime);
+  if (note) log(note);
   if (spec.runtime === "local") {
     return LocalRuntime.create({ nodes: nodeNames(spec.nodes), dir, seed: spec.seed, stateDir });
   }
@@ -59,7 +64,7 @@ export async function createRuntime(spec: TestSpec, dir: string, stateDir: strin
   } catch (err) {
     throw new UsageError(`--runtime docker: ${(err as Error).message.split("\n")[0]}`);
   }
-  await buildImages([spec.system], { installDocker: false, onProgress: progress });
+  await buildImages([spec.system], { installDocker: false, onProgress: log });
   return createDockerRuntimeFor(spec, dir);
 }
 
@@ -92,7 +97,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
   log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${describeNemesis(spec)} bugs=${spec.bugs.join(",") || "none"}`);
 
   const writer = new HistoryWriter(join(runDir, RUN_FILES.history), { keepInMemory: true });
-  const runtime = await createRuntime(spec, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"), (line) => log.line(line));
+  const runtime = await createRuntime(spec, system, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"), (line) => log.line(line));
   const nemesis = composeNemeses(spec.nemesis.map((kind) => faultKinds[kind].make()));
   const clusterContext: ClusterContext = {
     runtime,

@@ -388,6 +388,13 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** The server's log holds both its streams (the wrapper sends stderr along with stdout). */
+  async stderrTail(node: string, lines: number): Promise<string> {
+    const result = await execCollect(this.docker, this.entry(node).container, ["tail", "-n", String(lines), `${CONTAINER_LOG_DIR}/${node}.log`]);
+    if (result.exitCode !== 0) throw new Error(`docker runtime: reading ${node}'s server log failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
   async collectLogs(dir: string): Promise<void> {
     await Promise.all(
       this.order.map(async (node) => {

@@ -12,7 +12,7 @@
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { copyFile, mkdir, readdir } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
@@ -258,6 +258,11 @@ export class LocalRuntime implements Runtime {
   async heal(): Promise<void> {
     if (this.tearingDown) return;
     this.proxy.heal();
+  }
+
+  async stderrTail(node: string, lines: number): Promise<string> {
+    const text = await readFile(join(this.slot(node).info.dataDir, "stderr.log"), "utf8");
+    return text.split("\n").slice(-lines - 1).join("\n");
   }
 
   /** Copies `<dataDir>/*.log` of every node into `<dir>/<node>/`. */

@@ -31,14 +31,15 @@ export function registerUpCommand(program: Command): void {
       const spec = buildSpec({}, { ...flags, workload: undefined } as RawSettings, catalog());
       const system = systems[spec.system];
       const dataDir = dir ? String(dir) : mkdtempSync(join(tmpdir(), `faultline-up-${spec.system}-`));
-      const runtime = await createRuntime(spec, dataDir, join(spec.store, ".faultline"));
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const runtime = await createRuntime(spec, system, dataDir, join(spec.store, ".faultline"), log);
       const ctx: ClusterContext = {
         runtime,
         nodes: runtime.nodes().map((n) => n.name),
         bugs: spec.bugs,
         options: typedOptions(spec.options),
         rng: new Rng(spec.seed),
-        log: (line) => process.stderr.write(`${line}\n`),
+        log,
       };
       let stopping = false;
       const stop = async () => {
