@@ -24,8 +24,8 @@ describe("stats: counts and latencies", () => {
     const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.valid).toBe(true);
     expect(result.clientOps).toBe(5);
-    expect(result.availability).toEqual({ ok: 2, fail: 1, info: 2, total: 5, availability: 0.4 });
-    expect(result.byF.write).toEqual({ ok: 1, fail: 1, info: 0, total: 2, availability: 0.5, latencyMs: { count: 1, p50: 4, p90: 4, p99: 4, max: 4 } });
+    expect(result.availability).toEqual({ ok: 2, fail: 1, answered: 0, info: 2, total: 5, availability: 0.4 });
+    expect(result.byF.write).toEqual({ ok: 1, fail: 1, answered: 0, info: 0, total: 2, availability: 0.5, latencyMs: { count: 1, p50: 4, p90: 4, p99: 4, max: 4 } });
     expect(result.byF.read).toMatchObject({ ok: 1, fail: 0, info: 2, latencyMs: { count: 1, p50: 1 } });
   });
 
@@ -47,7 +47,7 @@ describe("stats: counts and latencies", () => {
     builder.ok(N, { killed: ["n1"] });
     const result = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(result.valid).toBe("unknown");
-    expect(result.nemesisOps).toEqual({ kill: { ok: 1, fail: 0, info: 0, total: 1, availability: 1 } });
+    expect(result.nemesisOps).toEqual({ kill: { ok: 1, fail: 0, answered: 0, info: 0, total: 1, availability: 1 } });
     expect(result.byF).toEqual({});
   });
 });
@@ -83,9 +83,9 @@ describe("stats: availability by fault window", () => {
     const result = checkStats(partitionedHistory().ops, { faultOps: FAULT_OPS });
     const [window] = result.faults.windows;
     expect(window).toMatchObject({ fault: "partition", startNs: 10_100_000, label: "partition n1,n2,n3 | n4,n5" });
-    expect(window.availability).toEqual({ ok: 3, fail: 3, info: 1, total: 7, availability: 3 / 7 });
+    expect(window.availability).toEqual({ ok: 3, fail: 3, answered: 0, info: 1, total: 7, availability: 3 / 7 });
     expect(result.faults.insideAnyFault).toEqual(window.availability);
-    expect(result.faults.outsideFaults).toEqual({ ok: 2, fail: 0, info: 0, total: 2, availability: 1 });
+    expect(result.faults.outsideFaults).toEqual({ ok: 2, fail: 0, answered: 0, info: 0, total: 2, availability: 1 });
     expect(result.faults.byFault).toEqual({ partition: window.availability });
   });
 
@@ -93,17 +93,17 @@ describe("stats: availability by fault window", () => {
     const result = checkStats(partitionedHistory().ops, { faultOps: FAULT_OPS });
     const [window] = result.faults.windows;
     expect(window.sides).toEqual([
-      { nodes: ["n1", "n2", "n3"], majority: true, ok: 3, fail: 0, info: 0, total: 3, availability: 1 },
-      { nodes: ["n4", "n5"], majority: false, ok: 0, fail: 2, info: 1, total: 3, availability: 0 },
+      { nodes: ["n1", "n2", "n3"], majority: true, ok: 3, fail: 0, answered: 0, info: 0, total: 3, availability: 1 },
+      { nodes: ["n4", "n5"], majority: false, ok: 0, fail: 2, answered: 0, info: 1, total: 3, availability: 0 },
     ]);
     expect(window.majoritySide).toMatchObject({ availability: 1, total: 3 });
     expect(window.minoritySide).toMatchObject({ availability: 0, total: 3 });
     expect(window.byNode).toEqual({
-      n1: { ok: 1, fail: 0, info: 0, total: 1, availability: 1 },
-      n2: { ok: 1, fail: 0, info: 0, total: 1, availability: 1 },
-      n3: { ok: 1, fail: 0, info: 0, total: 1, availability: 1 },
-      n4: { ok: 0, fail: 2, info: 0, total: 2, availability: 0 },
-      n5: { ok: 0, fail: 0, info: 1, total: 1, availability: 0 },
+      n1: { ok: 1, fail: 0, answered: 0, info: 0, total: 1, availability: 1 },
+      n2: { ok: 1, fail: 0, answered: 0, info: 0, total: 1, availability: 1 },
+      n3: { ok: 1, fail: 0, answered: 0, info: 0, total: 1, availability: 1 },
+      n4: { ok: 0, fail: 2, answered: 0, info: 0, total: 2, availability: 0 },
+      n5: { ok: 0, fail: 0, answered: 0, info: 1, total: 1, availability: 0 },
     });
     expect(result.faults.partitions).toEqual({ majoritySide: window.majoritySide, minoritySide: window.minoritySide });
     // Availability is not safety: the rule only looks at whether each f ever succeeded.
@@ -135,9 +135,9 @@ describe("stats: availability by fault window", () => {
       ["kill n1", 1],
       ["kill n2", 1],
     ]);
-    expect(result.faults.byFault.kill).toEqual({ ok: 0, fail: 0, info: 2, total: 2, availability: 0 });
-    expect(result.faults.outsideFaults).toEqual({ ok: 1, fail: 0, info: 0, total: 1, availability: 1 });
-    expect(result.faults.windows[0].byNode).toEqual({ n1: { ok: 0, fail: 0, info: 1, total: 1, availability: 0 } });
+    expect(result.faults.byFault.kill).toEqual({ ok: 0, fail: 0, answered: 0, info: 2, total: 2, availability: 0 });
+    expect(result.faults.outsideFaults).toEqual({ ok: 1, fail: 0, answered: 0, info: 0, total: 1, availability: 1 });
+    expect(result.faults.windows[0].byNode).toEqual({ n1: { ok: 0, fail: 0, answered: 0, info: 1, total: 1, availability: 0 } });
     expect(result.faults.partitions).toBeNull();
   });
 
@@ -170,5 +170,18 @@ describe("stats: availability by fault window", () => {
     expect(result.faults.windows.map((window) => window.availability.total)).toEqual([1, 1]);
     expect(result.faults.partitions?.minoritySide).toMatchObject({ total: 1, ok: 1 });
     expect(result.faults.partitions?.majoritySide).toMatchObject({ total: 1, ok: 1 });
+  });
+
+  it("counts a fail the system answered (a compare that did not match) as served, a refusal as not", () => {
+    const builder = new HistoryBuilder(100_000);
+    builder.call(0, "write", 1, undefined, { node: "n1" });
+    builder.invoke(1, "cas", [3, 4], { node: "n1" });
+    builder.fail(1, undefined, { node: "n1", error: "cas: the register did not hold 3", answered: true });
+    builder.invoke(2, "write", 2, { node: "n2" });
+    builder.fail(2, undefined, { node: "n2", error: "no leader" });
+    builder.invoke(3, "read", null, { node: "n2" });
+    builder.info(3, undefined, { node: "n2", error: "timeout" });
+    const { availability } = checkStats(builder.ops, { faultOps: FAULT_OPS });
+    expect(availability).toEqual({ ok: 1, fail: 2, answered: 1, info: 1, total: 4, availability: 0.5 });
   });
 });

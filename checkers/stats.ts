@@ -32,10 +32,14 @@ export interface StatsOptions {
 
 export interface Availability {
   ok: number;
+  /** Every definite failure, answered ones included. */
   fail: number;
+  /** Failures that were the system's answer (a compare that did not match, a lock already held):
+   *  the system served them. */
+  answered: number;
   info: number;
   total: number;
-  /** ok / total; null when there were no ops. */
+  /** Ops the system served — ok, or failed with an answer — over all; null when there were none. */
   availability: number | null;
 }
 
@@ -80,28 +84,42 @@ export function statsChecker(options: StatsOptions): Checker {
 /** The name harness/verdicts/judge.ts reports availability under; the same checker as statsChecker. */
 export const availability = statsChecker;
 
+/** What one client op amounted to for availability. */
+interface Served {
+  outcome: Outcome;
+  /** A fail that was the system's answer. */
+  answered: boolean;
+}
+
+function servedOf(pair: OpPair): Served {
+  const outcome = outcomeOf(pair);
+  return { outcome, answered: outcome === "fail" && pair.completion?.answered === true };
+}
+
 class Tally {
   ok = 0;
   fail = 0;
+  answered = 0;
   info = 0;
 
-  add(outcome: Outcome): void {
-    this[outcome]++;
+  add(served: Served): void {
+    this[served.outcome]++;
+    if (served.answered) this.answered++;
   }
 
   summary(): Availability {
     const total = this.ok + this.fail + this.info;
-    return { ok: this.ok, fail: this.fail, info: this.info, total, availability: total === 0 ? null : this.ok / total };
+    return { ok: this.ok, fail: this.fail, answered: this.answered, info: this.info, total, availability: total === 0 ? null : (this.ok + this.answered) / total };
   }
 }
 
 class TallyMap {
   private readonly tallies = new Map<string, Tally>();
 
-  add(key: string, outcome: Outcome): void {
+  add(key: string, served: Served): void {
     let tally = this.tallies.get(key);
     if (!tally) this.tallies.set(key, (tally = new Tally()));
-    tally.add(outcome);
+    tally.add(served);
   }
 
   summary(): Record<string, Availability> {
@@ -121,10 +139,10 @@ export function checkStats(history: readonly Op[], options: StatsOptions): Stats
   const byF = new TallyMap();
   const latencies = new Map<string, number[]>();
   for (const pair of clientPairs) {
-    const outcome = outcomeOf(pair);
-    overall.add(outcome);
-    byF.add(pair.invoke.f, outcome);
-    if (outcome === "ok" && pair.completion) {
+    const served = servedOf(pair);
+    overall.add(served);
+    byF.add(pair.invoke.f, served);
+    if (served.outcome === "ok" && pair.completion) {
       const list = latencies.get(pair.invoke.f) ?? [];
       list.push((pair.completion.time - pair.invoke.time) / NS_PER_MS);
       latencies.set(pair.invoke.f, list);
@@ -137,7 +155,7 @@ export function checkStats(history: readonly Op[], options: StatsOptions): Stats
     .filter(([, s]) => s.ok === 0)
     .map(([f]) => f);
   const nemesisOps = new TallyMap();
-  for (const pair of nemesisPairs) nemesisOps.add(pair.invoke.f, outcomeOf(pair));
+  for (const pair of nemesisPairs) nemesisOps.add(pair.invoke.f, servedOf(pair));
 
   const windows = faultWindows(history, options.faultOps);
   const clusterNodes = options.nodes ?? inferNodes(clientPairs, nemesisPairs, windows);
@@ -182,7 +200,7 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
   const partitionMinority = new Tally();
 
   for (const pair of clientPairs) {
-    const outcome = outcomeOf(pair);
+    const outcome = servedOf(pair);
     const fromNs = pair.invoke.time;
     const toNs = pair.completion?.time ?? historyEndNs;
     const node = nodeOf(pair);

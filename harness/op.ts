@@ -24,6 +24,11 @@ export interface Op<V = unknown> {
   node?: string;
   /** Why an op failed or is indeterminate, in words. */
   error?: string;
+  /** On a fail: the system was available and answered no — a compare that did not match, a lock
+   *  already held, a transfer that would overdraw, a transaction aborted for a conflict. Absent on
+   *  a fail: the system refused or could not be reached (no leader, not enough replicas,
+   *  connection refused). Availability counts answered ops as served. */
+  answered?: true;
 }
 
 /** What a generator asks a worker to do; the worker turns it into an invoke op. */
@@ -41,6 +46,8 @@ export interface Completion<V = unknown> {
   value?: V;
   node?: string;
   error?: string;
+  /** See Op.answered. */
+  answered?: true;
 }
 
 export const isClientProcess = (p: Process): p is number => typeof p === "number";

@@ -57,7 +57,7 @@ function registerPlanner({ reads }: EtcdOptions): EtcdPlanner {
             readOnly: false,
             run: async (etcd) => {
               const result = await etcd.if(key, "Value", "==", expected).then(etcd.put(key).value(next)).commit();
-              return result.succeeded ? { type: "ok" } : { type: "fail", error: `cas: ${key} did not hold ${expected}` };
+              return result.succeeded ? { type: "ok" } : { type: "fail", answered: true, error: `cas: ${key} did not hold ${expected}` };
             },
           };
         }

@@ -61,8 +61,8 @@ export function describeError(error: unknown): string {
 
 /** The completion of a transaction that did not commit, or did not say it did. */
 export function unsuccessfulCompletion(phase: Phase, error: unknown): Completion {
-  if (error instanceof Refusal) return { type: "fail", error: error.message };
-  if (error instanceof RolledBack) return { type: "fail", error: `${error.message}: the transaction was rolled back` };
+  if (error instanceof Refusal) return { type: "fail", answered: true, error: error.message };
+  if (error instanceof RolledBack) return { type: "fail", answered: true, error: `${error.message}: the transaction was rolled back` };
   const described = describeError(error);
   if (phase === "before-commit") return { type: "fail", error: `${described}; COMMIT was never sent, so the transaction was rolled back` };
   if (isPostgresError(error) && sqlstateName(error.code) !== undefined) {

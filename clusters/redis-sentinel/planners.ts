@@ -68,7 +68,7 @@ function registerPlanner({ options }: RedisPlannerSetup): RedisPlanner {
             readOnly: false,
             run: async (redis) => {
               const swapped = await redis.eval(CAS_SCRIPT, 1, key, expected, next);
-              if (swapped !== 1) return { type: "fail", error: `cas: ${key} did not hold ${expected}` };
+              if (swapped !== 1) return { type: "fail", answered: true, error: `cas: ${key} did not hold ${expected}` };
               return confirmed(redis, options, { type: "ok" });
             },
           };
@@ -127,7 +127,7 @@ class LockPlanner implements RedisPlanner {
             // Remembered before sending: if the answer is lost, this client may hold the lock.
             this.owner = owner;
             const reply = await redis.set(LOCK_KEY, owner, "PX", options.lockTtlMs, "NX");
-            if (reply !== "OK") return { type: "fail", error: "the lock is held by another client" };
+            if (reply !== "OK") return { type: "fail", answered: true, error: "the lock is held by another client" };
             return confirmed(redis, options, { type: "ok", value: null });
           },
         };
@@ -138,7 +138,7 @@ class LockPlanner implements RedisPlanner {
           readOnly: false,
           run: async (redis) => {
             const deleted = await redis.eval(RELEASE_SCRIPT, 1, LOCK_KEY, owner);
-            if (deleted !== 1) return { type: "fail", error: "the lock was no longer this client's (its lease ran out, or a failover lost it)" };
+            if (deleted !== 1) return { type: "fail", answered: true, error: "the lock was no longer this client's (its lease ran out, or a failover lost it)" };
             this.owner = undefined;
             return confirmed(redis, options, { type: "ok" });
           },

@@ -71,17 +71,17 @@ function registerPlanner({ sync: syncReads }: ZooKeeperOptions): ZkPlanner {
                 if (syncReads) await zk.sync(path);
                 current = await zk.getData(path);
               } catch (error) {
-                if (isZkError(error, ZK_ERRORS.NO_NODE)) return { type: "fail", error: `cas: ${path} does not exist, so it does not hold ${expected}` };
+                if (isZkError(error, ZK_ERRORS.NO_NODE)) return { type: "fail", answered: true, error: `cas: ${path} does not exist, so it does not hold ${expected}` };
                 return { type: "fail", error: `cas: reading ${path} failed, so nothing was written: ${(error as Error).message}` };
               }
               const value = registerValue(current.data);
-              if (value !== expected) return { type: "fail", error: `cas: ${path} held ${value}, not ${expected}` };
+              if (value !== expected) return { type: "fail", answered: true, error: `cas: ${path} held ${value}, not ${expected}` };
               if (signal.aborted) throw new OpTimedOut();
               try {
                 await zk.setData(path, Buffer.from(String(next)), current.stat.version);
                 return { type: "ok" };
               } catch (error) {
-                if (isZkError(error, ZK_ERRORS.BAD_VERSION)) return { type: "fail", error: `cas: ${path} changed after it was read at version ${current.stat.version}` };
+                if (isZkError(error, ZK_ERRORS.BAD_VERSION)) return { type: "fail", answered: true, error: `cas: ${path} changed after it was read at version ${current.stat.version}` };
                 throw error;
               }
             },

@@ -286,7 +286,7 @@ class Interpreter {
     this.result[completion.type]++;
     const value = completion.value !== undefined ? completion.value : invocation.value;
     const error = completion.error === undefined || typeof completion.error === "string" ? completion.error : safeJson(completion.error);
-    this.record(process, completion.type, invocation, value, this.opts.clock.nowNs(), completion.node, error);
+    this.record(process, completion.type, invocation, value, this.opts.clock.nowNs(), completion.node, error, completion.answered);
     this.wake();
   }
 
@@ -301,11 +301,13 @@ class Interpreter {
     this.result.processesRetired++;
   }
 
-  private record(process: Process, type: OpType, invocation: Invocation, value: unknown, timeNs: number, node?: string, error?: string): void {
+  private record(process: Process, type: OpType, invocation: Invocation, value: unknown, timeNs: number, node?: string, error?: string, answered?: boolean): void {
     const op: Op = { index: this.nextIndex++, time: timeNs, process, type, f: invocation.f, value };
     if (invocation.key !== undefined) op.key = invocation.key;
     if (node !== undefined) op.node = node;
     if (error !== undefined) op.error = error;
+    // Only a definite failure can be an answer; on ok or info the word would mean nothing.
+    if (answered === true && type === "fail") op.answered = true;
     try {
       this.opts.record(op);
       this.generator = this.generator.update(this.context(op.time), op);

@@ -11,6 +11,7 @@ export interface OpExtras {
   node?: string;
   key?: string | number;
   error?: string;
+  answered?: true;
 }
 
 export class HistoryBuilder {

@@ -85,7 +85,7 @@ class BankPlanner implements RaftPlanner {
     }
     const refuse = async (reason: string): Promise<Completion> => {
       await redis.unwatch();
-      return { type: "fail", error: `transfer refused: ${reason}` };
+      return { type: "fail", answered: true, error: `transfer refused: ${reason}` };
     };
     const [fromBalance, toBalance] = balances.map((text) => (text === null ? undefined : storedValue(text)));
     if (typeof fromBalance !== "number") return refuse(`account ${from} holds ${JSON.stringify(balances[0])}, not a balance`);

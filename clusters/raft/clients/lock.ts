@@ -52,7 +52,7 @@ class LockPlanner implements RaftPlanner {
             const deleted = await redis.call("DELIFEQ", this.lockKey, held.owner);
             // Either way this client holds nothing now: released, or lost to the lease running out.
             this.held = undefined;
-            return deleted === 1 ? { type: "ok" } : { type: "fail", error: `release: the lock no longer held token ${held.token}'s owner (its lease of ${this.ttlMs} ms ran out)` };
+            return deleted === 1 ? { type: "ok" } : { type: "fail", answered: true, error: `release: the lock no longer held token ${held.token}'s owner (its lease of ${this.ttlMs} ms ran out)` };
           },
         };
       }
@@ -68,7 +68,7 @@ class LockPlanner implements RaftPlanner {
     const replies = await execTransaction(redis.multi().set(this.lockKey, owner, "PX", this.ttlMs, "NX").incr(this.fenceKey));
     if (replies === null) return WATCH_ABORTED;
     const [taken, token] = replies;
-    if (taken !== "OK") return { type: "fail", error: "acquire: the lock is held by another client" };
+    if (taken !== "OK") return { type: "fail", answered: true, error: "acquire: the lock is held by another client" };
     // The lock was taken, but with no token this client cannot report the hold as the checker needs.
     if (typeof token !== "number") return { type: "info", error: `acquire: took the lock, but INCR ${this.fenceKey} answered ${JSON.stringify(token)}, not a token` };
     this.held = { token, owner };

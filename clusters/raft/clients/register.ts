@@ -38,7 +38,7 @@ class RegisterPlanner implements RaftPlanner {
           readOnly: false,
           run: async (redis) => {
             const swapped = await redis.call("CAS", key, expected === null ? CAS_ABSENT : String(expected), String(next));
-            return swapped === 1 ? { type: "ok" } : { type: "fail", error: "cas: the register did not hold the expected value" };
+            return swapped === 1 ? { type: "ok" } : { type: "fail", answered: true, error: "cas: the register did not hold the expected value" };
           },
         };
       }

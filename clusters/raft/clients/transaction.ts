@@ -11,7 +11,7 @@ export class PartialTransactionError extends Error {
 }
 
 /** What an op completes with when EXEC answered null: a WATCHed key moved, nothing was applied. */
-export const WATCH_ABORTED: Completion = { type: "fail", error: "EXEC aborted: a WATCHed key changed, so nothing was applied" };
+export const WATCH_ABORTED: Completion = { type: "fail", answered: true, error: "EXEC aborted: a WATCHed key changed, so nothing was applied" };
 
 /** EXEC's results in command order, or null when a WATCHed key moved. */
 export async function execTransaction(transaction: ChainableCommander): Promise<unknown[] | null> {
