@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lockWorkload } from "./lock.ts";
+import { DEFAULT_LEASE_MS, leaseMsOf, lockWorkload } from "./lock.ts";
 import { drive, HistoryBuilder, type SimulatedSystem } from "../test/support/history-builder.ts";
 import type { GenContext, Generator } from "../harness/generator/generator.ts";
 import type { Op } from "../harness/op.ts";
@@ -109,5 +109,28 @@ describe("lock workload", () => {
     expect(lockWorkload.checker({}).check(builder.ops).valid).toBe(false);
     expect(lockWorkload.checker({ leaseMs: 50 }).check(builder.ops).valid).toBe(true);
     expect(() => lockWorkload.checker({ leaseMs: -1 })).toThrow(/leaseMs/);
+  });
+});
+
+describe("the lock's lease: one setting, read by clients and checker", () => {
+  it("defaults to the same lease for both, and --opt leaseMs changes both", () => {
+    expect(leaseMsOf({})).toBe(DEFAULT_LEASE_MS);
+    expect(leaseMsOf({ leaseMs: 250 })).toBe(250);
+  });
+
+  /** Client 0 acquires and never releases (it was cut off); client 1 acquires `afterMs` later. */
+  function takeover(afterMs: number): Op[] {
+    const builder = new HistoryBuilder();
+    builder.call(0, "acquire", null, { token: 1 });
+    builder.at(afterMs * 1_000_000);
+    builder.call(1, "acquire", null, { token: 2 });
+    builder.call(1, "release", { token: 2 });
+    return builder.ops;
+  }
+
+  it("the checker trusts a hold for exactly the lease the clients take", () => {
+    expect(lockWorkload.checker({}).check(takeover(DEFAULT_LEASE_MS + 100)).valid).toBe(true);
+    expect(lockWorkload.checker({}).check(takeover(DEFAULT_LEASE_MS - 100)).valid).toBe(false);
+    expect(lockWorkload.checker({ leaseMs: 1_000 }).check(takeover(1_100)).valid).toBe(true);
   });
 });

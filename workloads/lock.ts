@@ -23,8 +23,18 @@ import { pickFreeClient } from "./pick-client.ts";
 export interface LockWorkloadOptions extends WorkloadOptions {
   /** How long a client holds the lock before releasing it. Default 10. */
   holdMs?: number;
-  /** The lock is a lease of this length (the checker stops trusting a hold after it). Default: none. */
+  /** The lock is a lease of this length: the system's lock expires after it, and the checker
+   *  stops trusting a hold after it. One setting, read by both (leaseMsOf). Default 5 000. */
   leaseMs?: number;
+}
+
+/** Lease length when the test names none: far longer than a hold (holdMs), so that only a client
+ *  stuck past it — cut off, paused, killed — ever loses the lock to it. */
+export const DEFAULT_LEASE_MS = 5_000;
+
+/** The lock's lease, as every lock client and the lock checker read it. */
+export function leaseMsOf(opts: WorkloadOptions): number {
+  return numberOption(opts, "leaseMs", DEFAULT_LEASE_MS, { min: Number.MIN_VALUE });
 }
 
 /** A failed release means the client still holds the lock; it tries again this many times
@@ -93,5 +103,5 @@ export const lockWorkload: Workload = {
   description: "acquire a lock, hold it briefly, release it; two clients must never hold it at once, and fencing tokens must only grow",
   refutes: { kind: "property", property: "mutual exclusion" },
   generator: (opts) => new LockGenerator(numberOption(opts, "holdMs", 10, { min: 0 }) * NS_PER_MS, new Map()),
-  checker: (opts) => lockChecker(opts.leaseMs === undefined ? {} : { leaseMs: numberOption(opts, "leaseMs", 0, { min: Number.MIN_VALUE }) }),
+  checker: (opts) => lockChecker({ leaseMs: leaseMsOf(opts) }),
 };

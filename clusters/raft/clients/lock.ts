@@ -4,18 +4,17 @@
 //   release → DELIFEQ lock <owner> (our node's delete-if-equal): ok if this acquire still held the
 //             lock, fail if it no longer did (its lease ran out and perhaps someone else holds it).
 // The lock is a lease so that a holder that crashed or was cut off cannot block everyone for ever:
-// its length is the test's leaseMs option (which the checker then allows for), else DEFAULT_TTL_MS,
-// far longer than a hold, so that without a lease option no hold can outlive it unnoticed.
+// its length is the lock workload's lease (workloads/lock.ts leaseMsOf: the --opt leaseMs the
+// checker reads too, 5 s by default), rounded up so the store's lease is never the shorter.
 
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Completion, Invocation } from "../../../harness/op.ts";
 import { tokenOf } from "../../../checkers/lock.ts";
-import { numberOption } from "../../../workloads/set.ts";
+import { leaseMsOf } from "../../../workloads/lock.ts";
 import type { PlannerSetup, RaftPlan, RaftPlanner } from "./raft-client.ts";
 import { execTransaction, WATCH_ABORTED } from "./transaction.ts";
 
-const DEFAULT_TTL_MS = 5_000;
 
 interface Held {
   token: number;
@@ -76,12 +75,6 @@ class LockPlanner implements RaftPlanner {
   }
 }
 
-/** The lease length: the checker's leaseMs, rounded up so the store's lease is never shorter. */
-function ttlOf(options: Readonly<Record<string, unknown>>): number {
-  if (options.leaseMs === undefined) return DEFAULT_TTL_MS;
-  return Math.ceil(numberOption(options, "leaseMs", DEFAULT_TTL_MS, { min: Number.MIN_VALUE }));
-}
-
 export function lockPlanner({ namespace, options }: PlannerSetup): RaftPlanner {
-  return new LockPlanner(namespace, ttlOf(options));
+  return new LockPlanner(namespace, Math.ceil(leaseMsOf(options)));
 }
