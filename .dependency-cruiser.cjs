@@ -51,6 +51,13 @@ module.exports = {
   forbidden: [
     ...floorRules,
     {
+      name: "docker-runtime-not-spec",
+      comment: "The docker runtime builds a system's containers from its layout (System.docker) and the images its caller names; it never reads the test spec.",
+      severity: "error",
+      from: { path: "^clusters/runtime/docker/" },
+      to: { path: "^harness/spec/" },
+    },
+    {
       name: "no-test-support-in-production",
       comment: "Production code never imports tests, test/support or testdata.",
       severity: "error",

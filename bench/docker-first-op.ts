@@ -93,8 +93,10 @@ export async function bench(): Promise<BenchRow[]> {
   const store = mkdtempSync(join(tmpdir(), "faultline-bench-first-op-"));
   try {
     // Built (or found up to date) before the clock starts: the bench is about a run with images ready.
-    const { buildImages } = await import("../clusters/images/build-images.ts");
-    await buildImages(["etcd"], { installDocker: false });
+    const { buildImages } = await import("../clusters/runtime/docker/images/build-images.ts");
+    const { systemImages } = await import("../clusters/runtime/docker/images/names.ts");
+    const { systems } = await import("../harness/run/registry.ts");
+    await buildImages(systemImages(systems, ["etcd"]), { installDocker: false });
     const baseline = await measure("raft", "local", store);
     const docker = await measure("etcd", "docker", store);
     const baselineName = `raft, local runtime, ${NODES} nodes`;

@@ -3,6 +3,7 @@
 
 import type { Client } from "../harness/interpreter/client.ts";
 import type { Rng } from "../harness/rng.ts";
+import type { DockerLayout } from "./runtime/docker/layout.ts";
 import type { Runtime } from "./runtime/runtime.ts";
 
 /** What the system promises; the report says of each whether the run upheld or refuted it. */
@@ -52,6 +53,8 @@ export interface System {
    *  local runtime only our own nodes route peer traffic through Faultline's proxy. */
   partitionsOn?: readonly RuntimeKind[];
   defaultNodes: number;
+  /** Its image and ports on the docker runtime; present exactly when `runtimes` has docker. */
+  docker?: DockerLayout;
 
   /** Starts the server on every node and waits until the cluster serves requests. */
   setup(ctx: ClusterContext): Promise<void>;

@@ -3,7 +3,8 @@
 # Faultline image, built offline and cached by recipe. Safe to call on every CI run: when the
 # engine runs and the images are current it takes about a second.
 #
-# Usage: scripts/ci-docker.sh [SYSTEM…]      (no systems: every image)
+# Usage: scripts/ci-docker.sh [SYSTEM…]      (no systems: every system's image; each system names
+#                                           its build context, clusters/<system>/image/)
 # Needs root on Debian/Ubuntu (installs docker.io and debootstrap from the configured apt mirror).
 #
 # Measured on the 2-core project machine from nothing (no docker.io, no images, no cache):

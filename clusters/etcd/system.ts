@@ -6,6 +6,7 @@
 // frame proxy, so partitions and link faults do not reach etcd there: use the docker runtime
 // (iptables) for them. Kill and pause work on both runtimes.
 
+import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -40,6 +41,7 @@ export const etcdSystem: System = {
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
   partitionsOn: ["docker"],
   defaultNodes: 3,
+  docker: { image: { name: "etcd", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2379, peerPort: 2380 },
 
   async setup(ctx) {
     etcdOptions(ctx.options);

@@ -4,6 +4,7 @@
 
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ImageSource } from "../runtime/docker/images/names.ts";
 import type { ProcessSpec } from "../runtime/runtime.ts";
 import type { ClusterContext, System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
@@ -16,6 +17,8 @@ import { openRaftClient } from "./clients/raft-client.ts";
 import type { Endpoint } from "./redis-connection.ts";
 
 const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
+/** Our own nodes' image, for any of our systems that runs on the same Node.js setup (ZAB). */
+export const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: fileURLToPath(new URL("./image", import.meta.url)) };
 /** tsx's loader by absolute URL: the runtime may start the node in any working directory. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const LEADER_WAIT_MS = 30_000;
@@ -113,6 +116,7 @@ export const raftSystem: System = {
   bugs: RAFT_BUGS,
   runtimes: ["local", "docker"],
   defaultNodes: 5,
+  docker: { image: OWN_NODES_IMAGE, clientPort: 7000, peerPort: 7100, mountRepo: true },
 
   async setup(ctx) {
     for (const node of ctx.nodes) await ctx.runtime.start(node, nodeProcessSpec(ctx, node));

@@ -8,6 +8,7 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
+import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -44,6 +45,9 @@ export const redisSentinelSystem: System = {
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
   partitionsOn: ["docker"],
   defaultNodes: 3,
+  // Replication runs over the client port; the sentinel takes its own well-known 26379 there
+  // (server.ts). The image holds both servers; it was named after Redis before this system was.
+  docker: { image: { name: "redis", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"] },
 
   async setup(ctx) {
     const options = redisSentinelOptions(ctx.options, ctx.nodes.length);

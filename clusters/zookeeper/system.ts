@@ -10,6 +10,7 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
+import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -45,6 +46,8 @@ export const zookeeperSystem: System = {
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
   partitionsOn: ["docker"],
   defaultNodes: 3,
+  // The election port is ZooKeeper's well-known 3888 there (election-ports.ts).
+  docker: { image: { name: "zookeeper", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2181, peerPort: 2888, logDirs: ["/var/log/zookeeper"] },
 
   async setup(ctx) {
     zooKeeperOptions(ctx.options);

@@ -54,18 +54,20 @@ export async function createRuntime(spec: TestSpec, system: System, dir: string,
   if (spec.runtime === "local") {
     return LocalRuntime.create({ nodes: nodeNames(spec.nodes), dir, seed: spec.seed, stateDir });
   }
+  const layout = system.docker;
+  if (!layout) throw new UsageError(`system ${system.name} has no Docker image; it runs on: ${system.runtimes.join(", ")}`);
   // Docker is optional: its modules load only for docker runs, and an engine that can't be reached
   // is a bad-arguments error (exit 254), not a crash.
   const { ensureDocker } = await import("../../clusters/runtime/docker/engine.ts");
-  const { buildImages } = await import("../../clusters/images/build-images.ts");
+  const { buildImages } = await import("../../clusters/runtime/docker/images/build-images.ts");
   const { createDockerRuntimeFor } = await import("../../clusters/runtime/docker/for-system.ts");
   try {
     await ensureDocker({ install: false });
   } catch (err) {
     throw new UsageError(`--runtime docker: ${(err as Error).message.split("\n")[0]}`);
   }
-  await buildImages([spec.system], { installDocker: false, onProgress: log });
-  return createDockerRuntimeFor(spec, dir);
+  await buildImages([layout.image], { installDocker: false, onProgress: log });
+  return createDockerRuntimeFor(layout, { nodes: nodeNames(spec.nodes), testName: spec.name, dir });
 }
 
 export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Registry = REGISTRY): Promise<RunOutcome> {

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../clusters/images/build-images.ts";
+import { buildImages } from "../../clusters/runtime/docker/images/build-images.ts";
+import { systemImages } from "../../clusters/runtime/docker/images/names.ts";
+import { systems } from "../../harness/run/registry.ts";
 import { cleanupDocker } from "../../clusters/runtime/docker/cleanup.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import { CHAIN } from "../../clusters/runtime/docker/firewall.ts";
@@ -21,7 +23,7 @@ let docker: Docker;
 
 beforeAll(async () => {
   docker = await ensureDocker({ install: true, onProgress: (line) => console.log(line) });
-  await buildImages(["etcd"], { docker, onProgress: (line) => console.log(line) });
+  await buildImages(systemImages(systems, ["etcd"]), { docker, onProgress: (line) => console.log(line) });
 });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, lastWords: () => string): Promise<T> {

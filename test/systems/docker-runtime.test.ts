@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BASE_IMAGE } from "../../clusters/images/catalog.ts";
-import { buildBaseImage, buildImages } from "../../clusters/images/build-images.ts";
+import { BASE_IMAGE } from "../../clusters/runtime/docker/images/names.ts";
+import { buildBaseImage, buildImages } from "../../clusters/runtime/docker/images/build-images.ts";
 import { createDockerRuntimeFor } from "../../clusters/runtime/docker/for-system.ts";
-import { DEFAULT_SPEC } from "../../harness/spec/test-spec.ts";
+import { raftSystem } from "../../clusters/raft/system.ts";
 import { cleanupDocker } from "../../clusters/runtime/docker/cleanup.ts";
 import { DockerRuntime } from "../../clusters/runtime/docker/docker-runtime.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
@@ -255,10 +255,12 @@ describe("creating a runtime", () => {
     await expect(DockerRuntime.create({ nodes: ["n1"], image: BASE_IMAGE, runId: "bad/id", clientPort: 1, peerPort: 2, docker })).rejects.toThrow(/runId "bad\/id"/);
   });
 
-  it("for a test spec of our own nodes: their ports, and node + repository mounted at host paths", async () => {
-    await buildImages(["raft"], { docker });
+  it("for our own nodes' layout: their ports, and node + repository mounted at host paths", async () => {
+    const layout = raftSystem.docker;
+    if (!layout) throw new Error("the raft system has no docker layout");
+    await buildImages([layout.image], { docker });
     const dir = mkdtempSync(join(tmpdir(), "faultline-docker-spec-"));
-    const runtime = await createDockerRuntimeFor({ ...DEFAULT_SPEC, name: "System Test!", seed: 1, system: "raft", runtime: "docker", nodes: 2 }, dir);
+    const runtime = await createDockerRuntimeFor(layout, { nodes: ["n1", "n2"], testName: "System Test!", dir });
     try {
       expect(runtime.kind).toBe("docker");
       expect(runtime.nodes().map((n) => [n.name, n.clientPort, n.peerPort])).toEqual([["n1", 7000, 7100], ["n2", 7000, 7100]]);

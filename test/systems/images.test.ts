@@ -7,11 +7,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../clusters/images/build-images.ts";
-import { imageName } from "../../clusters/images/catalog.ts";
 import { DockerRuntime } from "../../clusters/runtime/docker/docker-runtime.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import { ownNodeBinds } from "../../clusters/runtime/docker/for-system.ts";
+import { buildImages } from "../../clusters/runtime/docker/images/build-images.ts";
+import { imageReference, systemImages } from "../../clusters/runtime/docker/images/names.ts";
+import { systems } from "../../harness/run/registry.ts";
+import { faultline } from "../support/cli.ts";
 import { uniqueRunId } from "./helpers/docker-probes.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
@@ -20,7 +22,7 @@ let docker: Docker;
 beforeAll(async () => {
   docker = await ensureDocker({ install: true, onProgress: (line) => console.log(line) });
   const started = performance.now();
-  const results = await buildImages([], { docker, onProgress: (line) => console.log(line) });
+  const results = await buildImages(systemImages(systems, []), { docker, onProgress: (line) => console.log(line) });
   console.log(`images ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ${results.map((r) => `${r.image} ${r.built ? `built ${r.seconds.toFixed(1)} s` : "cached"}`).join(", ")}`);
 });
 
@@ -36,22 +38,18 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 describe("image cache", () => {
   it("a second build of every image reuses them all", async () => {
     const started = performance.now();
-    const results = await buildImages([], { docker });
+    const results = await buildImages(systemImages(systems, []), { docker });
     const seconds = (performance.now() - started) / 1000;
     console.log(`cached build of all images: ${seconds.toFixed(2)} s`);
-    expect(results.map((r) => r.image)).toEqual([
-      "faultline/base:bookworm",
-      "faultline/etcd:bookworm",
-      "faultline/raft:bookworm",
-      "faultline/redis:bookworm",
-      "faultline/zookeeper:bookworm",
-    ]);
+    expect(results[0].image).toBe("faultline/base:bookworm");
+    expect(results.slice(1).map((r) => r.image).sort()).toEqual(["faultline/etcd:bookworm", "faultline/raft:bookworm", "faultline/redis:bookworm", "faultline/zookeeper:bookworm"]);
     expect(results.filter((r) => r.built)).toEqual([]);
   });
 
   describe("an image whose recipe changes", () => {
     const imagesDir = mkdtempSync(join(tmpdir(), "faultline-images-"));
     const folder = uniqueRunId("systest-image");
+    const source = { name: folder, context: join(imagesDir, folder) };
     const write = (extra: string): void => {
       mkdirSync(join(imagesDir, folder), { recursive: true });
       writeFileSync(join(imagesDir, folder, "Dockerfile"), `FROM faultline/base:bookworm\nRUN echo ${extra} > /recipe\n`);
@@ -63,16 +61,16 @@ describe("image cache", () => {
     it("is rebuilt exactly when its build context changed, and shows the build output", async () => {
       write("one");
       const lines: string[] = [];
-      const first = await buildImages([folder], { docker, imagesDir, onProgress: (line) => lines.push(line) });
+      const first = await buildImages([source], { docker, onProgress: (line) => lines.push(line) });
       expect(first[1]).toMatchObject({ image: `faultline/${folder}:bookworm`, built: true });
       expect(lines.some((line) => line.includes("RUN echo one > /recipe"))).toBe(true);
 
-      const again = await buildImages([folder], { docker, imagesDir });
+      const again = await buildImages([source], { docker });
       expect(again[1]).toMatchObject({ built: false, recipe: first[1].recipe });
 
       const firstId = (await docker.getImage(`faultline/${folder}:bookworm`).inspect()).Id;
       write("two");
-      const changed = await buildImages([folder], { docker, imagesDir });
+      const changed = await buildImages([source], { docker });
       expect(changed[1].built).toBe(true);
       // The replaced image does not linger as an untagged layer stack.
       expect(changed[1].superseded).toBe(firstId);
@@ -85,12 +83,14 @@ describe("image cache", () => {
     it("fails with the engine's error when a build step fails", async () => {
       mkdirSync(join(imagesDir, `${folder}-broken`), { recursive: true });
       writeFileSync(join(imagesDir, `${folder}-broken`, "Dockerfile"), "FROM faultline/base:bookworm\nRUN exit 7\n");
-      await expect(buildImages([`${folder}-broken`], { docker, imagesDir })).rejects.toThrow(/returned a non-zero code: 7/);
+      await expect(buildImages([{ name: `${folder}-broken`, context: join(imagesDir, `${folder}-broken`) }], { docker })).rejects.toThrow(/returned a non-zero code: 7/);
     });
   });
 
-  it("rejects an unknown system before doing anything slow", async () => {
-    await expect(buildImages(["no-such-system"], { docker })).rejects.toThrow(/no Docker image for system "no-such-system"/);
+  it("faultline images build: an unknown system is one line naming those with an image, before anything slow", async () => {
+    const result = await faultline(["images", "build", "no-such-system"], { timeoutMs: 30_000 });
+    expect(result.code).toBe(254);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^faultline: no Docker image for system "no-such-system"; systems with one: .*etcd/)]);
   });
 });
 
@@ -106,7 +106,7 @@ describe("each image runs its servers", () => {
 
   it("redis: redis-server answers PING, redis-sentinel is there, and its log folder is collected", async () => {
     await withNode(
-      imageName("redis"),
+      imageReference({ name: "redis" }),
       async (runtime) => {
         await runtime.start("n1", { command: "redis-server", args: ["--port", "6379", "--save", "", "--appendonly", "no", "--logfile", "/var/log/redis/server.log"] });
         await waitFor("redis answers PING", async () => (await runtime.exec("n1", "redis-cli", ["PING"])).stdout.trim() === "PONG");
@@ -120,7 +120,7 @@ describe("each image runs its servers", () => {
   });
 
   it("etcd: a one-member cluster reports healthy through etcdctl", async () => {
-    await withNode(imageName("etcd"), async (runtime) => {
+    await withNode(imageReference({ name: "etcd" }), async (runtime) => {
       const dataDir = runtime.node("n1").dataDir;
       await runtime.start("n1", { command: "etcd", args: ["--name", "n1", "--data-dir", `${dataDir}/etcd`, "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", `http://${runtime.node("n1").host}:2379`] });
       await waitFor("etcd is healthy", async () => (await runtime.exec("n1", "etcdctl", ["--endpoints", "http://127.0.0.1:2379", "endpoint", "health"])).exitCode === 0);
@@ -128,7 +128,7 @@ describe("each image runs its servers", () => {
   });
 
   it("zookeeper: zkServer.sh start-foreground serves clients", async () => {
-    await withNode(imageName("zookeeper"), async (runtime) => {
+    await withNode(imageReference({ name: "zookeeper" }), async (runtime) => {
       const dataDir = runtime.node("n1").dataDir;
       await runtime.exec("n1", "sh", ["-c", `printf 'tickTime=2000\\ndataDir=${dataDir}/zk\\nclientPort=2181\\n4lw.commands.whitelist=srvr\\n' > /tmp/zoo.cfg`]);
       await runtime.start("n1", { command: "/usr/share/zookeeper/bin/zkServer.sh", args: ["start-foreground", "/tmp/zoo.cfg"] });
@@ -147,7 +147,7 @@ describe("each image runs its servers", () => {
 
   it("raft: the harness's own node runs this repository's TypeScript inside the container", async () => {
     await withNode(
-      imageName("raft"),
+      imageReference({ name: "raft" }),
       async (runtime) => {
         const result = await runtime.exec("n1", "sh", ["-c", `cd ${REPO_ROOT} && ${process.execPath} --import tsx -e "import('${REPO_ROOT}/harness/rng.ts').then((m) => console.log(process.version, typeof m.Rng))"`]);
         expect(result.stderr).toBe("");

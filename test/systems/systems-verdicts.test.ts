@@ -19,7 +19,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../clusters/images/build-images.ts";
+import { buildImages } from "../../clusters/runtime/docker/images/build-images.ts";
+import { systemImages } from "../../clusters/runtime/docker/images/names.ts";
+import { systems } from "../../harness/run/registry.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import type { Op } from "../../harness/op.ts";
 import { nodeLogLines, runJson as runCli, share, type CliRun } from "./helpers/cli-run.ts";
@@ -29,7 +31,7 @@ const store = mkdtempSync(join(tmpdir(), "faultline-system-verdicts-"));
 beforeAll(async () => {
   const docker = await ensureDocker({ install: true, onProgress: (line) => console.log(line) });
   // Built (or found up to date) here, so that no run's own time is spent building.
-  await buildImages(["etcd", "zookeeper", "redis-sentinel", "raft"], { docker, onProgress: (line) => console.log(line) });
+  await buildImages(systemImages(systems, ["etcd", "zookeeper", "redis-sentinel", "raft"]), { docker, onProgress: (line) => console.log(line) });
 });
 
 /** Every run's wall time, for the total printed at the end. */

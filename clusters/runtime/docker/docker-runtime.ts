@@ -21,7 +21,7 @@ const CONTAINER_DATA_DIR = "/var/lib/faultline";
 export interface DockerRuntimeOptions {
   /** Node names, which become container host names and network aliases. */
   nodes: readonly string[];
-  /** Image every node runs, e.g. faultline/redis:bookworm (see clusters/images/catalog.ts). */
+  /** Image every node runs, e.g. faultline/redis:bookworm (images/names.ts). */
   image: string;
   /** Unique per run; names the network (faultline-<runId>) and containers (faultline-<runId>-<node>). */
   runId: string;

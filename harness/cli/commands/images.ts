@@ -2,7 +2,9 @@
 // one small image per system from Debian's packages; only what changed is rebuilt.
 
 import type { Command } from "commander";
+import { systemImages } from "../../../clusters/runtime/docker/images/names.ts";
 import { UsageError } from "../../errors.ts";
+import { systems } from "../../run/registry.ts";
 
 export function registerImagesCommand(program: Command): void {
   const images = program.command("images").description("Docker images for the docker runtime");
@@ -13,10 +15,16 @@ export function registerImagesCommand(program: Command): void {
     .option("--force", "rebuild even when the recipe is unchanged")
     .option("--no-install", "do not install or start Docker when it is missing")
     .action(async (systemNames: string[], opts: { force?: boolean; install: boolean }) => {
-      const { buildImages } = await import("../../../clusters/images/build-images.ts");
+      let images;
+      try {
+        images = systemImages(systems, systemNames);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const { buildImages } = await import("../../../clusters/runtime/docker/images/build-images.ts");
       let built;
       try {
-        built = await buildImages(systemNames, {
+        built = await buildImages(images, {
           force: opts.force,
           installDocker: opts.install,
           onProgress: (line) => process.stderr.write(`${line}\n`),

@@ -2,7 +2,7 @@
 // says READY, and waits to be SIGKILLed, so nothing of its own cleanup can run.
 
 import { DockerRuntime } from "../../../clusters/runtime/docker/docker-runtime.ts";
-import { BASE_IMAGE } from "../../../clusters/images/catalog.ts";
+import { BASE_IMAGE } from "../../../clusters/runtime/docker/images/names.ts";
 
 const runId = process.argv[2];
 if (!runId) throw new Error("usage: hold-runtime.ts RUN_ID");

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type Docker from "dockerode";
-import { BASE_IMAGE } from "./catalog.ts";
+import { BASE_IMAGE } from "./names.ts";
 import { followProgress } from "./json-progress.ts";
 import { SUITE, type ImageMirror } from "./mirror.ts";
 import { existingImage } from "./image-state.ts";

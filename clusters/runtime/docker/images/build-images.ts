@@ -1,14 +1,15 @@
-// `faultline images build [SYSTEM…]`: the base image, then one image per system from its folder's
-// Dockerfile, each rebuilt only when its recipe (its folder's files and the base recipe) changed.
+// `faultline images build [SYSTEM…]`: the base image, then each image its caller names (the
+// systems' images, which the caller looks up in the registry), each rebuilt only when its recipe
+// (its build context's files and the base recipe) changed.
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { ensureDocker } from "../runtime/docker/engine.ts";
+import { ensureDocker } from "../engine.ts";
 import { ensureBaseImage, supersededId, type BuiltImage } from "./base-image.ts";
 import { withBuildLock } from "./build-lock.ts";
 import { imageCacheDir } from "./cache-dir.ts";
-import { IMAGES_DIR, imageFolderFor, imageFolders, imageName } from "./catalog.ts";
+import { imageReference, type ImageSource } from "./names.ts";
 import { existingImage, removeSuperseded } from "./image-state.ts";
 import { followProgress } from "./json-progress.ts";
 import { resolveImageMirror } from "./mirror.ts";
@@ -23,31 +24,24 @@ export interface BuildImagesOptions {
   installDocker?: boolean;
   /** Engine to use; default: ensureDocker(). */
   docker?: Docker;
-  /** Folder of image folders; default clusters/images (tests point it elsewhere). */
-  imagesDir?: string;
 }
 
-export function systemRecipe(folder: string, baseRecipeHash: string, imagesDir = IMAGES_DIR): string {
-  return recipeHash({ image: folder, base: baseRecipeHash, context: directoryDigest(join(imagesDir, folder)) });
+export function imageRecipe(source: ImageSource, baseRecipeHash: string): string {
+  return recipeHash({ image: source.name, base: baseRecipeHash, context: directoryDigest(source.context) });
 }
 
-async function buildSystemImage(
-  docker: Docker,
-  folder: string,
-  baseRecipeHash: string,
-  options: { force: boolean; imagesDir: string; onProgress: (line: string) => void },
-): Promise<BuiltImage> {
-  const { force, imagesDir, onProgress } = options;
+async function buildSystemImage(docker: Docker, source: ImageSource, baseRecipeHash: string, options: { force: boolean; onProgress: (line: string) => void }): Promise<BuiltImage> {
+  const { force, onProgress } = options;
+  const { name, context } = source;
   const started = performance.now();
-  const image = imageName(folder, imagesDir);
-  const recipe = systemRecipe(folder, baseRecipeHash, imagesDir);
+  const image = imageReference(source);
+  const recipe = imageRecipe(source, baseRecipeHash);
   const before = await existingImage(docker, image);
   if (!force && before?.recipe === recipe) {
-    onProgress(`${folder}: ${image} is up to date (recipe ${recipe})`);
+    onProgress(`${name}: ${image} is up to date (recipe ${recipe})`);
     return { image, recipe, built: false, seconds: (performance.now() - started) / 1000 };
   }
-  onProgress(`${folder}: building ${image}`);
-  const context = join(imagesDir, folder);
+  onProgress(`${name}: building ${image}`);
   const response = await docker.buildImage(
     { context, src: readdirSync(context) },
     {
@@ -61,9 +55,9 @@ async function buildSystemImage(
       nocache: force,
     },
   );
-  await followProgress(response, (line) => onProgress(`${folder}: ${line}`));
+  await followProgress(response, (line) => onProgress(`${name}: ${line}`));
   const seconds = (performance.now() - started) / 1000;
-  onProgress(`${folder}: built ${image} in ${seconds.toFixed(1)} s`);
+  onProgress(`${name}: built ${image} in ${seconds.toFixed(1)} s`);
   return { image, recipe, built: true, seconds, superseded: await supersededId(docker, image, before) };
 }
 
@@ -89,24 +83,35 @@ export async function buildBaseImage(options: BuildImagesOptions = {}): Promise<
   });
 }
 
-/** Builds the base image and the images of `systems` (all images when empty). Returns one entry per
- *  image, base first, saying whether it was built and how long it took. */
-export async function buildImages(systems: readonly string[], options: BuildImagesOptions = {}): Promise<BuiltImage[]> {
+/** Builds the base image and `images` (an image two systems share is built once). Returns one
+ *  entry per image, base first, saying whether it was built and how long it took. */
+export async function buildImages(images: readonly ImageSource[], options: BuildImagesOptions = {}): Promise<BuiltImage[]> {
   const onProgress = options.onProgress ?? (() => {});
   const force = options.force ?? false;
-  const imagesDir = options.imagesDir ?? IMAGES_DIR;
-  // Resolve names before any slow step so a typo fails at once.
-  const folders = systems.length === 0 ? imageFolders(imagesDir) : [...new Set(systems.map((system) => imageFolderFor(system, imagesDir)))];
+  const sources = distinct(images);
   const { docker, run, base } = await prepare(options);
   return run(async () => {
     const baseImage = await base();
     const results: BuiltImage[] = [baseImage];
     // One at a time: builds are apt downloads and dpkg runs, and the machine's cores are shared.
-    for (const folder of folders) {
-      results.push(await buildSystemImage(docker, folder, baseImage.recipe, { force, imagesDir, onProgress }));
+    for (const source of sources) {
+      results.push(await buildSystemImage(docker, source, baseImage.recipe, { force, onProgress }));
     }
     const superseded = results.map((r) => r.superseded).filter((id): id is string => id !== undefined);
     for (const id of await removeSuperseded(docker, superseded)) onProgress(`removed superseded image ${id}`);
     return results;
   });
+}
+
+/** Each image once; two different build contexts under one name would overwrite each other. */
+function distinct(images: readonly ImageSource[]): ImageSource[] {
+  const byName = new Map<string, ImageSource>();
+  for (const image of images) {
+    const known = byName.get(image.name);
+    if (known && known.context !== image.context) {
+      throw new Error(`two build contexts for image ${imageReference(image)}: ${known.context} and ${image.context}; a system that shares another's image names that one`);
+    }
+    byName.set(image.name, image);
+  }
+  return [...byName.values()];
 }

@@ -1,20 +1,22 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BASE_IMAGE, IMAGES_DIR, imageFolderFor, imageFolders, imageName } from "./catalog.ts";
+import { systems } from "../../../../harness/run/registry.ts";
+import { BASE_IMAGE, imageReference, systemImages } from "./names.ts";
 
-describe("image catalog", () => {
-  it("has one image folder per packaged system, each FROM the base", () => {
-    expect(imageFolders()).toEqual(["etcd", "raft", "redis", "zookeeper"]);
-    for (const folder of imageFolders()) {
-      expect(readFileSync(join(IMAGES_DIR, folder, "Dockerfile"), "utf8")).toMatch(new RegExp(`^FROM ${BASE_IMAGE}$`, "m"));
+describe("image names", () => {
+  it("every system that runs on docker names an image whose Dockerfile builds FROM the base", () => {
+    for (const system of Object.values(systems)) {
+      expect(system.docker !== undefined, `${system.name}: runtimes ${system.runtimes.join(", ")} and its docker layout`).toBe(system.runtimes.includes("docker"));
+      if (!system.docker) continue;
+      expect(readFileSync(join(system.docker.image.context, "Dockerfile"), "utf8")).toMatch(new RegExp(`^FROM ${BASE_IMAGE}$`, "m"));
     }
   });
 
-  it("maps systems and aliases to images", () => {
-    expect(imageName("etcd")).toBe("faultline/etcd:bookworm");
-    expect(imageName("redis-sentinel")).toBe("faultline/redis:bookworm");
-    expect(imageFolderFor("zab")).toBe("raft");
-    expect(() => imageName("mongodb")).toThrow(/no Docker image for system "mongodb".*known: .*etcd/);
+  it("resolves systems to their images, every one when none is named", () => {
+    expect(systemImages(systems, ["etcd", "redis-sentinel"]).map(imageReference)).toEqual(["faultline/etcd:bookworm", "faultline/redis:bookworm"]);
+    expect(systemImages(systems, []).map(imageReference).sort()).toEqual(["faultline/etcd:bookworm", "faultline/raft:bookworm", "faultline/redis:bookworm", "faultline/zookeeper:bookworm"]);
+    expect(() => systemImages(systems, ["mongodb"])).toThrow(/^no Docker image for system "mongodb"; systems with one: .*etcd/);
+    expect(() => systemImages(systems, ["postgres"])).toThrow(/no Docker image for system "postgres"/);
   });
 });

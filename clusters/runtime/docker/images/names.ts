@@ -1,42 +1,32 @@
-// Which image each system runs in. One folder per image under clusters/images/ holds its build
-// context (a Dockerfile FROM the base); systems that share an image are aliases of it.
-
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-export const IMAGES_DIR = fileURLToPath(new URL(".", import.meta.url));
+// What the offline images are called. Every image is built FROM the base (debootstrap, base-image.ts)
+// from a build context that its system names (System.docker.image): one folder of the repository
+// with a Dockerfile, usually <system>/image/.
 
 export const IMAGE_TAG = "bookworm";
 export const BASE_IMAGE = `faultline/base:${IMAGE_TAG}`;
 
-/** Systems whose folder name differs from the image they run in. Our own ZAB node runs on the same
- *  Node.js setup as our Raft node; Redis Sentinel is the redis image (it holds both servers). */
-const ALIASES: Record<string, string> = {
-  "redis-sentinel": "redis",
-  zab: "raft",
-};
-
-/** Image folders: every folder here with a Dockerfile. */
-export function imageFolders(imagesDir = IMAGES_DIR): string[] {
-  return readdirSync(imagesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(imagesDir, entry.name, "Dockerfile")))
-    .map((entry) => entry.name)
-    .sort();
+/** An image built from a folder of the repository. Systems that run in the same image (our ZAB
+ *  node in our Raft node's) name the same one. */
+export interface ImageSource {
+  /** Short name: the image is faultline/<name>:bookworm. */
+  name: string;
+  /** Absolute path of the build context, a folder holding the Dockerfile. */
+  context: string;
 }
 
-/** The image folder for a system name (or an image folder name itself). */
-export function imageFolderFor(system: string, imagesDir = IMAGES_DIR): string {
-  const folder = ALIASES[system] ?? system;
-  const known = imageFolders(imagesDir);
-  if (!known.includes(folder)) {
-    const names = [...known, ...Object.keys(ALIASES)].sort();
-    throw new Error(`no Docker image for system "${system}" in ${imagesDir}; known: ${names.join(", ")}`);
-  }
-  return folder;
+/** The image's reference, e.g. faultline/redis:bookworm. */
+export function imageReference(image: Pick<ImageSource, "name">): string {
+  return `faultline/${image.name}:${IMAGE_TAG}`;
 }
 
-/** The image a system's containers run, e.g. faultline/redis:bookworm. */
-export function imageName(system: string, imagesDir = IMAGES_DIR): string {
-  return `faultline/${imageFolderFor(system, imagesDir)}:${IMAGE_TAG}`;
+/** The images of the systems named (every system's when none is), from a record of systems such as
+ *  the registry's; an unknown name, or a system without an image, is refused before anything slow. */
+export function systemImages(systems: Readonly<Record<string, { docker?: { image: ImageSource } }>>, names: readonly string[]): ImageSource[] {
+  const withImage = Object.entries(systems).filter(([, system]) => system.docker !== undefined);
+  if (names.length === 0) return withImage.map(([, system]) => system.docker!.image);
+  return names.map((name) => {
+    const image = Object.hasOwn(systems, name) ? systems[name].docker?.image : undefined;
+    if (!image) throw new Error(`no Docker image for system "${name}"; systems with one: ${withImage.map(([known]) => known).join(", ")}`);
+    return image;
+  });
 }

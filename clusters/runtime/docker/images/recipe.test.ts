@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { baseRecipe } from "./base-image.ts";
-import { systemRecipe } from "./build-images.ts";
+import { imageRecipe } from "./build-images.ts";
 import { canonicalJson, directoryDigest, recipeHash } from "./recipe.ts";
 
 describe("recipe hashing", () => {
@@ -31,11 +31,12 @@ describe("recipe hashing", () => {
     const images = mkdtempSync(join(tmpdir(), "faultline-images-"));
     mkdirSync(join(images, "demo"));
     writeFileSync(join(images, "demo", "Dockerfile"), "FROM faultline/base:bookworm\n");
-    const first = systemRecipe("demo", "base-1", images);
-    expect(systemRecipe("demo", "base-1", images)).toBe(first);
-    expect(systemRecipe("demo", "base-2", images)).not.toBe(first);
+    const demo = { name: "demo", context: join(images, "demo") };
+    const first = imageRecipe(demo, "base-1");
+    expect(imageRecipe(demo, "base-1")).toBe(first);
+    expect(imageRecipe(demo, "base-2")).not.toBe(first);
     writeFileSync(join(images, "demo", "Dockerfile"), "FROM faultline/base:bookworm\nRUN true\n");
-    expect(systemRecipe("demo", "base-1", images)).not.toBe(first);
+    expect(imageRecipe(demo, "base-1")).not.toBe(first);
   });
 
   it("changes the base recipe with the mirror's sources", () => {

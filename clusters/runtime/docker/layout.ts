@@ -1,0 +1,18 @@
+// What the docker runtime needs to know of a system (System.docker): the image its nodes run, the
+// product's well-known ports, and where its packaged servers log.
+
+import type { ImageSource } from "./images/names.ts";
+
+export interface DockerLayout {
+  image: ImageSource;
+  /** Every container has its own address, so every node uses the product's own ports. Extra ports
+   *  a product needs (ZooKeeper's election port, Sentinel's port) are fixed by its system;
+   *  partitions cut whole addresses, so they are cut too. */
+  clientPort: number;
+  peerPort: number;
+  /** Log folders the packaged servers write besides our own. */
+  logDirs?: readonly string[];
+  /** Mount this repository and the harness's node binary at their host paths (our own nodes run
+   *  the harness's code on the harness's Node.js). */
+  mountRepo?: boolean;
+}
