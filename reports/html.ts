@@ -31,7 +31,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color
 main{max-width:1180px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dde3;padding-bottom:4px}
 .meta{color:#57606a}.badge{display:inline-block;padding:3px 10px;border-radius:4px;font-weight:700;color:#fff;letter-spacing:.04em}
-.badge.ok{background:#1a7f37}.badge.bad{background:#cf222e}.badge.unknown{background:#9a6700}
+.badge.ok{background:#1a7f37;color:#fff}.badge.bad{background:#cf222e;color:#fff}.badge.unknown{background:#9a6700;color:#fff}
 table{border-collapse:collapse;margin:6px 0;background:#fff}th,td{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4}td.num,th.num{text-align:right}code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}
 pre{background:#fff;border:1px solid #d8dde3;padding:8px;overflow:auto;max-height:420px}

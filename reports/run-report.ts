@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import type { CheckResult } from "../checkers/checker.ts";
 import type { Availability, StatsResult } from "../checkers/stats.ts";
 import type { System } from "../clusters/system.ts";
-import type { ClaimJudgement } from "../harness/store/results.ts";
+import { describeRunEnding, type ClaimJudgement } from "../harness/store/results.ts";
 import type { Op } from "../harness/op.ts";
 import { describeNemesis, replayArgs, type TestSpec } from "../harness/spec/test-spec.ts";
 import { RUN_FILES } from "../harness/store/store.ts";
@@ -15,7 +15,7 @@ import { evidenceSections } from "./evidence.ts";
 import { renderCycleSvg } from "../checkers/elle/svg.ts";
 import type { CycleEvidence } from "../checkers/elle/explain.ts";
 import { BASE_CSS, escapeHtml, percent, raw, table, verdictBadge } from "./html.ts";
-import { timelineSvg } from "./timeline-svg.ts";
+import { mergeWindowsByStart, timelineSvg } from "./timeline-svg.ts";
 
 export interface RunReportInput {
   runDir: string;
@@ -33,7 +33,10 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
   const durationS = history.length ? history[history.length - 1].time / 1e9 : 0;
 
   const sections: string[] = [];
-  sections.push(`<h1>${escapeHtml(spec.name)} ${verdictBadge(results.valid)}</h1>
+  // An interrupted or crashed run says so next to its verdict, before anything else.
+  const ending = describeRunEnding(results);
+  sections.push(`<h1>${escapeHtml(spec.name)} ${verdictBadge(results.valid)}${ending ? ` <span class="badge unknown">${results.crashed ? "CRASHED" : "INTERRUPTED"}</span>` : ""}</h1>
+${ending ? `<p class="ending"><strong>${escapeHtml(ending)}</strong></p>` : ""}
 <p class="meta">${escapeHtml(spec.system)} on the ${escapeHtml(spec.runtime)} runtime, ${spec.nodes} nodes · workload ${escapeHtml(spec.workload)} · nemesis ${escapeHtml(describeNemesis(spec))}${spec.bugs.length ? ` · <strong>bugs on: ${escapeHtml(spec.bugs.join(", "))}</strong>` : ""} · seed ${spec.seed} · ${durationS.toFixed(1)} s · ${history.length} history entries</p>
 <p class="meta">Replay: <code>faultline run ${escapeHtml(replayArgs(spec).join(" "))}</code></p>`);
 
@@ -69,7 +72,7 @@ function availabilitySection(stats: StatsResult): string {
     rows.push(availabilityRow("  partition: majority side", stats.faults.partitions.majoritySide));
     rows.push(availabilityRow("  partition: minority side", stats.faults.partitions.minoritySide));
   }
-  const windows = stats.faults.windows.map((w) => [
+  const windows = mergeWindowsByStart(stats.faults.windows).map((w) => [
     w.label,
     `${(w.startNs / 1e9).toFixed(2)}s`,
     `${(w.endNs / 1e9).toFixed(2)}s${w.open ? " (never stopped)" : ""}${w.uncertain ? " (uncertain)" : ""}`,

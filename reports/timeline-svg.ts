@@ -8,7 +8,38 @@ export interface Window {
   label: string;
   startNs: number;
   endNs: number;
+  /** The nemesis op that started it: windows one op opened (a whole-cluster kill) are one band. */
+  start?: { index: number };
 }
+
+/** Windows one fault op opened (one per node it killed or paused) merged into one, its label
+ *  naming every node: "kill n1,n2,n3,n4,n5", not five bands or rows. The merged window is the
+ *  longest of them (its end and its statistics: the fault lasted until the last node came back). */
+export function mergeWindowsByStart<W extends Window & { nodes?: string[] | null; fault?: string }>(windows: readonly W[]): W[] {
+  const groups: W[][] = [];
+  const byStart = new Map<number, W[]>();
+  for (const window of windows) {
+    const index = window.start?.index;
+    const group = index === undefined || !window.nodes ? undefined : byStart.get(index);
+    if (group) group.push(window);
+    else {
+      const fresh = [window];
+      groups.push(fresh);
+      if (index !== undefined && window.nodes) byStart.set(index, fresh);
+    }
+  }
+  return groups.map((group) => {
+    if (group.length === 1) return group[0];
+    const longest = group.reduce((a, b) => (b.endNs > a.endNs ? b : a));
+    const nodes = group.flatMap((window) => window.nodes ?? []);
+    return { ...longest, nodes, label: `${longest.fault ?? longest.label.split(" ")[0]} ${nodes.join(",")}` };
+  });
+}
+
+/** Height of one row of band labels. */
+const LABEL_ROW_PX = 11;
+/** Rough width of a 9px label character, for keeping labels from running into each other. */
+const LABEL_CHAR_PX = 5;
 
 const WIDTH = 1100;
 const HEIGHT = 320;
@@ -18,7 +49,8 @@ const FAULT_COLORS = ["#0969da", "#8250df", "#bf3989", "#1b7c83", "#953800"];
 /** Beyond this many dots the SVG gets slow to open; we keep an even sample and every non-ok op. */
 const MAX_DOTS = 20_000;
 
-export function timelineSvg(history: readonly Op[], windows: readonly Window[]): string {
+export function timelineSvg(history: readonly Op[], allWindows: readonly Window[]): string {
+  const windows = mergeWindowsByStart(allWindows);
   const points: { t: number; latencyMs: number; type: string; f: string }[] = [];
   const open = new Map<unknown, Op>();
   let endNs = 1;
@@ -45,12 +77,17 @@ export function timelineSvg(history: readonly Op[], windows: readonly Window[]):
 
   const parts: string[] = [];
   const faultNames = [...new Set(windows.map((w) => w.label.split(" ")[0]))];
+  // Each label takes the first row where it does not run into the label before it.
+  const rowEnds: number[] = [];
   windows.forEach((w) => {
     const color = FAULT_COLORS[faultNames.indexOf(w.label.split(" ")[0]) % FAULT_COLORS.length];
     const x0 = x(w.startNs);
     const x1 = x(Math.min(w.endNs, endNs));
     parts.push(`<rect x="${x0.toFixed(1)}" y="${PAD.top}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${plotH}" fill="${color}" opacity="0.12"><title>${escapeHtml(w.label)} ${(w.startNs / 1e9).toFixed(1)}s–${(w.endNs / 1e9).toFixed(1)}s</title></rect>`);
-    parts.push(`<text x="${(x0 + 2).toFixed(1)}" y="${PAD.top + 10}" font-size="9" fill="${color}">${escapeHtml(w.label)}</text>`);
+    let row = rowEnds.findIndex((end) => end < x0);
+    if (row < 0) row = rowEnds.length;
+    rowEnds[row] = x0 + 2 + w.label.length * LABEL_CHAR_PX;
+    parts.push(`<text x="${(x0 + 2).toFixed(1)}" y="${PAD.top + 10 + row * LABEL_ROW_PX}" font-size="9" fill="${color}">${escapeHtml(w.label)}</text>`);
   });
   for (const p of sampled) {
     parts.push(`<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.latencyMs).toFixed(1)}" r="1.8" fill="${COLORS[p.type] ?? "#57606a"}" opacity="0.7"/>`);
