@@ -25,7 +25,9 @@ export function firstFailureInWords(result: CheckResult): string | undefined {
     const failure = r.failures[0] as { key?: unknown; explanation?: string };
     const others = r.failures.length > 1 ? ` (${plural(r.failures.length - 1, "more key")} not linearizable)` : "";
     const object = failure.key === undefined || failure.key === null ? "the history" : `key ${show(failure.key)}`;
-    return `${object} is not linearizable: ${failure.explanation ?? "no order of its ops explains what was read"}${others}`;
+    // The checker's explanation opens with its own "key …: not linearizable." — said here already.
+    const explanation = (failure.explanation ?? "no order of its ops explains what was read").replace(/^(key [^:]*: )?not linearizable\.\s*/, "");
+    return `${object} is not linearizable: ${explanation}${others}`;
   }
   if (r.anomalies && typeof r.anomalies === "object") {
     for (const [type, list] of Object.entries(r.anomalies as Record<string, unknown[]>)) {
