@@ -143,7 +143,7 @@ describe("raft clients", () => {
     expect(await read()).toEqual({ type: "ok", value: afterTransfer, node: leader });
 
     const overdraft = await client.invoke({ process: 0, f: "transfer", value: { from: 1, to: 3, amount: initial[1] } }, signal());
-    expect(overdraft).toEqual({ type: "fail", node: leader, error: `transfer refused: insufficient funds: account 1 holds ${initial[1] - 5}, the transfer needs ${initial[1]}` });
+    expect(overdraft).toEqual({ type: "fail", answered: true, node: leader, error: `transfer refused: insufficient funds: account 1 holds ${initial[1] - 5}, the transfer needs ${initial[1]}` });
     // Opening another client runs the setup again: SET NX leaves the moved money where it is.
     const second = await open("bank", leader, "t-bank");
     expect(await second.invoke({ process: 1, f: "read", value: null }, signal())).toEqual({ type: "ok", value: afterTransfer, node: leader });
@@ -167,7 +167,7 @@ describe("raft clients", () => {
         expect(await direct.set("t-bank-watch:0", balance ?? "missing")).toBe("OK");
       });
       const transfer = await client.invoke({ process: 0, f: "transfer", value: { from: 0, to: 1, amount: 1 } }, signal());
-      expect(transfer).toEqual({ type: "fail", node: leader, error: "EXEC aborted: a WATCHed key changed, so nothing was applied" });
+      expect(transfer).toEqual({ type: "fail", answered: true, node: leader, error: "EXEC aborted: a WATCHed key changed, so nothing was applied" });
       expect(await client.invoke({ process: 0, f: "read", value: null }, signal())).toEqual(before);
       // Without interference the same transfer commits.
       expect(await client.invoke({ process: 0, f: "transfer", value: { from: 0, to: 1, amount: 1 } }, signal())).toEqual({ type: "ok", node: leader });
@@ -194,7 +194,7 @@ describe("raft clients", () => {
     const b = await open("lock", leader, "t-lock");
     const acquired = await a.invoke({ process: 0, f: "acquire", value: null }, signal());
     expect(acquired).toEqual({ type: "ok", value: { token: 1 }, node: leader });
-    expect(await b.invoke({ process: 1, f: "acquire", value: null }, signal())).toEqual({ type: "fail", node: leader, error: "acquire: the lock is held by another client" });
+    expect(await b.invoke({ process: 1, f: "acquire", value: null }, signal())).toEqual({ type: "fail", answered: true, node: leader, error: "acquire: the lock is held by another client" });
     // b holds nothing: its release is refused before anything is sent.
     expect(await b.invoke({ process: 1, f: "release", value: { token: 1 } }, signal())).toMatchObject({ type: "fail", error: expect.stringMatching(/holds no lock; nothing was sent$/) });
     expect(await a.invoke({ process: 0, f: "release", value: { token: 1 } }, signal())).toEqual({ type: "ok", node: leader });
