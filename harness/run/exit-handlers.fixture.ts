@@ -4,16 +4,32 @@
 //   wait     idle until signalled          throw   uncaught exception
 //   reject   unhandled rejection           hang    the teardown never finishes
 //   slow     the teardown takes 2 s        order   three teardowns, the middle one unregistered
+//   orderly  an interrupt handler stops in order (300 ms) and exits by itself with the signal's code
+//   orderly-slow   the same, taking 5 s    orderly-hang   it never finishes (grace TIMEOUT_MS)
 
 import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { registerTeardown } from "./exit-handlers.ts";
+import { exitCodeForSignal, onInterrupt, registerTeardown } from "./exit-handlers.ts";
 
 const [mode, marker, timeout] = process.argv.slice(2);
 const timeoutMs = timeout ? Number(timeout) : undefined;
 const record = (name: string) => () => appendFileSync(marker, `${name}\n`);
 
-if (mode === "order") {
+if (mode.startsWith("orderly")) {
+  const unregister = registerTeardown(record("teardown"));
+  onInterrupt(
+    (signal) => {
+      record(`stop ${signal}`)();
+      if (mode === "orderly-hang") return;
+      void sleep(mode === "orderly-slow" ? 5000 : 300).then(() => {
+        record("orderly")();
+        unregister();
+        process.exit(exitCodeForSignal(signal));
+      });
+    },
+    { graceMs: timeoutMs },
+  );
+} else if (mode === "order") {
   registerTeardown(record("first"));
   const unregister = registerTeardown(record("second"));
   registerTeardown(record("third"));

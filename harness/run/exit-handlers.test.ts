@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { registerTeardown } from "./exit-handlers.ts";
+import { onInterrupt, registerTeardown } from "./exit-handlers.ts";
 
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const FIXTURE = fileURLToPath(new URL("./exit-handlers.fixture.ts", import.meta.url));
@@ -91,6 +91,34 @@ describe.concurrent("exit handlers", () => {
     expect(outcome.stderr).toContain("again; exiting without waiting for teardown");
   });
 
+  it("with an interrupt handler, let the first SIGINT stop in order: no teardown from here, the program's own exit", async () => {
+    const outcome = await run("orderly", ["SIGINT"]);
+    expect(outcome.code).toBe(130);
+    expect(outcome.marker).toEqual(["stop SIGINT", "orderly"]);
+    expect(outcome.stderr).toContain("interrupted (SIGINT); stopping in order");
+  });
+
+  it("with an interrupt handler, SIGTERM stops in order too", async () => {
+    const outcome = await run("orderly", ["SIGTERM"]);
+    expect(outcome.code).toBe(143);
+    expect(outcome.marker).toEqual(["stop SIGTERM", "orderly"]);
+  });
+
+  it("a second signal during an orderly stop tears down at once and exits with the first signal's code", async () => {
+    const outcome = await run("orderly-slow", ["SIGTERM", "SIGINT"]);
+    expect(outcome.code).toBe(143);
+    expect(outcome.marker).toEqual(["stop SIGTERM", "teardown"]);
+    expect(outcome.stderr).toContain("interrupted (SIGINT) again; tearing down");
+    expect(outcome.elapsedMs).toBeLessThan(4000);
+  });
+
+  it("an orderly stop that outlives its grace period is torn down", async () => {
+    const outcome = await run("orderly-hang", ["SIGINT"], ["500"]);
+    expect(outcome.code).toBe(130);
+    expect(outcome.marker).toEqual(["stop SIGINT", "teardown"]);
+    expect(outcome.stderr).toContain("still stopping 0.5 s after SIGINT; tearing down");
+  });
+
   it("run registered teardowns newest first and skip unregistered ones", async () => {
     const outcome = await run("order", ["SIGTERM"]);
     expect(outcome.code).toBe(143);
@@ -109,5 +137,13 @@ describe("registerTeardown", () => {
     expect(process.listenerCount("SIGINT")).toBe(before[0] + 1);
     second();
     expect(["SIGINT", "SIGTERM", "uncaughtException", "unhandledRejection"].map((event) => process.listenerCount(event))).toEqual(before);
+  });
+
+  it("listens while an interrupt handler alone is registered", () => {
+    const before = process.listenerCount("SIGTERM");
+    const off = onInterrupt(() => {});
+    expect(process.listenerCount("SIGTERM")).toBe(before + 1);
+    off();
+    expect(process.listenerCount("SIGTERM")).toBe(before);
   });
 });

@@ -11,7 +11,7 @@
 // combinations are what expose election and durability bugs; one fault at a time, each healed
 // before the next, lets a lagging node catch up before it could ever matter.
 
-import type { Generator } from "../generator/generator.ts";
+import type { GenResult, Generator } from "../generator/generator.ts";
 import type { Rng } from "../rng.ts";
 import * as gen from "../generator/index.ts";
 import type { FaultPair } from "../../nemeses/catalog.ts";
@@ -33,7 +33,13 @@ export interface RunShape {
    *  interleave with it (without it the lanes draw from the run's shared stream, and the order in
    *  which ops complete decides what they get). */
   faultRng?: Rng;
+  /** Hears each phase begin (main, heal, recovery, final reads), when its first part is first
+   *  asked for an op — after the previous phase's ops have all completed. An observer only: it
+   *  changes no op, and may hear a phase more than once (a generator can be asked again). */
+  onPhase?(phase: RunShapePhase): void;
 }
+
+export type RunShapePhase = "main" | "heal" | "recovery" | "final reads";
 
 /** Each lane's waits vary by ±50%, so lanes drift apart and faults overlap in ever new ways. */
 const LANE_JITTER = 0.5;
@@ -52,24 +58,42 @@ export function faultLanes(faults: readonly FaultPair[]): FaultPair[][] {
   return [...lanes.values()];
 }
 
+/** Emits nothing; tells `onPhase` that `phase` has begun each time it is asked. */
+class PhaseMark implements Generator {
+  constructor(
+    private readonly phase: RunShapePhase,
+    private readonly onPhase: (phase: RunShapePhase) => void,
+  ) {}
+
+  op(): GenResult {
+    this.onPhase(this.phase);
+    return { kind: "done" };
+  }
+
+  update(): Generator {
+    return this;
+  }
+}
+
 export function buildRunShape(shape: RunShape): Generator {
+  const marked = (phase: RunShapePhase, part: Generator) => (shape.onPhase ? gen.concat(new PhaseMark(phase, shape.onPhase), part) : part);
   const clientLoad = gen.timeLimit(shape.timeNs, gen.clients(gen.stagger(gen.rateToIntervalNs(shape.rate), shape.workload.generator(shape.workloadOptions))));
   const parts: Generator[] = [];
   if (shape.faults.length === 0) {
-    parts.push(clientLoad);
+    parts.push(marked("main", clientLoad));
   } else {
     const lanes = faultLanes(shape.faults).map((faults) => {
       // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
       const share = faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE;
       return gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: Math.round(shape.nemesisIntervalNs * share), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
     });
-    parts.push(gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes)))));
+    parts.push(marked("main", gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes))))));
     // Each distinct stop op once, whatever the schedule left running when time ran out.
     const stops = new Map<string, FaultPair["stop"]>();
     for (const fault of shape.faults) stops.set(fault.stop.f, fault.stop);
-    parts.push(gen.nemesis(gen.concat(...[...stops.values()].map((stop) => gen.once(stop)))));
+    parts.push(marked("heal", gen.nemesis(gen.concat(...[...stops.values()].map((stop) => gen.once(stop))))));
   }
-  if (shape.recoveryNs > 0) parts.push(gen.sleep(shape.recoveryNs));
-  if (shape.workload.finalGenerator) parts.push(gen.clients(shape.workload.finalGenerator(shape.workloadOptions)));
+  if (shape.recoveryNs > 0) parts.push(marked("recovery", gen.sleep(shape.recoveryNs)));
+  if (shape.workload.finalGenerator) parts.push(marked("final reads", gen.clients(shape.workload.finalGenerator(shape.workloadOptions))));
   return gen.phases(...parts);
 }

@@ -15,31 +15,49 @@ import type { NemesisContext } from "../../nemeses/nemesis.ts";
 import { renderRunReport } from "../../reports/run-report.ts";
 import { RealClock, NS_PER_S } from "../clock.ts";
 import { registerTeardown } from "./exit-handlers.ts";
+import { judgeOffThread } from "./judge-off-thread.ts";
+import { RunPhases, withEnding, type RunPhase } from "./run-phases.ts";
 import { HistoryWriter } from "../history/writer.ts";
 import { interpret } from "../interpreter/interpreter.ts";
 import type { Op } from "../op.ts";
 import { Rng } from "../rng.ts";
 import { buildRunShape } from "./run-shape.ts";
-import { REGISTRY, type Registry } from "./registry.ts";
+import { REGISTRY, systems as registeredSystems, workloads as registeredWorkloads, type Registry } from "./registry.ts";
 import { describeNemesis, type TestSpec } from "../spec/test-spec.ts";
 import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "../store/store.ts";
+import type { RunInterruption } from "../store/results.ts";
 import { judgeRun } from "../verdicts/judge.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "../errors.ts";
 import { typedOptions } from "../spec/typed-options.ts";
+import type { Workload } from "../../workloads/workload.ts";
 
 export interface RunOutcome {
   runDir: string;
   results: CheckResult;
+  /** Set when a stop was requested (hooks.signal aborted), in whatever phase. */
+  interrupted?: RunInterruption;
+  /** Entries in history.jsonl. */
+  historyEntries: number;
 }
+
+/** How long the orderly teardown waits for fault ops still running, and then for the heal. */
+const TEARDOWN_STEP_MS = 30_000;
+/** After a stop request, the check of what was recorded gets at most this budget. */
+const CHECK_AFTER_STOP_S = 30;
 
 export interface RunHooks {
   /** Called once the run directory exists (so a caller can say where to look even if it fails). */
   onRunDir?(dir: string): void;
   /** Where progress lines go (stderr on a TTY); silent when absent. */
   progress?: NodeJS.WritableStream;
-  /** Aborting stops the main phase early; the run still heals, checks and reports. */
+  /** Aborting (reason: the signal's name, e.g. "SIGINT") stops the run in order wherever it is:
+   *  the workload first, then the history is closed, faults healed, the cluster torn down, what
+   *  was recorded checked and reported — the results say the run was interrupted. Aborting during
+   *  checking abandons the check (verdict unknown). */
   signal?: AbortSignal;
+  /** Hears each phase begin (also logged to harness.log as `phase <name>`). */
+  onPhase?(phase: RunPhase): void;
 }
 
 export function nodeNames(count: number): string[] {
@@ -97,6 +115,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
     startedAt: new Date().toISOString(),
   });
   log.line(`run ${spec.name} seed=${spec.seed} system=${spec.system} runtime=${spec.runtime} nodes=${spec.nodes} workload=${spec.workload} nemesis=${describeNemesis(spec)} bugs=${spec.bugs.join(",") || "none"}`);
+  const phases = new RunPhases(spec.timeS, (line) => log.line(line), hooks.onPhase, hooks.signal);
 
   const writer = new HistoryWriter(join(runDir, RUN_FILES.history), { keepInMemory: true });
   const runtime = await createRuntime(spec, system, join(runDir, RUN_FILES.nodes), join(spec.store, ".faultline"), (line) => log.line(line));
@@ -111,23 +130,52 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
   };
   const nemesisContext: NemesisContext = { ...clusterContext, system, rng: nemesisRng };
 
+  // Fault ops still running when the workload stops (a restart in flight) must finish before the
+  // heal, or both start the same node.
+  const faultsInFlight = new Set<Promise<unknown>>();
+  const trackFault = <T>(op: Promise<T>): Promise<T> => {
+    faultsInFlight.add(op);
+    void op.catch(() => {}).finally(() => faultsInFlight.delete(op));
+    return op;
+  };
+  // In order, once the workload has stopped: close the history, let fault ops finish, heal, collect
+  // logs, tear the cluster down.
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
     tornDown = true;
-    await nemesis.heal(nemesisContext).catch((err) => log.line(`heal at teardown failed: ${(err as Error).message}`));
     await writer.close().catch((err) => log.line(`closing history failed: ${(err as Error).message}`));
+    if (faultsInFlight.size > 0 && !(await within(Promise.allSettled([...faultsInFlight]), TEARDOWN_STEP_MS))) {
+      log.line(`${faultsInFlight.size} fault op(s) still running ${TEARDOWN_STEP_MS / 1000} s after the workload stopped; healing anyway`);
+    }
+    const healed = nemesis.heal(nemesisContext).then(
+      () => true,
+      (err: unknown) => (log.line(`heal at teardown failed: ${(err as Error).message}`), true),
+    );
+    if (!(await within(healed, TEARDOWN_STEP_MS))) log.line(`heal at teardown did not finish within ${TEARDOWN_STEP_MS / 1000} s; tearing down anyway`);
     await runtime.collectLogs(join(runDir, RUN_FILES.nodes)).catch((err) => log.line(`collecting node logs failed: ${(err as Error).message}`));
     await system.teardown(clusterContext).catch((err) => log.line(`system teardown failed: ${(err as Error).message}`));
     await runtime.teardown();
     log.line("torn down");
   };
-  const unregister = registerTeardown(teardown);
+  // A second signal, or a crash outside the run's own code: keep what the history has, kill the
+  // cluster, nothing else.
+  const unregister = registerTeardown(async () => {
+    try {
+      writer.flush();
+    } catch (err) {
+      log.line(`flushing the history failed: ${(err as Error).message}`);
+    }
+    log.line("tearing the cluster down at once");
+    await runtime.teardown();
+    log.line("torn down (at once)");
+  });
 
   const progress = hooks.progress ? new Progress(hooks.progress, spec.timeS) : undefined;
+  let crash: unknown;
   try {
     log.line("setting up the cluster");
-    await system.setup(clusterContext);
+    if (!(await phases.untilStopped("cluster setup", system.setup(clusterContext)))) throw STOPPED;
     log.line(`cluster up: ${clusterContext.nodes.join(" ")}`);
 
     const clock = new RealClock();
@@ -140,16 +188,18 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
       nemesisIntervalNs: spec.nemesisIntervalS * NS_PER_S,
       recoveryNs: spec.recoveryS * NS_PER_S,
       faultRng,
+      onPhase: (phase) => phases.enter(phase),
     });
+    if (phases.stopped) throw STOPPED;
     progress?.start();
-    await interpret({
+    const ran = await interpret({
       generator,
       clock,
       rng: generatorRng,
       concurrency: spec.concurrency,
       openClient: (process) => system.clients[spec.workload](clusterContext, clusterContext.nodes[process % clusterContext.nodes.length]),
       homeNode: (process) => clusterContext.nodes[process % clusterContext.nodes.length],
-      nemesis: { invoke: (invocation) => nemesis.invoke(nemesisContext, invocation) },
+      nemesis: { invoke: (invocation) => trackFault(nemesis.invoke(nemesisContext, invocation)) },
       record: (op: Op) => {
         writer.append(op);
         progress?.observe(op);
@@ -160,19 +210,75 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
       signal: hooks.signal,
     });
     progress?.stop();
-    log.line(`workload finished: ${writer.count} history entries`);
+    phases.historyComplete = !ran.aborted;
+    log.line(`workload ${ran.aborted ? "stopped" : "finished"}: ${writer.count} history entries`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (err !== STOPPED) {
+      crash = err;
+      phases.noteCrash(err);
+    }
   } finally {
     progress?.stop();
-    await teardown();
-    unregister();
+    phases.enter("teardown");
+    try {
+      await teardown();
+    } finally {
+      unregister();
+    }
   }
 
-  log.line("checking");
+  phases.enter("checking");
   const history = writer.ops();
-  const results = judgeRun(spec, system, workload, history);
+  let checkAbandoned = false;
+  let results: CheckResult;
+  try {
+    results = (await judgeRecorded(spec, system, workload, history, phases, hooks.signal, (line) => log.line(line))) ?? abandonedCheck();
+    checkAbandoned = phases.interruption?.phase === "checking";
+  } catch (err) {
+    crash ??= err;
+    phases.noteCrash(err);
+    results = { valid: "unknown", unknownBecause: [`checking failed: ${(err as Error).message}`] };
+  }
+  results = withEnding(results, phases, checkAbandoned);
   writeJsonAtomic(join(runDir, RUN_FILES.results), results);
   log.line(`verdict: ${String(results.valid)}`);
+  phases.enter("report");
   writeFileAtomic(join(runDir, RUN_FILES.report), await renderRunReport({ runDir, spec, system, results, history }));
   log.line(`report: ${join(runDir, RUN_FILES.report)}`);
-  return { runDir, results };
+  phases.dispose();
+  if (crash !== undefined) throw crash;
+  return { runDir, results, historyEntries: writer.count, ...(phases.interruption ? { interrupted: phases.interruption } : {}) };
+}
+
+/** Thrown inside runTest when a stop request ends setup or the workload early; not a crash. */
+const STOPPED = Symbol("run stopped");
+
+/** Whether `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function abandonedCheck(): CheckResult {
+  return { valid: "unknown", unknownBecause: ["the check was abandoned at the stop request, before it finished"] };
+}
+
+/** Checks the history in a worker thread, so a stop request during checking is heard; in this
+ *  thread only for a system or workload the registry does not hold (a test's own). Undefined when
+ *  the check was abandoned. After a stop request the check gets a shorter budget: a user who
+ *  pressed Ctrl-C is waiting. */
+async function judgeRecorded(spec: TestSpec, system: System, workload: Workload, history: readonly Op[], phases: RunPhases, stop: AbortSignal | undefined, log: (line: string) => void): Promise<CheckResult | undefined> {
+  const budgetS = phases.stopped ? Math.min(spec.checkTimeLimitS, CHECK_AFTER_STOP_S) : spec.checkTimeLimitS;
+  if (budgetS !== spec.checkTimeLimitS) log(`checking what was recorded with a ${budgetS} s budget (the run was stopped)`);
+  const judged: TestSpec = { ...spec, checkTimeLimitS: budgetS };
+  if (registeredSystems[spec.system] !== system || registeredWorkloads[spec.workload] !== workload) return judgeRun(judged, system, workload, history);
+  return judgeOffThread(judged, history, stop);
 }

@@ -7,6 +7,10 @@ import { runTest } from "../../run/runner.ts";
 import { buildSpec, readConfigFile, type RawSettings } from "../../spec/build-spec.ts";
 import { describeNemesis } from "../../spec/test-spec.ts";
 import { RUN_FILES } from "../../store/store.ts";
+import { describeRunMoment } from "../../store/results.ts";
+import { exitCodeForSignal, onInterrupt, type StopSignal } from "../../run/exit-handlers.ts";
+import { UsageError } from "../../errors.ts";
+import { existsSync } from "node:fs";
 import { exitCodeFor } from "../exit-code.ts";
 import { printSummary } from "../summary.ts";
 
@@ -44,10 +48,39 @@ export function registerRunCommand(program: Command): void {
       if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
       const progress = process.stderr.isTTY ? process.stderr : undefined;
-      const { runDir, results } = await runTest(spec, {
-        progress,
-        onRunDir: (dir) => process.stderr.write(`faultline: run directory ${dir}\n`),
-      });
+      // The first SIGINT / SIGTERM stops the run in order (runner.ts); a second one kills the
+      // cluster and exits at once (exit-handlers.ts).
+      const stop = new AbortController();
+      const offInterrupt = onInterrupt((signal) => stop.abort(signal));
+      let announcedDir: string | undefined;
+      let outcome: Awaited<ReturnType<typeof runTest>>;
+      try {
+        outcome = await runTest(spec, {
+          progress,
+          signal: stop.signal,
+          onRunDir: (dir) => {
+            announcedDir = dir;
+            process.stderr.write(`faultline: run directory ${dir}\n`);
+          },
+        });
+      } catch (err) {
+        const report = announcedDir && join(announcedDir, RUN_FILES.report);
+        if (report && existsSync(report) && !(err instanceof UsageError)) process.stderr.write(`faultline: the run crashed; history kept; report: ${report}\n`);
+        throw err;
+      } finally {
+        offInterrupt();
+      }
+      const { runDir, results, interrupted } = outcome;
+      if (interrupted) {
+        // One line: where the run was stopped, that its history is kept, and the report.
+        const line = `${interrupted.signal === "SIGINT" ? "interrupted" : `interrupted (${interrupted.signal})`} ${describeRunMoment(interrupted)}; history kept (${outcome.historyEntries} entries); verdict ${verdictWord(results.valid)}; report: ${join(runDir, RUN_FILES.report)}\n`;
+        if (json) {
+          process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+          process.stderr.write(line);
+        } else process.stdout.write(line);
+        process.exitCode = exitCodeForSignal(interrupted.signal as StopSignal);
+        return;
+      }
       if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
       else {
         printSummary(process.stdout, results, {
@@ -58,4 +91,8 @@ export function registerRunCommand(program: Command): void {
       }
       process.exitCode = exitCodeFor(results.valid);
     });
+}
+
+function verdictWord(valid: unknown): string {
+  return valid === true ? "VALID" : valid === false ? "INVALID" : "UNKNOWN";
 }
