@@ -1,6 +1,9 @@
 // Micro-operation names as histories spell them: Jepsen's keywords arrive as "append", "r", "w"
 // from our readers, or with the leading colon when a history was written by hand.
 
+/** One micro-operation as a history holds it: [f, key, value]. */
+export type Mop = readonly unknown[];
+
 export const READ = 0;
 export const APPEND = 1;
 export const WRITE = 2;

@@ -1,27 +1,32 @@
-// Inference for read/write registers (Elle's rw-register). A read returns one value, so unlike
-// list-append the version order is not observed; we only know what the history forces:
+// Inference for read/write registers (Elle's rw-register). A read returns one value, so the order
+// of a key's versions is not observed but inferred from what the history forces
+// (rw-register-versions.ts); ww and rw edges follow that order. wr edges need no version order:
+// writes are unique, so a read of x = v came from the one transaction that wrote it.
 //
-//   - initial state: every key starts nil, so nil precedes every value written to it;
-//   - writes follow reads (wfrKeys): a transaction that read x = a and then wrote x = b installed b
-//     after a;
-//   - sequential keys (sequentialKeys): a process sees each key move forward, so what one of its
-//     transactions last saw of a key precedes what its next one first sees. Only true if the
-//     strong-session models hold, so ww/rw edges from it are tagged -process;
-//   - linearizable keys (linearizableKeys): likewise along real-time order, tagged -realtime.
-//
-// A source that would make some key's version order cyclic is dropped and the cycle is reported
-// (cyclic-versions), as Elle does. wr edges need no version order: writes are unique, so a read of
-// x = v came from the one transaction that wrote it.
+// inferRwRegister is the list of passes over the shared scaffold (inference-scaffold.ts); each
+// anomaly below is one function returning its cases, and each dependency kind one function adding
+// its edges and one explaining them.
 
 import { type Allocator, HEAP_ALLOCATOR } from "./arena.ts";
-import { EdgeBuffer, IntVec, RW, RW_PROCESS, RW_REALTIME, WR, WW, WW_PROCESS, WW_REALTIME } from "./edges.ts";
-import { buildGraph } from "./graph.ts";
-import { type Anomalies, type Inference, type PairExplainer, type StepFacts, addAnomaly } from "./inference.ts";
-import { KeyIds } from "./key-ids.ts";
-import { READ, WRITE, microOpKind, show } from "./micro-ops.ts";
-import { PairIndex } from "./pair-index.ts";
-import { cyclicComponents, stronglyConnected } from "./scc.ts";
-import { FAIL, INFO, OK, type Txns, summarizeTxn } from "./txns.ts";
+import { EdgeBuffer, RW, RW_PROCESS, RW_REALTIME, WR, WW, WW_PROCESS, WW_REALTIME } from "./edges.ts";
+import { type AnomalyCase, InferenceScaffold, type KindExplainer, type MicroOpGrammar, StateReaders, explainerByKind, readBeforeOwnWrite, sameStateUpdates } from "./inference-scaffold.ts";
+import type { Inference, PairExplainer, StepFacts } from "./inference.ts";
+import { type Mop, READ, WRITE, show } from "./micro-ops.ts";
+import {
+  INITIAL,
+  LINEARIZABLE,
+  type RegisterHistory,
+  SEQUENTIAL,
+  Touches,
+  VersionOrder,
+  WFR,
+  initialState,
+  initialVersion,
+  linearizableKeys,
+  sequentialKeys,
+  writesFollowReads,
+} from "./rw-register-versions.ts";
+import { FAIL, OK, type Txns, summarizeTxn } from "./txns.ts";
 
 export interface RwRegisterOptions {
   wfrKeys: boolean;
@@ -29,472 +34,349 @@ export interface RwRegisterOptions {
   linearizableKeys: boolean;
 }
 
-type Mop = readonly unknown[];
+const RW_REGISTER: MicroOpGrammar = {
+  workload: "rw-register",
+  forms: "[w k v] and [r k v]",
+  accepts: (kind) => kind === READ || kind === WRITE,
+};
 
-const INITIAL = 0;
-const WFR = 1;
-const SEQUENTIAL = 2;
-const LINEARIZABLE = 3;
-const SOURCE_NAMES = ["initial-state", "writes-follow-reads", "sequential-keys", "linearizable-keys"];
+/** What a read observed, besides a write id. */
+const NIL = -1;
+const GARBAGE = -2;
 
 /** `reserveEdges`: room to leave in the edge buffer for the caller's process and real-time edges. */
 export function inferRwRegister(txns: Txns, opts: RwRegisterOptions, alloc: Allocator = HEAP_ALLOCATOR, reserveEdges = 0): Inference {
-  const { count, mops, type } = txns;
-  const anomalies: Anomalies = new Map();
-  let fatal = false;
-  const capacity = Math.max(16, txns.mopCount);
+  const s = new InferenceScaffold(txns, alloc, RW_REGISTER);
+  const touches = recordTxns(s);
+  const observed = observedWrites(s);
+  s.report("garbage-read", garbageReadCases(s, observed));
+  s.report("G1a", g1aCases(s, observed));
+  s.report("G1b", g1bCases(s, observed));
+  const h: RegisterHistory = { s, touches, readVersion: versionsRead(s, observed) };
+  const order = new VersionOrder(s);
+  // Nil before everything written cannot make a cycle on its own: nothing to report.
+  order.stage(INITIAL, (add) => initialState(s, add));
+  if (opts.wfrKeys) s.report("cyclic-versions", order.stage(WFR, (add) => writesFollowReads(h, add)));
+  if (opts.sequentialKeys) s.report("cyclic-versions-process", order.stage(SEQUENTIAL, (add) => sequentialKeys(h, add)));
+  if (opts.linearizableKeys) s.report("cyclic-versions-realtime", order.stage(LINEARIZABLE, (add) => linearizableKeys(h, add)));
+  const edges = dependencyEdges(h, order, reserveEdges);
+  s.report("lost-update", lostUpdateCases(h));
+  return s.inference(edges, explainer(h, order));
+}
 
-  const keyIds = new KeyIds();
-  const keyNames = keyIds.names;
-  const writeIndex = new PairIndex(capacity, alloc);
+// ---------------------------------------------------------------------------------------------
+// Recording: per key a transaction touched, its external read and final write
 
-  // Sized by the micro-op count, so none of these ever grows.
-  const writeTxn = new IntVec(capacity, alloc);
-  const writeKey = new IntVec(capacity, alloc);
-  const writeMop = new IntVec(capacity, alloc);
-  const writeFinal = new IntVec(capacity, alloc);
-  const extReadTxn = new IntVec(capacity, alloc);
-  const extReadMop = new IntVec(capacity, alloc);
-  const extReadKey = new IntVec(capacity, alloc);
-  // Per transaction, one "touch" per distinct key: its external read (index into extRead*, or -1)
-  // and its final write (write id, or -1).
-  const touchStart = alloc.int32(count + 1);
-  const touchKey = new IntVec(capacity, alloc);
-  const touchRead = new IntVec(capacity, alloc);
-  const touchWrite = new IntVec(capacity, alloc);
-  const updateTxn = new IntVec(1024, alloc);
-  const updateRead = new IntVec(1024, alloc);
-
-  let scratchKey = new Int32Array(64);
-  let scratchKind = new Int32Array(64);
-
-  for (let t = 0; t < count; t++) {
-    touchStart[t] = touchKey.length;
-    const value = mops[t];
-    const m = value.length;
-    const ok = type[t] === OK;
-    if (m > scratchKey.length) {
-      scratchKey = new Int32Array(m * 2);
-      scratchKind = new Int32Array(m * 2);
-    }
-    let wellFormed = true;
-    for (let i = 0; i < m; i++) {
-      const mop = value[i];
-      const kind = Array.isArray(mop) && mop.length >= 2 ? microOpKind(mop[0]) : -1;
-      if (kind !== READ && kind !== WRITE) {
-        fatal = true;
-        addAnomaly(anomalies, "unexpected-txn-micro-op-types", {
-          op: summarizeTxn(txns, t),
-          mop,
-          explanation: `rw-register transactions hold only [w k v] and [r k v]; got ${JSON.stringify(mop)}`,
-        });
-        wellFormed = false;
-        break;
-      }
-      scratchKey[i] = keyIds.intern((mop as Mop)[1]);
-      scratchKind[i] = kind;
-    }
-    if (!wellFormed) continue;
-    for (let i = 0; i < m; i++) {
-      const k = scratchKey[i];
-      let first = true;
-      for (let j = 0; j < i && first; j++) if (scratchKey[j] === k) first = false;
-      if (!first) continue;
-      // First access to k in this transaction: find its external read and final write.
-      let extRead = -1;
-      if (scratchKind[i] === READ && ok) {
-        extRead = extReadTxn.push(t);
-        extReadMop.push(i);
-        extReadKey.push(k);
-      }
-      let finalWrite = -1;
-      let sawWrite = false;
-      for (let j = i; j < m; j++) {
-        if (scratchKey[j] !== k || scratchKind[j] !== WRITE) continue;
-        const written = (value[j] as Mop)[2];
-        const earlier = writeIndex.setIfAbsent(k, written, writeTxn.length);
-        if (earlier !== -1) {
-          fatal = true;
-          addAnomaly(anomalies, "duplicate-writes", {
-            key: keyNames[k],
-            value: written,
-            ops: [summarizeTxn(txns, writeTxn.data[earlier]), summarizeTxn(txns, t)],
-            explanation: `value ${show(written)} was written to key ${show(keyNames[k])} more than once, so a read of it cannot name its writer`,
-          });
-          continue;
-        }
-        const id = writeTxn.push(t);
-        writeKey.push(k);
-        writeMop.push(j);
-        writeFinal.push(0);
-        if (finalWrite !== -1) writeFinal.data[finalWrite] = 0;
-        writeFinal.data[id] = 1;
-        finalWrite = id;
-        sawWrite = true;
-      }
-      if (extRead !== -1 && sawWrite) {
-        updateTxn.push(t);
-        updateRead.push(extRead);
-      }
-      touchKey.push(k);
-      touchRead.push(extRead);
-      touchWrite.push(finalWrite);
-    }
-    if (ok && m > 1) internalCases(t, value);
-  }
-  touchStart[count] = touchKey.length;
-
-  function internalCases(t: number, value: readonly unknown[]): void {
-    // A read must equal the transaction's own latest write or read of the key; a read must not
-    // see a value the transaction writes later. Scans back instead of keeping per-key state:
-    // transactions are short, and this runs for most of them.
-    let internalFound = false;
-    let futureFound = false;
-    for (let i = 0; i < value.length; i++) {
-      const mop = value[i] as Mop;
-      const k = scratchKey[i];
-      const v = mop[2] ?? null;
-      if (scratchKind[i] === WRITE) {
-        if (futureFound) continue;
-        for (let j = 0; j < i; j++) {
-          if (scratchKey[j] !== k || scratchKind[j] !== READ || ((value[j] as Mop)[2] ?? null) !== v) continue;
-          futureFound = true;
-          addAnomaly(anomalies, "future-read", {
-            op: summarizeTxn(txns, t),
-            mop: value[j],
-            element: v,
-            explanation: `the transaction read key ${show(mop[1])} = ${show(v)} before it wrote ${show(v)} itself`,
-          });
-          break;
-        }
-        continue;
-      }
-      if (internalFound) continue;
-      let j = i - 1;
-      while (j >= 0 && scratchKey[j] !== k) j--;
-      if (j < 0) continue;
-      const expected = (value[j] as Mop)[2] ?? null;
-      if (expected === v) continue;
-      internalFound = true;
-      addAnomaly(anomalies, "internal", {
-        op: summarizeTxn(txns, t),
-        mop,
-        expected,
-        explanation: `the transaction read key ${show(mop[1])} = ${show(v)}, but its own earlier operations imply ${show(expected)}`,
-      });
+function recordTxns(s: InferenceScaffold): Touches {
+  const { txns } = s;
+  const touches = new Touches(s);
+  for (let t = 0; t < txns.count; t++) {
+    touches.start[t] = touches.count;
+    const m = txns.mops[t].length;
+    if (s.describeTxn(t) < m) continue;
+    for (let i = 0; i < m; i++) if (s.isFirstAccess(i)) recordKey(s, touches, t, i, m);
+    if (txns.type[t] === OK && m > 1) {
+      s.reportCase("future-read", futureReadCase(s, t));
+      s.reportCase("internal", internalCase(s, t));
     }
   }
+  touches.start[txns.count] = touches.count;
+  return touches;
+}
 
-  const keyCount = keyNames.length;
-  const writeCount = writeTxn.length;
-  const versionSpace = writeCount + keyCount;
-  const initVersion = (k: number) => writeCount + k;
-  const isVersion = (w: number) => writeFinal.data[w] === 1 && type[writeTxn.data[w]] !== FAIL;
+/** Micro-op i is transaction t's first on its key: records its external read (only a committed
+ *  transaction's read observed anything) and its writes of the key, the last of them final. */
+function recordKey(s: InferenceScaffold, touches: Touches, t: number, i: number, m: number): void {
+  const { mopKey, mopKind, writes } = s;
+  const value = s.txns.mops[t];
+  const k = mopKey[i];
+  const read = mopKind[i] === READ && s.txns.type[t] === OK ? s.reads.push(t, i, k, (value[i] as Mop)[2] ?? null) : -1;
+  let final = -1;
+  for (let j = i; j < m; j++) {
+    if (mopKey[j] !== k || mopKind[j] !== WRITE) continue;
+    const written = (value[j] as Mop)[2];
+    const earlier = writes.record(t, k, j, written);
+    if (earlier !== -1) {
+      s.reportFatal("duplicate-writes", duplicateWriteCase(s, t, k, written, earlier));
+      continue;
+    }
+    if (final !== -1) writes.markIntermediate(final);
+    final = writes.count - 1;
+  }
+  if (read !== -1 && final !== -1) s.updates.push(read);
+  touches.push(k, read, final);
+}
 
-  // External reads resolve to the version they observed, or to an anomaly.
-  const readVersion = alloc.int32(extReadTxn.length);
-  for (let r = 0; r < extReadTxn.length; r++) {
-    const t = extReadTxn.data[r];
-    const k = extReadKey.data[r];
-    const mop = mops[t][extReadMop.data[r]] as Mop;
+function duplicateWriteCase(s: InferenceScaffold, t: number, k: number, written: unknown, earlier: number): AnomalyCase {
+  const key = s.keys.names[k];
+  return {
+    key,
+    value: written,
+    ops: [summarizeTxn(s.txns, s.writes.txn.data[earlier]), summarizeTxn(s.txns, t)],
+    explanation: `value ${show(written)} was written to key ${show(key)} more than once, so a read of it cannot name its writer`,
+  };
+}
+
+const holdsWrite = (read: Mop, write: Mop): boolean => (read[2] ?? null) === (write[2] ?? null);
+
+function futureReadCase(s: InferenceScaffold, t: number): AnomalyCase | undefined {
+  const found = readBeforeOwnWrite(s, t, WRITE, holdsWrite);
+  if (found === undefined) return undefined;
+  const [read, write] = found;
+  const v = write[2] ?? null;
+  return {
+    op: summarizeTxn(s.txns, t),
+    mop: read,
+    element: v,
+    explanation: `the transaction read key ${show(write[1])} = ${show(v)} before it wrote ${show(v)} itself`,
+  };
+}
+
+/** A read must equal the transaction's own latest write or read of the key. Scans back instead of
+ *  keeping per-key state: transactions are short, and this runs for most of them. */
+function internalCase(s: InferenceScaffold, t: number): AnomalyCase | undefined {
+  const value = s.txns.mops[t];
+  const { mopKey, mopKind } = s;
+  for (let i = 0; i < value.length; i++) {
+    if (mopKind[i] === WRITE) continue;
+    let j = i - 1;
+    while (j >= 0 && mopKey[j] !== mopKey[i]) j--;
+    if (j < 0) continue;
+    const mop = value[i] as Mop;
     const v = mop[2] ?? null;
-    readVersion[r] = -1;
-    if (v === null) {
-      readVersion[r] = initVersion(k);
-      continue;
-    }
-    const w = writeIndex.get(k, v);
-    if (w === -1) {
-      addAnomaly(anomalies, "garbage-read", {
-        op: summarizeTxn(txns, t),
-        mop,
-        element: v,
-        explanation: `the transaction read key ${show(mop[1])} = ${show(v)}, a value no transaction ever wrote to it`,
-      });
-      continue;
-    }
-    const writer = writeTxn.data[w];
-    if (writer === t) continue; // its own later write: a future read, reported above
-    if (type[writer] === FAIL) {
-      addAnomaly(anomalies, "G1a", {
-        op: summarizeTxn(txns, t),
-        mop,
-        writer: summarizeTxn(txns, writer),
-        element: v,
-        explanation: `the transaction read key ${show(mop[1])} = ${show(v)}, written by a transaction that failed (aborted)`,
-      });
-      continue;
-    }
-    if (writeFinal.data[w] !== 1) {
-      addAnomaly(anomalies, "G1b", {
-        op: summarizeTxn(txns, t),
-        mop,
-        writer: summarizeTxn(txns, writer),
-        element: v,
-        explanation: `the transaction read key ${show(mop[1])} = ${show(v)}, which its writer overwrote later in the same transaction: an intermediate state`,
-      });
-      continue;
-    }
-    readVersion[r] = w;
+    const expected = (value[j] as Mop)[2] ?? null;
+    if (expected === v) continue;
+    return {
+      op: summarizeTxn(s.txns, t),
+      mop,
+      expected,
+      explanation: `the transaction read key ${show(mop[1])} = ${show(v)}, but its own earlier operations imply ${show(expected)}`,
+    };
   }
+  return undefined;
+}
 
-  const firstVersion = (touch: number, t: number): number => {
-    // What a transaction first saw of a key: its external read, else its own write.
-    const read = touchRead.data[touch];
-    if (read !== -1) return readVersion[read];
-    const write = touchWrite.data[touch];
-    return write !== -1 && type[t] !== FAIL ? write : -1;
-  };
-  const finalVersion = (touch: number, t: number): number => {
-    const write = touchWrite.data[touch];
-    if (write !== -1) return type[t] === FAIL ? -1 : write;
-    const read = touchRead.data[touch];
-    return read === -1 ? -1 : readVersion[read];
-  };
+// ---------------------------------------------------------------------------------------------
+// What each read observed
 
-  // Version edges in parallel arrays: from, to, the source that justified it, and for
-  // writes-follow-reads the transaction that did. edgeIndex finds an edge by its endpoints; a
-  // stage that gets rolled back leaves stale entries there, which findEdge sees through.
-  const edgeFrom = new IntVec(capacity * 2, alloc);
-  const edgeTo = new IntVec(capacity * 2, alloc);
-  const edgeSource = new IntVec(capacity * 2, alloc);
-  const edgeBy = new IntVec(capacity * 2, alloc);
-  const edgeIndex = new PairIndex(capacity * 2, alloc);
-  const findEdge = (from: number, to: number): number => {
-    const i = edgeIndex.get(from, to);
-    return i !== -1 && i < edgeFrom.length && edgeFrom.data[i] === from && edgeTo.data[i] === to ? i : -1;
-  };
-  const truncate = (length: number) => {
-    edgeFrom.length = length;
-    edgeTo.length = length;
-    edgeSource.length = length;
-    edgeBy.length = length;
-  };
-
-  const stage = (source: number, fill: (add: (from: number, to: number, by?: number) => void) => void) => {
-    const start = edgeFrom.length;
-    fill((from, to, by = -1) => {
-      if (from === to || from < 0 || to < 0 || findEdge(from, to) !== -1) return;
-      edgeIndex.put(from, to, edgeFrom.length);
-      edgeFrom.push(from);
-      edgeTo.push(to);
-      edgeSource.push(source);
-      edgeBy.push(by);
-    });
-    if (source === INITIAL || edgeFrom.length === start) return;
-    const cycles = versionCycles();
-    if (cycles.length === 0) return;
-    const accepted = new Set<number>();
-    for (let i = 0; i < start; i++) accepted.add(edgeSource.data[i]);
-    truncate(start);
-    const sources = [...accepted].sort().map((s) => SOURCE_NAMES[s]);
-    sources.push(SOURCE_NAMES[source]);
-    const anomalyType =
-      source === SEQUENTIAL ? "cyclic-versions-process" : source === LINEARIZABLE ? "cyclic-versions-realtime" : "cyclic-versions";
-    for (const members of cycles) {
-      const k = members[0] >= writeCount ? members[0] - writeCount : writeKey.data[members[0]];
-      const values = Array.from(members, (v) => (v >= writeCount ? null : (mops[writeTxn.data[v]][writeMop.data[v]] as Mop)[2]));
-      addAnomaly(anomalies, anomalyType, {
-        key: keyNames[k],
-        values,
-        sources,
-        explanation: `inferring the version order of key ${show(keyNames[k])} from ${sources.join(" + ")} gives a cycle among ${show(values)}; the ${SOURCE_NAMES[source]} inference was dropped`,
-      });
+/** Per read, the write whose value it returned; NIL, or GARBAGE for a value nobody wrote. */
+function observedWrites(s: InferenceScaffold): Int32Array {
+  const { reads, writes } = s;
+  const observed = s.alloc.int32(reads.count);
+  for (let r = 0; r < reads.count; r++) {
+    const v = reads.values[r];
+    if (v === null) observed[r] = NIL;
+    else {
+      const w = writes.index.get(reads.key.data[r], v);
+      observed[r] = w === -1 ? GARBAGE : w;
     }
-  };
+  }
+  return observed;
+}
 
-  const versionCycles = (): Int32Array[] => {
-    const buffer = new EdgeBuffer(edgeFrom.length, alloc);
-    for (let i = 0; i < edgeFrom.length; i++) buffer.add(edgeFrom.data[i], edgeTo.data[i], 1);
-    return cyclicComponents(stronglyConnected(buildGraph(versionSpace, buffer, alloc), 1, alloc), alloc);
-  };
+/** A read that returned the transaction's own later write is a future read, reported already. */
+function readsOther(s: InferenceScaffold, observed: Int32Array, r: number): boolean {
+  return observed[r] >= 0 && s.writes.txn.data[observed[r]] !== s.reads.txn.data[r];
+}
 
-  stage(INITIAL, (add) => {
-    for (let w = 0; w < writeCount; w++) if (isVersion(w)) add(initVersion(writeKey.data[w]), w);
+function garbageReadCases(s: InferenceScaffold, observed: Int32Array): AnomalyCase[] {
+  const cases: AnomalyCase[] = [];
+  for (let r = 0; r < s.reads.count; r++) {
+    if (observed[r] !== GARBAGE) continue;
+    cases.push(readCase(s, r, -1, (key, v) => `the transaction read key ${show(key)} = ${show(v)}, a value no transaction ever wrote to it`));
+  }
+  return cases;
+}
+
+function g1aCases(s: InferenceScaffold, observed: Int32Array): AnomalyCase[] {
+  const cases: AnomalyCase[] = [];
+  for (let r = 0; r < s.reads.count; r++) {
+    if (!readsOther(s, observed, r)) continue;
+    const writer = s.writes.txn.data[observed[r]];
+    if (s.txns.type[writer] !== FAIL) continue;
+    cases.push(readCase(s, r, writer, (key, v) => `the transaction read key ${show(key)} = ${show(v)}, written by a transaction that failed (aborted)`));
+  }
+  return cases;
+}
+
+function g1bCases(s: InferenceScaffold, observed: Int32Array): AnomalyCase[] {
+  const cases: AnomalyCase[] = [];
+  for (let r = 0; r < s.reads.count; r++) {
+    if (!readsOther(s, observed, r)) continue;
+    const w = observed[r];
+    const writer = s.writes.txn.data[w];
+    if (s.txns.type[writer] === FAIL || !s.writes.isIntermediate(w)) continue;
+    cases.push(
+      readCase(s, r, writer, (key, v) => `the transaction read key ${show(key)} = ${show(v)}, which its writer overwrote later in the same transaction: an intermediate state`),
+    );
+  }
+  return cases;
+}
+
+/** Evidence of an anomalous read: the reading op, its micro-op, the writer it read from (unless
+ *  -1), and what it returned. */
+function readCase(s: InferenceScaffold, r: number, writer: number, explain: (key: unknown, value: unknown) => string): AnomalyCase {
+  const mop = s.reads.microOp(s.txns, r);
+  const v = s.reads.values[r];
+  return {
+    op: summarizeTxn(s.txns, s.reads.txn.data[r]),
+    mop,
+    ...(writer === -1 ? {} : { writer: summarizeTxn(s.txns, writer) }),
+    element: v,
+    explanation: explain(mop[1], v),
+  };
+}
+
+/** Per read, the version it observed: a final write of a transaction that did not fail, or its key's
+ *  initial nil; -1 for anything else (garbage, aborted, intermediate, its own future). */
+function versionsRead(s: InferenceScaffold, observed: Int32Array): Int32Array {
+  const { reads, writes } = s;
+  const { type } = s.txns;
+  const version = s.alloc.int32(reads.count);
+  for (let r = 0; r < reads.count; r++) {
+    const w = observed[r];
+    if (w === NIL) version[r] = initialVersion(s, reads.key.data[r]);
+    else if (readsOther(s, observed, r) && type[writes.txn.data[w]] !== FAIL && !writes.isIntermediate(w)) version[r] = w;
+    else version[r] = -1;
+  }
+  return version;
+}
+
+/** Committed transactions that read the same version of a key and each wrote it. */
+function lostUpdateCases(h: RegisterHistory): AnomalyCase[] {
+  const { s, readVersion } = h;
+  const { updates, reads, txns } = s;
+  const state = s.alloc.int32(updates.length);
+  for (let u = 0; u < updates.length; u++) state[u] = readVersion[updates.data[u]];
+  return sameStateUpdates(s, state).map((group) => {
+    const mop = reads.microOp(txns, updates.data[group[0]]);
+    const v = mop[2] ?? null;
+    return {
+      key: mop[1],
+      value: v,
+      txns: group.map((u) => summarizeTxn(txns, reads.txn.data[updates.data[u]])),
+      explanation: `${group.length} committed transactions read key ${show(mop[1])} = ${show(v)} and each wrote it, so each overwrote an update the others never saw`,
+    };
   });
-  if (opts.wfrKeys) {
-    stage(WFR, (add) => {
-      for (let t = 0; t < count; t++) {
-        if (type[t] !== OK) continue;
-        for (let touch = touchStart[t]; touch < touchStart[t + 1]; touch++) {
-          const read = touchRead.data[touch];
-          const write = touchWrite.data[touch];
-          if (read === -1 || write === -1) continue;
-          const from = readVersion[read];
-          if (from < 0 || from >= writeCount) continue;
-          add(from, write, t);
-        }
-      }
-    });
-  }
-  if (opts.sequentialKeys) {
-    stage(SEQUENTIAL, (add) => {
-      const last = new Map<number, Map<number, number>>();
-      for (let t = 0; t < count; t++) {
-        if (type[t] !== OK || txns.process[t] === -1) continue;
-        let seen = last.get(txns.process[t]);
-        if (seen === undefined) last.set(txns.process[t], (seen = new Map()));
-        for (let touch = touchStart[t]; touch < touchStart[t + 1]; touch++) {
-          const k = touchKey.data[touch];
-          const before = seen.get(k);
-          if (before !== undefined) add(before, firstVersion(touch, t));
-          const after = finalVersion(touch, t);
-          if (after >= 0) seen.set(k, after);
-          else seen.delete(k);
-        }
-      }
-    });
-  }
-  if (opts.linearizableKeys) {
-    stage(LINEARIZABLE, (add) => {
-      // Per key, Elle's real-time frontier: the completed transactions no later completion has
-      // shown to be superseded. Entries join in completion order, so the ones a completion
-      // supersedes (those present when it was invoked) are always a prefix.
-      const frontierVersion: number[][] = Array.from({ length: keyCount }, () => []);
-      const frontierPos: number[][] = Array.from({ length: keyCount }, () => []);
-      const head = new Int32Array(keyCount);
-      const { eventAt, invokePos, completionPos } = txns;
-      for (let pos = 0; pos < eventAt.length; pos++) {
-        const event = eventAt[pos];
-        if (event === -1) continue;
-        const t = event >> 1;
-        if (type[t] === FAIL) continue;
-        if ((event & 1) === 0) {
-          for (let touch = touchStart[t]; touch < touchStart[t + 1]; touch++) {
-            const k = touchKey.data[touch];
-            const to = type[t] === INFO ? finalVersion(touch, t) : firstVersion(touch, t);
-            if (to < 0) continue;
-            const versions = frontierVersion[k];
-            for (let i = head[k]; i < versions.length; i++) add(versions[i], to);
-          }
-        } else if (type[t] === OK) {
-          for (let touch = touchStart[t]; touch < touchStart[t + 1]; touch++) {
-            const k = touchKey.data[touch];
-            const positions = frontierPos[k];
-            if (invokePos[t] !== -1) while (head[k] < positions.length && positions[head[k]] < invokePos[t]) head[k]++;
-            const after = finalVersion(touch, t);
-            if (after < 0) continue;
-            frontierVersion[k].push(after);
-            positions.push(completionPos[t]);
-          }
-        }
-      }
-    });
-  }
+}
 
-  // Readers of each version, bucketed; then wr edges, and ww and rw edges along every version
-  // edge, into a buffer sized by counting them first.
-  const readerStart = alloc.int32(versionSpace + 1);
-  for (let r = 0; r < readVersion.length; r++) if (readVersion[r] >= 0) readerStart[readVersion[r] + 1]++;
-  for (let v = 0; v < versionSpace; v++) readerStart[v + 1] += readerStart[v];
-  const readers = alloc.int32(readerStart[versionSpace]);
-  {
-    const fill = alloc.int32(versionSpace);
-    fill.set(readerStart.subarray(0, versionSpace));
-    for (let r = 0; r < readVersion.length; r++) if (readVersion[r] >= 0) readers[fill[readVersion[r]]++] = extReadTxn.data[r];
+// ---------------------------------------------------------------------------------------------
+// Dependency edges: wr from what reads observed; ww and rw along every version edge
+
+function dependencyEdges(h: RegisterHistory, order: VersionOrder, reserveEdges: number): EdgeBuffer {
+  const { s, readVersion } = h;
+  const readers = new StateReaders(order.versionCount, readVersion, s.reads, s.alloc);
+  // Counted first, so the buffer is allocated once at its final size.
+  let edgeCount = s.reads.count + reserveEdges;
+  for (let i = 0; i < order.length; i++) edgeCount += 1 + readers.count(order.from.data[i]);
+  const edges = new EdgeBuffer(edgeCount, s.alloc);
+  wrEdges(h, edges);
+  // Version edge by version edge, so each transaction's out-edges stay in the order the cycle
+  // search has always walked them in.
+  for (let i = 0; i < order.length; i++) {
+    wwEdge(s, order, edges, i);
+    rwEdges(s, order, readers, edges, i);
   }
-  let edgeCount = readVersion.length + reserveEdges;
-  for (let i = 0; i < edgeFrom.length; i++) {
-    const from = edgeFrom.data[i];
-    edgeCount += 1 + readerStart[from + 1] - readerStart[from];
-  }
-  const edges = new EdgeBuffer(edgeCount, alloc);
+  return edges;
+}
+
+/** Each read follows the write whose value it returned. */
+function wrEdges(h: RegisterHistory, edges: EdgeBuffer): void {
+  const { s, readVersion } = h;
+  const writeCount = s.writes.count;
   for (let r = 0; r < readVersion.length; r++) {
     const w = readVersion[r];
-    if (w >= 0 && w < writeCount) edges.add(writeTxn.data[w], extReadTxn.data[r], WR);
+    if (w >= 0 && w < writeCount) edges.add(s.writes.txn.data[w], s.reads.txn.data[r], WR);
   }
-  for (let i = 0; i < edgeFrom.length; i++) {
-    const from = edgeFrom.data[i];
-    const to = edgeTo.data[i];
-    const source = edgeSource.data[i];
-    const writer = writeTxn.data[to];
-    const ww = source === SEQUENTIAL ? WW_PROCESS : source === LINEARIZABLE ? WW_REALTIME : WW;
-    const rw = source === SEQUENTIAL ? RW_PROCESS : source === LINEARIZABLE ? RW_REALTIME : RW;
-    if (from < writeCount) edges.add(writeTxn.data[from], writer, ww);
-    for (let i = readerStart[from]; i < readerStart[from + 1]; i++) edges.add(readers[i], writer, rw);
+}
+
+/** The writer of a version follows the writer of the version before it. */
+function wwEdge(s: InferenceScaffold, order: VersionOrder, edges: EdgeBuffer, edge: number): void {
+  const from = order.from.data[edge];
+  if (from >= s.writes.count) return;
+  const source = order.source.data[edge];
+  const kind = source === SEQUENTIAL ? WW_PROCESS : source === LINEARIZABLE ? WW_REALTIME : WW;
+  edges.add(s.writes.txn.data[from], s.writes.txn.data[order.to.data[edge]], kind);
+}
+
+/** The writer of a version follows every reader of the version before it. */
+function rwEdges(s: InferenceScaffold, order: VersionOrder, readers: StateReaders, edges: EdgeBuffer, edge: number): void {
+  const source = order.source.data[edge];
+  const kind = source === SEQUENTIAL ? RW_PROCESS : source === LINEARIZABLE ? RW_REALTIME : RW;
+  readers.addEdgesTo(edges, order.from.data[edge], s.writes.txn.data[order.to.data[edge]], kind);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edges in words
+
+function explainer(h: RegisterHistory, order: VersionOrder): PairExplainer {
+  const ww = (sources: readonly number[]): KindExplainer => (from, to, fromName, toName) => explainWw(h, order, sources, from, to, fromName, toName);
+  const rw = (sources: readonly number[]): KindExplainer => (from, to, fromName, toName) => explainRw(h, order, sources, from, to, fromName, toName);
+  return explainerByKind(
+    new Map<number, KindExplainer>([
+      [WR, (from, to, fromName, toName) => explainWr(h, from, to, fromName, toName)],
+      [WW, ww([INITIAL, WFR])],
+      [WW_PROCESS, ww([SEQUENTIAL])],
+      [WW_REALTIME, ww([LINEARIZABLE])],
+      [RW, rw([INITIAL, WFR])],
+      [RW_PROCESS, rw([SEQUENTIAL])],
+      [RW_REALTIME, rw([LINEARIZABLE])],
+    ]),
+  );
+}
+
+function explainWr(h: RegisterHistory, from: number, to: number, fromName: string, toName: string): StepFacts | null {
+  const { s, touches, readVersion } = h;
+  for (let touch = touches.start[to]; touch < touches.start[to + 1]; touch++) {
+    const read = touches.read.data[touch];
+    if (read === -1) continue;
+    const w = readVersion[read];
+    if (w < 0 || w >= s.writes.count || s.writes.txn.data[w] !== from) continue;
+    const key = s.keys.names[touches.key.data[touch]];
+    const v = s.writes.value(s.txns, w);
+    return { key, value: v, text: `${toName} read key ${show(key)} = ${show(v)}, which ${fromName} wrote` };
   }
+  return null;
+}
 
-  lostUpdates();
+function explainWw(h: RegisterHistory, order: VersionOrder, sources: readonly number[], from: number, to: number, fromName: string, toName: string): StepFacts | null {
+  const step = versionStep(h, order, sources, from, to, (touch) => h.touches.write.data[touch]);
+  if (step === undefined) return null;
+  const { key, before, after, edge } = step;
+  return { key, value: before, valueAfter: after, text: `${fromName} wrote key ${show(key)} = ${show(before)} and ${toName} wrote ${show(after)}, which follows it (${order.because(edge)})` };
+}
 
-  function lostUpdates(): void {
-    const firstByState = new Map<number, number>();
-    const groups = new Map<number, number[]>();
-    for (let u = 0; u < updateTxn.length; u++) {
-      const version = readVersion[updateRead.data[u]];
-      if (version < 0) continue;
-      const first = firstByState.get(version);
-      if (first === undefined) firstByState.set(version, u);
-      else {
-        const group = groups.get(version);
-        if (group === undefined) groups.set(version, [first, u]);
-        else group.push(u);
-      }
+function explainRw(h: RegisterHistory, order: VersionOrder, sources: readonly number[], from: number, to: number, fromName: string, toName: string): StepFacts | null {
+  const step = versionStep(h, order, sources, from, to, (touch) => (h.touches.read.data[touch] === -1 ? -1 : h.readVersion[h.touches.read.data[touch]]));
+  if (step === undefined) return null;
+  const { key, before, after, edge } = step;
+  return { key, value: before, valueAfter: after, text: `${fromName} read key ${show(key)} = ${show(before)} and ${toName} wrote ${show(after)}, which follows it (${order.because(edge)})` };
+}
+
+/** The first key on which a version `from` had (as `versionOf` its touch says) precedes one `to`
+ *  wrote, by a version edge from one of `sources`. */
+function versionStep(
+  h: RegisterHistory,
+  order: VersionOrder,
+  sources: readonly number[],
+  from: number,
+  to: number,
+  versionOf: (touch: number) => number,
+): { key: unknown; before: unknown; after: unknown; edge: number } | undefined {
+  const { s, touches } = h;
+  for (let touchTo = touches.start[to]; touchTo < touches.start[to + 1]; touchTo++) {
+    const second = touches.write.data[touchTo];
+    if (second === -1) continue;
+    const k = touches.key.data[touchTo];
+    for (let touchFrom = touches.start[from]; touchFrom < touches.start[from + 1]; touchFrom++) {
+      if (touches.key.data[touchFrom] !== k) continue;
+      const first = versionOf(touchFrom);
+      if (first < 0) continue;
+      const edge = order.find(first, second);
+      if (edge === -1 || !sources.includes(order.source.data[edge])) continue;
+      const before = first >= s.writes.count ? null : s.writes.value(s.txns, first);
+      return { key: s.keys.names[k], before, after: s.writes.value(s.txns, second), edge };
     }
-    for (const group of groups.values()) {
-      const read = updateRead.data[group[0]];
-      const mop = mops[extReadTxn.data[read]][extReadMop.data[read]] as Mop;
-      addAnomaly(anomalies, "lost-update", {
-        key: mop[1],
-        value: mop[2] ?? null,
-        txns: group.map((g) => summarizeTxn(txns, updateTxn.data[g])),
-        explanation: `${group.length} committed transactions read key ${show(mop[1])} = ${show(mop[2] ?? null)} and each wrote it, so each overwrote an update the others never saw`,
-      });
-    }
   }
-
-  const writtenValue = (w: number): unknown => (mops[writeTxn.data[w]][writeMop.data[w]] as Mop)[2];
-  const sourceOfKind = (kind: number): readonly number[] =>
-    kind === WW_PROCESS || kind === RW_PROCESS ? [SEQUENTIAL] : kind === WW_REALTIME || kind === RW_REALTIME ? [LINEARIZABLE] : [INITIAL, WFR];
-  const because = (edge: number): string => {
-    const source = edgeSource.data[edge];
-    if (source === INITIAL) return "every key starts nil";
-    if (source === WFR) return `the transaction at index ${summarizeTxn(txns, edgeBy.data[edge]).index} read the first and then wrote the second`;
-    if (source === SEQUENTIAL) return "one process saw them in that order, and the model keeps each key sequential per process";
-    return "one was seen before the other began, and the model keeps each key linearizable";
-  };
-
-  const explainer: PairExplainer = {
-    explain(from, to, kind, fromName, toName): StepFacts | null {
-      if (kind === WR) {
-        for (let touch = touchStart[to]; touch < touchStart[to + 1]; touch++) {
-          const read = touchRead.data[touch];
-          if (read === -1) continue;
-          const w = readVersion[read];
-          if (w < 0 || w >= writeCount || writeTxn.data[w] !== from) continue;
-          const key = keyNames[touchKey.data[touch]];
-          const v = writtenValue(w);
-          return { key, value: v, text: `${toName} read key ${show(key)} = ${show(v)}, which ${fromName} wrote` };
-        }
-        return null;
-      }
-      const sources = sourceOfKind(kind);
-      const isWW = kind === WW || kind === WW_PROCESS || kind === WW_REALTIME;
-      for (let touchTo = touchStart[to]; touchTo < touchStart[to + 1]; touchTo++) {
-        const second = touchWrite.data[touchTo];
-        if (second === -1) continue;
-        const k = touchKey.data[touchTo];
-        for (let touchFrom = touchStart[from]; touchFrom < touchStart[from + 1]; touchFrom++) {
-          if (touchKey.data[touchFrom] !== k) continue;
-          let first: number;
-          if (isWW) first = touchWrite.data[touchFrom];
-          else first = touchRead.data[touchFrom] === -1 ? -1 : readVersion[touchRead.data[touchFrom]];
-          if (first < 0) continue;
-          const edge = findEdge(first, second);
-          if (edge === -1 || !sources.includes(edgeSource.data[edge])) continue;
-          const key = keyNames[k];
-          const before = first >= writeCount ? null : writtenValue(first);
-          const after = writtenValue(second);
-          const reason = because(edge);
-          const text = isWW
-            ? `${fromName} wrote key ${show(key)} = ${show(before)} and ${toName} wrote ${show(after)}, which follows it (${reason})`
-            : `${fromName} read key ${show(key)} = ${show(before)} and ${toName} wrote ${show(after)}, which follows it (${reason})`;
-          return { key, value: before, valueAfter: after, text };
-        }
-      }
-      return null;
-    },
-  };
-
-  const dataEdgeCount = edges.length;
-  return { edges, anomalies, explainer, fatal, keyCount, dataEdgeCount };
+  return undefined;
 }
