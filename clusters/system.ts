@@ -3,6 +3,7 @@
 
 import type { Client } from "../harness/interpreter/client.ts";
 import type { Rng } from "../harness/rng.ts";
+import type { SystemOptions } from "./options.ts";
 import type { DockerLayout } from "./runtime/docker/layout.ts";
 import type { Runtime } from "./runtime/runtime.ts";
 
@@ -37,6 +38,17 @@ export interface ClusterContext {
 
 export type RuntimeKind = Runtime["kind"];
 
+/** A program or file a node needs, and the Debian package that installs it. */
+export interface Requirement {
+  /** A program looked up on PATH, or an absolute path to an executable. */
+  program?: string;
+  /** A file that must exist (a jar). */
+  file?: string;
+  package: string;
+  /** Another way to get it, said after the package ("or pass --opt bindir=DIR"). */
+  otherwise?: string;
+}
+
 /** Opens a client for one logical process, bound to `node`. */
 export type OpenClient = (ctx: ClusterContext, node: string) => Promise<Client>;
 
@@ -47,6 +59,11 @@ export interface System {
   /** One client opener per workload this system supports, keyed by the workload's name; each is
    *  the system's session running that workload's planner (clusters/client/planned-client.ts). */
   clients: Readonly<Record<string, OpenClient>>;
+  /** Its `--opt` options, each with type, default and help (clusters/options.ts). */
+  options: SystemOptions;
+  /** What a node needs installed on the local runtime, checked before any node starts (on docker
+   *  the system's image holds it). Given the run's options, which may say where it is. */
+  localRequirements?(options: Readonly<Record<string, unknown>>): readonly Requirement[];
   bugs: readonly BugSwitch[];
   runtimes: readonly RuntimeKind[];
   /** Runtimes whose partitions reach this system's peer traffic; default: all of `runtimes`. On the

@@ -38,6 +38,6 @@ class EtcdSession implements Session<EtcdPlan> {
 
 export async function openEtcdClient(makePlanner: (options: EtcdOptions) => Planner<EtcdPlan>, ctx: ClusterContext, node: string): Promise<Client> {
   const info = ctx.runtime.node(node);
-  const planner = makePlanner(etcdOptions(ctx.options));
+  const planner = makePlanner(etcdOptions.parse(ctx.options));
   return new PlannedClient("etcd", node, planner, new EtcdSession(node, { host: info.host, port: info.clientPort }));
 }

@@ -30,8 +30,8 @@ describe("etcd member command line", () => {
 
 describe("etcd options", () => {
   it("reads linearizably unless told otherwise", () => {
-    expect(etcdOptions({})).toEqual({ reads: "linearizable" });
-    expect(etcdOptions({ reads: "serializable" })).toEqual({ reads: "serializable" });
-    expect(() => etcdOptions({ reads: "stale" })).toThrow(/reads must be one of linearizable, serializable, got "stale"/);
+    expect(etcdOptions.parse({})).toEqual({ reads: "linearizable" });
+    expect(etcdOptions.parse({ reads: "serializable" })).toEqual({ reads: "serializable" });
+    expect(() => etcdOptions.parse({ reads: "stale" })).toThrow(/reads must be one of linearizable, serializable, got "stale"/);
   });
 });

@@ -36,6 +36,8 @@ export const etcdSystem: System = {
     ],
   },
   clients: clientsFrom(etcdPlanners, openEtcdClient),
+  options: etcdOptions,
+  localRequirements: () => [{ program: "etcd", package: "etcd-server" }],
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -44,7 +46,7 @@ export const etcdSystem: System = {
   docker: { image: { name: "etcd", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2379, peerPort: 2380 },
 
   async setup(ctx) {
-    etcdOptions(ctx.options);
+    etcdOptions.parse(ctx.options);
     const token = `faultline-${ctx.rng.nextUint32().toString(16)}`;
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, etcdProcessSpec(ctx.runtime, ctx.nodes, node, token))));
     const ready = { system: "etcd", failure: "the cluster did not serve linearizable reads on every member", timeoutMs: READY_WAIT_MS, logs: LOGS, watch: ctx.nodes };

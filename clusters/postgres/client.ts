@@ -56,6 +56,6 @@ export async function openPostgresClient(makePlanner: (options: WorkloadOptions)
   // and bank settings ignore keys.
   const planner = makePlanner(ctx.options as WorkloadOptions);
   const info = ctx.runtime.node(node);
-  const session = new PostgresSession({ host: info.host, port: info.clientPort }, postgresOptions(ctx.options).isolation, `faultline-${workload}-${node}`);
+  const session = new PostgresSession({ host: info.host, port: info.clientPort }, postgresOptions.parse(ctx.options).isolation, `faultline-${workload}-${node}`);
   return new PlannedClient("postgres", node, planner, session);
 }

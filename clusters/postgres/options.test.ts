@@ -5,23 +5,23 @@ import { postgresOptions } from "./options.ts";
 
 describe("postgres options", () => {
   it("default to serializable, Debian's PostgreSQL 15 and no kept data", () => {
-    expect(postgresOptions({})).toEqual({ isolation: "serializable", bindir: DEFAULT_BINDIR, keepData: false });
+    expect(postgresOptions.parse({})).toEqual({ isolation: "serializable", bindir: DEFAULT_BINDIR, keepData: false });
   });
 
   it("map each isolation level to PostgreSQL's BEGIN clause", () => {
-    expect(beginClause(postgresOptions({ isolation: "read-committed" }).isolation)).toBe("isolation level read committed");
-    expect(beginClause(postgresOptions({ isolation: "repeatable-read" }).isolation)).toBe("isolation level repeatable read");
-    expect(beginClause(postgresOptions({ isolation: "serializable" }).isolation)).toBe("isolation level serializable");
+    expect(beginClause(postgresOptions.parse({ isolation: "read-committed" }).isolation)).toBe("isolation level read committed");
+    expect(beginClause(postgresOptions.parse({ isolation: "repeatable-read" }).isolation)).toBe("isolation level repeatable read");
+    expect(beginClause(postgresOptions.parse({ isolation: "serializable" }).isolation)).toBe("isolation level serializable");
   });
 
   it("take keepData as the string the command line gives", () => {
-    expect(postgresOptions({ keepData: "true" }).keepData).toBe(true);
-    expect(postgresOptions({ keepData: "false" }).keepData).toBe(false);
+    expect(postgresOptions.parse({ keepData: "true" }).keepData).toBe(true);
+    expect(postgresOptions.parse({ keepData: "false" }).keepData).toBe(false);
   });
 
   it("reject anything else, naming the choices", () => {
-    expect(() => postgresOptions({ isolation: "snapshot" })).toThrow(/read-committed, repeatable-read, serializable.*"snapshot"/);
-    expect(() => postgresOptions({ keepData: "yes" })).toThrow(/keepData must be true or false, got "yes"/);
-    expect(() => postgresOptions({ bindir: "" })).toThrow(/bindir must be a directory path/);
+    expect(() => postgresOptions.parse({ isolation: "snapshot" })).toThrow(/read-committed, repeatable-read, serializable.*"snapshot"/);
+    expect(() => postgresOptions.parse({ keepData: "yes" })).toThrow(/keepData must be true or false, got "yes"/);
+    expect(() => postgresOptions.parse({ bindir: "" })).toThrow(/bindir must be a directory path/);
   });
 });

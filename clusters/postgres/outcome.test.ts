@@ -55,6 +55,6 @@ describe("outcome of a transaction that did not commit", () => {
   });
 
   it("a refusal is fail with the client's reason, in any phase", () => {
-    expect(unsuccessfulCompletion("before-commit", new Refusal("insufficient funds"))).toEqual({ type: "fail", error: "insufficient funds" });
+    expect(unsuccessfulCompletion("before-commit", new Refusal("insufficient funds"))).toEqual({ type: "fail", answered: true, error: "insufficient funds" });
   });
 });

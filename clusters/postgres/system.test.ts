@@ -11,14 +11,14 @@ import { LocalRuntime } from "../runtime/local/local-runtime.ts";
 import { isAlive } from "../runtime/local/proc.ts";
 import type { ClusterContext } from "../system.ts";
 import type { Client } from "../../harness/interpreter/client.ts";
-import { DEFAULT_BINDIR, missingBinaries } from "./binaries.ts";
+import { missingRequirements } from "../lifecycle/preflight.ts";
 import { closeSql, Connection, type Endpoint, openSql, type Sql } from "./connection.ts";
 import { unsuccessfulCompletion } from "./outcome.ts";
 import { serverProcesses } from "./server-processes.ts";
 import { postgresSystem } from "./system.ts";
 import { runTransaction } from "./transaction.ts";
 
-const missing = missingBinaries(DEFAULT_BINDIR);
+const missing = missingRequirements(postgresSystem, {}).map((requirement) => requirement.program);
 if (missing.length > 0) {
   console.warn(`skipping the postgres system tests: ${missing.join(", ")} missing; run scripts/install-postgres.sh to install postgresql-15`);
 }

@@ -7,7 +7,7 @@ import type { ClusterContext, System } from "../system.ts";
 import type { WorkloadOptions } from "../../workloads/workload.ts";
 import { initialBalances } from "../../workloads/bank.ts";
 import { clientsFrom } from "../client/planned-client.ts";
-import { requireBinaries } from "./binaries.ts";
+import { binariesIn } from "./binaries.ts";
 import { openPostgresClient } from "./client.ts";
 import { closeSql, openSql } from "./connection.ts";
 import { postgresOptions } from "./options.ts";
@@ -47,6 +47,13 @@ export const postgresSystem: System = {
     ],
   },
   clients: clientsFrom(postgresPlanners, openPostgresClient),
+  options: postgresOptions,
+  localRequirements: (options) =>
+    Object.values(binariesIn(postgresOptions.parse(options).bindir)).map((program) => ({
+      program,
+      package: "postgresql-15",
+      otherwise: "or run scripts/install-postgres.sh, or pass --opt bindir=DIR with the server binaries",
+    })),
   bugs: [],
   runtimes: ["local"],
   // One node, no peers: there is nothing for a partition to cut.
@@ -58,9 +65,9 @@ export const postgresSystem: System = {
     if (ctx.nodes.length !== 1) {
       throw new Error(`postgres runs one primary without replication, but the run has ${ctx.nodes.length} nodes (${ctx.nodes.join(", ")}); use --nodes 1`);
     }
-    const { isolation, bindir, keepData } = postgresOptions(ctx.options);
+    const { isolation, bindir, keepData } = postgresOptions.parse(ctx.options);
     const balances = initialBalances(bankOptions(ctx));
-    const binaries = requireBinaries(bindir);
+    const binaries = binariesIn(bindir);
     const node = ctx.nodes[0];
     const server = new PostgresServer({ runtime: ctx.runtime, node, binaries, user: serverUser(), keepData, log: ctx.log });
     servers.set(ctx.runtime, server);

@@ -50,8 +50,8 @@ describe("raftSystem on the local runtime", () => {
   it("passes node options from the test spec, which carries them as text, to the node's flags", () => {
     const { args } = nodeProcessSpec({ ...ctx, options: { electionTicks: "50", tickMs: 20 } }, "n1");
     expect(args.join(" ")).toContain("--tick-ms 20 --election-ticks 50");
-    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "5x" } }, "n1")).toThrow(/option electionTicks must be a positive integer, got "5x"/);
-    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "0" } }, "n1")).toThrow(/must be a positive integer/);
+    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "5x" } }, "n1")).toThrow(/^raft: option electionTicks must be an integer ≥ 1, got "5x"/);
+    expect(() => nodeProcessSpec({ ...ctx, options: { electionTicks: "0" } }, "n1")).toThrow(/must be an integer ≥ 1/);
   });
 
   it("answers a write on an isolated leader as unknown (info), never as a failure", async () => {

@@ -14,6 +14,7 @@ import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
 import { fetchInfo, findLeader } from "./info.ts";
 import { raftPlanners } from "./clients/planners.ts";
 import { openRaftClient } from "./clients/raft-client.ts";
+import { RAFT_OPTION_FLAGS, raftOptions } from "./options.ts";
 import type { Endpoint } from "./redis-connection.ts";
 
 const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -25,15 +26,6 @@ const LEADER_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const LOGS = "the nodes' stdout.log for elections and peer link errors";
 
-/** Node options a test spec may set (spec.options), with their flags. */
-const NUMERIC_OPTIONS = {
-  tickMs: "--tick-ms",
-  electionTicks: "--election-ticks",
-  heartbeatTicks: "--heartbeat-ticks",
-  snapshotEvery: "--snapshot-every",
-  requestTimeoutMs: "--request-timeout-ms",
-} as const;
-
 function endpointOf(ctx: ClusterContext, node: string): Endpoint {
   const info = ctx.runtime.node(node);
   return { node, host: info.host, port: info.clientPort };
@@ -42,10 +34,7 @@ function endpointOf(ctx: ClusterContext, node: string): Endpoint {
 /** The command line that starts `node` (exported for tests and `faultline up`-style tooling). */
 export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec {
   const info = ctx.runtime.node(node);
-  const storage = ctx.options.storage ?? "fsync";
-  if (storage !== "fsync" && storage !== "power-loss") {
-    throw new Error(`raft: option storage must be "fsync" or "power-loss", got ${JSON.stringify(storage)}`);
-  }
+  const options = raftOptions.parse(ctx.options);
   for (const bug of ctx.bugs) {
     if (!isRaftBug(bug)) throw new Error(`raft: unknown bug ${bug}; known bugs: ${RAFT_BUGS.map((b) => b.name).join(", ")}`);
   }
@@ -65,19 +54,12 @@ export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec 
     "--peers", peers.join(","),
     "--client-addresses", clientAddresses.join(","),
     "--data-dir", info.dataDir,
-    "--storage", storage,
+    "--storage", options.storage,
     // Election timeouts come from the run's seed, so a run's elections can be replayed.
     "--seed", String(ctx.rng.nextUint32()),
   ];
   for (const bug of ctx.bugs) args.push("--bug", bug);
-  for (const [option, flag] of Object.entries(NUMERIC_OPTIONS)) {
-    const raw = ctx.options[option];
-    if (raw === undefined) continue;
-    // Test specs carry options as text (`--opt tickMs=20`, YAML values alike).
-    const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new Error(`raft: option ${option} must be a positive integer, got ${JSON.stringify(raw)}`);
-    args.push(flag, String(value));
-  }
+  for (const [option, flag] of Object.entries(RAFT_OPTION_FLAGS)) args.push(flag, String(options[option as keyof typeof RAFT_OPTION_FLAGS]));
   return { command: process.execPath, args };
 }
 
@@ -113,6 +95,7 @@ export const raftSystem: System = {
   clients: clientsFrom(raftPlanners, (makePlanner, ctx, node, workload) =>
     openRaftClient({ home: node, endpoint: (name) => (ctx.nodes.includes(name) ? endpointOf(ctx, name) : undefined), options: ctx.options, namespace: workload }, makePlanner),
   ),
+  options: raftOptions,
   bugs: RAFT_BUGS,
   runtimes: ["local", "docker"],
   defaultNodes: 5,

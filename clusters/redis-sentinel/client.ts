@@ -18,7 +18,7 @@ import type { Completion } from "../../harness/op.ts";
 import { PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
 import { untilAborted } from "../client/timeout.ts";
 import type { ClusterContext } from "../system.ts";
-import { redisSentinelOptions } from "./options.ts";
+import { redisSentinelSettings } from "./options.ts";
 import { redisOutcome } from "./outcome.ts";
 import type { RedisPlan, RedisPlannerSetup } from "./planners.ts";
 import { ask } from "./sentinels.ts";
@@ -123,7 +123,7 @@ class RedisSentinelSession implements Session<RedisPlan> {
 }
 
 export async function openRedisSentinelClient(makePlanner: (setup: RedisPlannerSetup) => Planner<RedisPlan>, ctx: ClusterContext, node: string): Promise<Client> {
-  const planner = makePlanner({ options: redisSentinelOptions(ctx.options, ctx.nodes.length), node });
+  const planner = makePlanner({ options: redisSentinelSettings(ctx.options, ctx.nodes.length), node });
   // The client's own node's sentinel first: a client on the minority side of a partition keeps
   // the primary its side believes in, as an application server there would.
   const sentinels = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => {

@@ -126,7 +126,7 @@ class LockPlanner implements RedisPlanner {
             const owner = `${node}:${randomUUID()}`;
             // Remembered before sending: if the answer is lost, this client may hold the lock.
             this.owner = owner;
-            const reply = await redis.set(LOCK_KEY, owner, "PX", options.lockTtlMs, "NX");
+            const reply = await redis.set(LOCK_KEY, owner, "PX", options["lock-ttl-ms"], "NX");
             if (reply !== "OK") return { type: "fail", answered: true, error: "the lock is held by another client" };
             return confirmed(redis, options, { type: "ok", value: null });
           },
@@ -157,7 +157,7 @@ export const redisSentinelPlanners: Readonly<Record<string, (setup: RedisPlanner
 };
 
 /** `completion` if WAIT is off or enough replicas confirmed the write; otherwise info. */
-async function confirmed(redis: Redis, { wait, waitTimeoutMs }: RedisSentinelOptions, completion: Completion): Promise<Completion> {
+async function confirmed(redis: Redis, { wait, "wait-timeout-ms": waitTimeoutMs }: RedisSentinelOptions, completion: Completion): Promise<Completion> {
   if (wait === 0) return completion;
   let replicas: number;
   try {

@@ -3,13 +3,13 @@
 
 import { describe, expect, it } from "vitest";
 import type { NodeInfo } from "../runtime/runtime.ts";
-import { redisSentinelOptions } from "./options.ts";
+import { redisSentinelSettings } from "./options.ts";
 import { nodeProcessSpec, redisConfig, sentinelConfig, sentinelPort, sentinelQuorum } from "./server.ts";
 
 const local = (name: string, clientPort: number, peerPort: number): NodeInfo => ({ name, host: "127.0.0.1", clientPort, peerPort, dataDir: `/data/${name}` });
 const LOCAL = [local("n1", 11001, 11002), local("n2", 11003, 11004), local("n3", 11005, 11006)];
 const addresses = (infos: NodeInfo[]) => ({ node: (name: string) => infos.find((info) => info.name === name)! });
-const defaults = redisSentinelOptions({}, 3);
+const defaults = redisSentinelSettings({}, 3);
 
 describe("redis-sentinel node configuration", () => {
   it("puts the sentinel on the peer port locally and on 26379 where client and peer port are one", () => {
@@ -22,7 +22,7 @@ describe("redis-sentinel node configuration", () => {
   });
 
   it("makes the first node primary and the others its replicas, with the write knobs on every node", () => {
-    const options = redisSentinelOptions({ "min-replicas-to-write": "1", "min-replicas-max-lag": 5 }, 3);
+    const options = redisSentinelSettings({ "min-replicas-to-write": "1", "min-replicas-max-lag": 5 }, 3);
     const primary = redisConfig(LOCAL[0], undefined, options);
     const replica = redisConfig(LOCAL[2], LOCAL[0], options);
     expect(primary).not.toMatch(/replicaof/);
@@ -52,12 +52,12 @@ describe("redis-sentinel node configuration", () => {
 
 describe("redis-sentinel options", () => {
   it("takes integers as numbers or strings, with defaults", () => {
-    expect(redisSentinelOptions({ wait: "2", "wait-timeout-ms": 500 }, 3)).toEqual({ minReplicasToWrite: 0, minReplicasMaxLagS: 10, wait: 2, waitTimeoutMs: 500, lockTtlMs: 10_000 });
+    expect(redisSentinelSettings({ wait: "2", "wait-timeout-ms": 500 }, 3)).toEqual({ "min-replicas-to-write": 0, "min-replicas-max-lag": 10, wait: 2, "wait-timeout-ms": 500, "lock-ttl-ms": 10_000 });
   });
 
   it("rejects what cannot be meant, naming the option", () => {
-    expect(() => redisSentinelOptions({ wait: "two" }, 3)).toThrow(/option wait must be an integer ≥ 0, got "two"/);
-    expect(() => redisSentinelOptions({ "min-replicas-max-lag": 0 }, 3)).toThrow(/min-replicas-max-lag must be an integer ≥ 1/);
-    expect(() => redisSentinelOptions({ "min-replicas-to-write": "3" }, 3)).toThrow(/more replicas than the 3-node cluster has \(2\)/);
+    expect(() => redisSentinelSettings({ wait: "two" }, 3)).toThrow(/option wait must be an integer ≥ 0, got "two"/);
+    expect(() => redisSentinelSettings({ "min-replicas-max-lag": 0 }, 3)).toThrow(/min-replicas-max-lag must be an integer ≥ 1/);
+    expect(() => redisSentinelSettings({ "min-replicas-to-write": "3" }, 3)).toThrow(/more replicas than the 3-node cluster has \(2\)/);
   });
 });

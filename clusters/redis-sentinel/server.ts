@@ -51,8 +51,8 @@ export function redisConfig(info: NodeInfo, primary: NodeInfo | undefined, optio
     'save ""',
     // Replicas sync at once instead of waiting for more replicas to batch with.
     "repl-diskless-sync-delay 0",
-    `min-replicas-to-write ${options.minReplicasToWrite}`,
-    `min-replicas-max-lag ${options.minReplicasMaxLagS}`,
+    `min-replicas-to-write ${options["min-replicas-to-write"]}`,
+    `min-replicas-max-lag ${options["min-replicas-max-lag"]}`,
   ];
   if (primary) lines.push(`replicaof ${primary.host} ${primary.clientPort}`);
   return lines.join("\n") + "\n";

@@ -14,7 +14,7 @@ import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
 import { waitUntil } from "../lifecycle/wait.ts";
 import { openRedisSentinelClient } from "./client.ts";
-import { redisSentinelOptions } from "./options.ts";
+import { redisSentinelOptions, redisSentinelSettings } from "./options.ts";
 import { redisSentinelPlanners } from "./planners.ts";
 import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";
 import { nodeProcessSpec } from "./server.ts";
@@ -28,7 +28,6 @@ export const redisSentinelSystem: System = {
   name: "redis-sentinel",
   description:
     "Redis 7.0 from Debian: one primary, asynchronous replicas, a sentinel on every node (quorum: a majority). " +
-    "Options: min-replicas-to-write, min-replicas-max-lag, wait, wait-timeout-ms, lock-ttl-ms. " +
     "Partitions need --runtime docker: on the local runtime servers and sentinels use their real ports, which the fault proxy does not see",
   claims: {
     model: "eventual",
@@ -40,6 +39,13 @@ export const redisSentinelSystem: System = {
     ],
   },
   clients: clientsFrom(redisSentinelPlanners, openRedisSentinelClient),
+  options: redisSentinelOptions,
+  localRequirements: () => [
+    { program: "redis-server", package: "redis-server" },
+    { program: "redis-sentinel", package: "redis-sentinel" },
+    // Ties each sentinel's life to its server's (server.ts).
+    { program: "setpriv", package: "util-linux" },
+  ],
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -50,7 +56,7 @@ export const redisSentinelSystem: System = {
   docker: { image: { name: "redis", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"] },
 
   async setup(ctx) {
-    const options = redisSentinelOptions(ctx.options, ctx.nodes.length);
+    const options = redisSentinelSettings(ctx.options, ctx.nodes.length);
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, nodeProcessSpec(ctx.runtime, ctx.nodes, node, options))));
     const primary = ctx.nodes[0];
     const starting = { system: "redis-sentinel", timeoutMs: READY_WAIT_MS, logs: LOGS, watch: ctx.nodes };

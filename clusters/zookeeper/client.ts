@@ -56,7 +56,7 @@ class ZooKeeperSession implements Session<ZkPlan> {
 }
 
 export async function openZooKeeperClient(makePlanner: (options: ZooKeeperOptions) => Planner<ZkPlan>, ctx: ClusterContext, node: string): Promise<Client> {
-  const planner = makePlanner(zooKeeperOptions(ctx.options));
+  const planner = makePlanner(zooKeeperOptions.parse(ctx.options));
   const info = ctx.runtime.node(node);
   const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort });
   await session.waitConnected(CLIENT_CONNECT_MS);

@@ -12,7 +12,7 @@ import type { ElectionPorts } from "./election-ports.ts";
 
 /** Debian's layout: zookeeper.jar names its dependencies in its manifest's Class-Path; logging
  *  goes through slf4j to log4j 1.2, which the package depends on. */
-const CLASS_PATH = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"].join(":");
+export const CLASS_PATH_JARS = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"];
 const MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
 
 /** Short ticks so that a frozen leader is noticed within seconds: followers give up on a leader
@@ -85,7 +85,7 @@ export function nodeProcessSpec(runtime: Pick<Runtime, "node">, nodes: readonly 
       dir, String(serverId(nodes, node)), zooConfig(runtime, nodes, node, election), LOG_CONFIG,
       ...JVM_FLAGS,
       `-Dlog4j.configuration=file:${dir}/log4j.properties`,
-      "-cp", CLASS_PATH,
+      "-cp", CLASS_PATH_JARS.join(":"),
       MAIN_CLASS, `${dir}/zoo.cfg`,
     ],
   };

@@ -21,7 +21,7 @@ import { electionPorts } from "./election-ports.ts";
 import { findLeader, serverReport } from "./four-letter.ts";
 import { zooKeeperOptions } from "./options.ts";
 import { REGISTER_PATH, SET_PATH, zooKeeperPlanners } from "./planners.ts";
-import { nodeProcessSpec } from "./server.ts";
+import { CLASS_PATH_JARS, nodeProcessSpec } from "./server.ts";
 
 /** JVMs start slowly on a busy machine; an election follows. */
 const READY_WAIT_MS = 60_000;
@@ -33,7 +33,7 @@ const LOGS = "the nodes' stdout.log (the servers log there)";
 export const zookeeperSystem: System = {
   name: "zookeeper",
   description:
-    "ZooKeeper 3.8 from Debian (ZAB); register via getData/setData with versions, set as one znode per element; option sync=true|false. " +
+    "ZooKeeper 3.8 from Debian (ZAB); register via getData/setData with versions, set as one znode per element. " +
     "Partitions need --runtime docker: on the local runtime servers use their real ports, which the fault proxy does not see",
   claims: {
     model: "sequential",
@@ -41,6 +41,9 @@ export const zookeeperSystem: System = {
     notes: ["writes linearizable; reads served locally may be stale unless preceded by sync"],
   },
   clients: clientsFrom(zooKeeperPlanners, openZooKeeperClient),
+  options: zooKeeperOptions,
+  // Debian's zookeeper package brings the jars it depends on, and a JRE if none is installed.
+  localRequirements: () => [{ program: "java", package: "default-jre-headless" }, ...CLASS_PATH_JARS.map((file) => ({ file, package: "zookeeper" }))],
   bugs: [],
   runtimes: ["local", "docker"],
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
@@ -50,7 +53,7 @@ export const zookeeperSystem: System = {
   docker: { image: { name: "zookeeper", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2181, peerPort: 2888, logDirs: ["/var/log/zookeeper"] },
 
   async setup(ctx) {
-    zooKeeperOptions(ctx.options);
+    zooKeeperOptions.parse(ctx.options);
     if (ctx.nodes.length % 2 === 0) ctx.log(`zookeeper: an ensemble of ${ctx.nodes.length} tolerates no more failures than one of ${ctx.nodes.length - 1}`);
     const election = await electionPorts(ctx.runtime, ctx.nodes);
     let specs;

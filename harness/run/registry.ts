@@ -38,5 +38,5 @@ export const workloads: Record<string, Workload> = byName([
 
 /** What specs are validated against. */
 export function catalog(): SpecCatalog {
-  return { systems, nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])) };
+  return { systems, workloads, nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])) };
 }

@@ -9,6 +9,7 @@ import type { ClusterContext, System } from "../../clusters/system.ts";
 import type { Runtime } from "../../clusters/runtime/runtime.ts";
 import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
 import { partitionNote } from "../../clusters/lifecycle/partition-note.ts";
+import { preflight } from "../../clusters/lifecycle/preflight.ts";
 import { composeNemeses } from "../../nemeses/compose.ts";
 import { faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
 import type { NemesisContext } from "../../nemeses/nemesis.ts";
@@ -67,6 +68,7 @@ export function nodeNames(count: number): string[] {
 /** The runtime `system` runs on for `spec`; `log` gets what a user should know about it (where
  *  faults cannot reach, image builds). */
 export async function createRuntime(spec: TestSpec, system: System, dir: string, stateDir: string, log: (line: string) => void = () => {}): Promise<Runtime> {
+  preflight(system, spec.runtime, spec.options);
   const note = partitionNote(system, spec.runtime);
   if (note) log(note);
   if (spec.runtime === "local") {

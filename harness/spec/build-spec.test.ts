@@ -2,18 +2,30 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { declareOptions } from "../../clusters/options.ts";
 import { UsageError } from "../errors.ts";
 import { buildSpec, readConfigFile, type SpecCatalog } from "./build-spec.ts";
 
 /** Clients by workload: the spec only asks which workloads a system has. */
 const clientsFor = (...names: string[]) => Object.fromEntries(names.map((name) => [name, {}]));
+const noOptions = declareOptions("none", {});
+const raftOptions = declareOptions("raft", { storage: { type: "choice", choices: ["fsync", "power-loss"], default: "fsync", help: "where entries go" } });
+/** A workload that reads readFraction (and refuses a bad one, as the real ones do). */
+const reading = {
+  generator: (options: Record<string, unknown>) => {
+    const fraction = options.readFraction ?? 0.5;
+    if (typeof fraction !== "number" || fraction > 1) throw new Error(`readFraction must be a number in [0, 1], got ${JSON.stringify(fraction)}`);
+  },
+  checker: () => undefined,
+};
 
 const catalog: SpecCatalog = {
   systems: {
-    raft: { clients: clientsFor("register", "set"), bugs: [{ name: "stale-read" }], runtimes: ["local", "docker"], defaultNodes: 5 },
-    postgres: { clients: clientsFor("list-append"), bugs: [], runtimes: ["local"], defaultNodes: 1 },
-    etcd: { clients: clientsFor("register"), bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3 },
+    raft: { clients: clientsFor("register", "set"), bugs: [{ name: "stale-read" }], runtimes: ["local", "docker"], defaultNodes: 5, options: raftOptions },
+    postgres: { clients: clientsFor("list-append"), bugs: [], runtimes: ["local"], defaultNodes: 1, options: noOptions },
+    etcd: { clients: clientsFor("register"), bugs: [], runtimes: ["local", "docker"], partitionsOn: ["docker"], defaultNodes: 3, options: noOptions },
   },
+  workloads: { register: reading, set: reading, "list-append": reading },
   nemeses: { partition: ["isolate-leader", "random-halves", "isolate-one"], kill: ["leader", "random-one", "all"], pause: ["leader", "minority"] },
 };
 
@@ -97,9 +109,18 @@ describe("buildSpec", () => {
     expect(buildSpec({}, { system: "etcd", nemesis: "kill" }, catalog).nemesis).toEqual(["kill"]);
   });
 
-  it("reads system options from --opt name=value and from a YAML mapping", () => {
-    expect(buildSpec({ options: { isolation: "serializable" } }, { opt: ["storage=power-loss"] }, catalog).options).toEqual({ isolation: "serializable", storage: "power-loss" });
+  it("reads options from --opt name=value and from a YAML mapping: the system's and the workload's", () => {
+    expect(buildSpec({ options: { readFraction: 0.9 } }, { opt: ["storage=power-loss"] }, catalog).options).toEqual({ readFraction: "0.9", storage: "power-loss" });
     expect(usage(() => buildSpec({}, { opt: ["storage"] }, catalog))).toContain("must look like name=value");
+  });
+
+  it("refuses an option nobody reads, listing the valid ones, and a bad value of either kind", () => {
+    expect(usage(() => buildSpec({}, { opt: ["storag=power-loss"] }, catalog))).toBe(
+      'unknown option "storag" for system raft with workload register; valid options are raft\'s: storage; workload register reads: readFraction',
+    );
+    expect(usage(() => buildSpec({}, { opt: ["storage=powerloss"] }, catalog))).toBe('raft: option storage must be one of fsync, power-loss, got "powerloss"; pass e.g. --opt storage=fsync');
+    expect(usage(() => buildSpec({}, { opt: ["readFraction=2"] }, catalog))).toBe("workload register: readFraction must be a number in [0, 1], got 2");
+    expect(usage(() => buildSpec({}, { system: "etcd", opt: ["storage=fsync"] }, catalog))).toContain("valid options are etcd's: (none)");
   });
 });
 

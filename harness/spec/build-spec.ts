@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { UsageError, unknownChoice } from "../errors.ts";
+import { checkOptions, type SystemOptionsView, type WorkloadOptionsView } from "./options.ts";
 import { DEFAULT_SPEC, type RuntimeKind, type TestSpec } from "./test-spec.ts";
 
 /** What the spec is validated against; the registry provides it. */
@@ -18,9 +19,13 @@ export interface SpecCatalog {
         runtimes: readonly RuntimeKind[];
         partitionsOn?: readonly RuntimeKind[];
         defaultNodes: number;
+        /** The system's declared `--opt` options. */
+        options: SystemOptionsView;
       }
     >
   >;
+  /** What each workload reads from the options, so that `--opt` names nobody reads are refused. */
+  workloads: Readonly<Record<string, WorkloadOptionsView>>;
   /** Fault kind → the modes a user may restrict it to (partition → isolate-leader, bridge, …). */
   nemeses: Readonly<Record<string, readonly string[]>>;
 }
@@ -134,6 +139,9 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
     options: (merged.options as Record<string, string>) ?? {},
   };
   if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) throw new UsageError(`name "${spec.name}" may use only letters, digits, '.', '_' and '-' (it names a folder)`);
+  const workloadInfo = Object.hasOwn(catalog.workloads, workload) ? catalog.workloads[workload] : undefined;
+  if (!workloadInfo) throw unknownChoice("workload", workload, Object.keys(catalog.workloads));
+  checkOptions({ name: system, options: systemInfo.options }, { name: workload, reader: workloadInfo }, spec.options, spec.keys);
   return spec;
 }
 

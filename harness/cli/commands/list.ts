@@ -1,13 +1,14 @@
 // `faultline list` — what can be tested, with what, and how it can be broken.
 
 import type { Command } from "commander";
+import { describeOption } from "../../../clusters/options.ts";
 import { faultKinds, faultModes } from "../../../nemeses/catalog.ts";
 import { systems, workloads } from "../../run/registry.ts";
 
 export function registerListCommand(program: Command): void {
   program
     .command("list")
-    .description("list systems (with their claims, workloads and bug switches), workloads and nemeses")
+    .description("list systems (with their claims, workloads, options and bug switches), workloads and nemeses")
     .option("--json", "print as JSON")
     .action((opts: { json?: boolean }) => {
       const listing = {
@@ -18,6 +19,7 @@ export function registerListCommand(program: Command): void {
           runtimes: s.runtimes,
           defaultNodes: s.defaultNodes,
           workloads: Object.keys(s.clients),
+          options: Object.entries(s.options.declared).map(([name, declaration]) => ({ name, ...declaration })),
           bugs: s.bugs,
         })),
         workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
@@ -32,6 +34,7 @@ export function registerListCommand(program: Command): void {
         out.push(`  ${s.name} — ${s.description}`);
         out.push(`      claims: ${s.claims.cap}${s.claims.model ? `, ${s.claims.model}` : ""}; runtimes: ${s.runtimes.join(", ")}; nodes: ${s.defaultNodes}`);
         out.push(`      workloads: ${s.workloads.join(", ")}`);
+        for (const { name, help, ...declaration } of s.options) out.push(`      --opt ${describeOption(name, { help, ...declaration })}: ${help}`);
         for (const bug of s.bugs) out.push(`      --bug ${bug.name}: ${bug.description}`);
       }
       out.push("workloads:");

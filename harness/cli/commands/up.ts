@@ -2,7 +2,7 @@
 // so people and any client tool (redis-cli, redis-benchmark, …) can poke at it.
 
 import type { Command } from "commander";
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClusterContext } from "../../../clusters/system.ts";
@@ -28,9 +28,15 @@ export function registerUpCommand(program: Command): void {
     .option("--store <dir>", "store whose .faultline folder records the processes for `faultline cleanup`")
     .action(async (opts: Record<string, unknown>) => {
       const { dir, ...flags } = opts;
-      const spec = buildSpec({}, { ...flags, workload: undefined } as RawSettings, catalog());
+      // `up` runs no workload, but a spec names one: any the system has a client for will do (the
+      // default, register, is not one of PostgreSQL's).
+      const named = typeof flags.system === "string" && Object.hasOwn(systems, flags.system) ? systems[flags.system] : undefined;
+      const spec = buildSpec({}, { ...flags, workload: named ? Object.keys(named.clients)[0] : undefined } as RawSettings, catalog());
       const system = systems[spec.system];
       const dataDir = dir ? String(dir) : mkdtempSync(join(tmpdir(), `faultline-up-${spec.system}-`));
+      // mkdtemp makes it 0700; a server that runs as its own OS user (PostgreSQL under a root
+      // harness) must be able to enter it.
+      if (!dir) chmodSync(dataDir, 0o755);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const runtime = await createRuntime(spec, system, dataDir, join(spec.store, ".faultline"), log);
       const ctx: ClusterContext = {

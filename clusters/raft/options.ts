@@ -1,0 +1,27 @@
+// Our Raft node's `--opt` options: each becomes the node's command-line flag of the same meaning
+// (args.ts), with the node's own defaults.
+
+import { declareOptions } from "../options.ts";
+
+export const raftOptions = declareOptions("raft", {
+  storage: {
+    type: "choice",
+    choices: ["fsync", "power-loss"],
+    default: "fsync",
+    help: "fsync: entries are on disk before they count; power-loss: a killed node loses what it had not fsynced, as after a power cut",
+  },
+  tickMs: { type: "integer", min: 1, default: 10, help: "milliseconds per tick of the node's Raft clock" },
+  electionTicks: { type: "integer", min: 1, default: 10, help: "ticks without a leader before a follower campaigns (drawn from [n, 2n) per term)" },
+  heartbeatTicks: { type: "integer", min: 1, default: 1, help: "ticks between the leader's heartbeats; must be below electionTicks" },
+  snapshotEvery: { type: "integer", min: 1, default: 10_000, help: "applied entries between a node's snapshots" },
+  requestTimeoutMs: { type: "integer", min: 1, default: 10_000, help: "how long a write waits to commit (then UNKNOWN) and a read to be served (then ABORTED)" },
+});
+
+/** Option → the node's flag. */
+export const RAFT_OPTION_FLAGS: Readonly<Record<Exclude<keyof typeof raftOptions.declared, "storage">, string>> = {
+  tickMs: "--tick-ms",
+  electionTicks: "--election-ticks",
+  heartbeatTicks: "--heartbeat-ticks",
+  snapshotEvery: "--snapshot-every",
+  requestTimeoutMs: "--request-timeout-ms",
+};
