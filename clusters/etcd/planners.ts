@@ -17,8 +17,8 @@ import type { OpPlan, Planner } from "../client/planned-client.ts";
 import { registerNumber } from "../client/timeout.ts";
 import type { EtcdOptions } from "./options.ts";
 
-export const REGISTER_PREFIX = "faultline/register/";
-export const SET_PREFIX = "faultline/set/";
+const REGISTER_PREFIX = "faultline/register/";
+const SET_PREFIX = "faultline/set/";
 
 export type EtcdPlan = OpPlan<Etcd3>;
 type EtcdPlanner = Planner<EtcdPlan>;

@@ -19,7 +19,7 @@ import type { Endpoint } from "./redis-connection.ts";
 
 const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** Our own nodes' image, for any of our systems that runs on the same Node.js setup (ZAB). */
-export const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: fileURLToPath(new URL("./image", import.meta.url)) };
+const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: fileURLToPath(new URL("./image", import.meta.url)) };
 /** tsx's loader by absolute URL: the runtime may start the node in any working directory. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const LEADER_WAIT_MS = 30_000;

@@ -17,9 +17,9 @@ import type { OpPlan, Planner } from "../client/planned-client.ts";
 import { registerNumber } from "../client/timeout.ts";
 import type { RedisSentinelOptions } from "./options.ts";
 
-export const SET_KEY = "faultline:set";
-export const LOCK_KEY = "faultline:lock";
-export const REGISTER_PREFIX = "faultline:register:";
+const SET_KEY = "faultline:set";
+const LOCK_KEY = "faultline:lock";
+const REGISTER_PREFIX = "faultline:register:";
 
 const CAS_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";

@@ -2,7 +2,7 @@
 // from a build context that its system names (System.docker.image): one folder of the repository
 // with a Dockerfile, usually <system>/image/.
 
-export const IMAGE_TAG = "bookworm";
+const IMAGE_TAG = "bookworm";
 export const BASE_IMAGE = `faultline/base:${IMAGE_TAG}`;
 
 /** An image built from a folder of the repository. Systems that run in the same image (our ZAB
