@@ -1,8 +1,8 @@
 // What the members say about themselves (the maintenance Status API): who leads, in which term.
 // The harness uses it to find the leader and to wait until a cluster or a restarted member serves.
 
-import { connect } from "node:net";
 import type { Runtime } from "../runtime/runtime.ts";
+import { acceptsConnections } from "../lifecycle/port-probe.ts";
 import { connectToMember } from "./connection.ts";
 
 export interface MemberStatus {
@@ -59,15 +59,5 @@ export async function serves(runtime: Pick<Runtime, "node">, node: string, timeo
  *  partition is up, yet silent until the partition heals. */
 export function listening(runtime: Pick<Runtime, "node">, node: string, timeoutMs: number): Promise<boolean> {
   const info = runtime.node(node);
-  return new Promise((resolve) => {
-    const socket = connect({ host: info.host, port: info.clientPort });
-    const done = (result: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
+  return acceptsConnections(info.host, info.clientPort, timeoutMs);
 }
