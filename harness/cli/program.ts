@@ -5,10 +5,13 @@ import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "../errors.ts";
 import { registerCheckCommand } from "./commands/check.ts";
 import { registerCleanupCommand } from "./commands/cleanup.ts";
+import { registerCompareCommand } from "./commands/compare.ts";
 import { registerImagesCommand } from "./commands/images.ts";
 import { registerListCommand } from "./commands/list.ts";
+import { registerPruneCommand } from "./commands/prune.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerRunCommand } from "./commands/run.ts";
+import { registerSuiteCommand } from "./commands/suite.ts";
 import { registerUpCommand } from "./commands/up.ts";
 
 export function buildProgram(): Command {
@@ -20,10 +23,13 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerCheckCommand(program);
   registerReportCommand(program);
+  registerCompareCommand(program);
+  registerSuiteCommand(program);
   registerUpCommand(program);
   registerImagesCommand(program);
   registerListCommand(program);
   registerCleanupCommand(program);
+  registerPruneCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

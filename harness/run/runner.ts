@@ -26,6 +26,7 @@ import { buildRunShape } from "./run-shape.ts";
 import { REGISTRY, systems as registeredSystems, workloads as registeredWorkloads, type Registry } from "./registry.ts";
 import { describeNemesis, type TestSpec } from "../spec/test-spec.ts";
 import { RUN_FILES, RunLog, createRunDir, linkLatest, writeFileAtomic, writeJsonAtomic } from "../store/store.ts";
+import { formatBytes, removeNodeData } from "../store/node-data.ts";
 import type { RunInterruption } from "../store/results.ts";
 import { judgeRun } from "../verdicts/judge.ts";
 import { Progress } from "./progress.ts";
@@ -59,6 +60,9 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Hears each phase begin (also logged to harness.log as `phase <name>`). */
   onPhase?(phase: RunPhase): void;
+  /** Keep the nodes' data directories even when the run is valid (they are always kept when it is
+   *  invalid, unknown or crashed); nodes/<node>/*.log are kept either way. */
+  keepData?: boolean;
 }
 
 export function nodeNames(count: number): string[] {
@@ -245,6 +249,12 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
   results = withEnding(results, phases, checkAbandoned);
   writeJsonAtomic(join(runDir, RUN_FILES.results), results);
   log.line(`verdict: ${String(results.valid)}`);
+  if (results.valid === true && crash === undefined && !hooks.keepData) {
+    const removal = removeNodeData(runDir);
+    if (removal.removed.length > 0) log.line(`node data removed (${formatBytes(removal.bytes)}), logs kept: the run is valid; --keep-data keeps it`);
+  } else {
+    log.line(`node data kept in ${join(runDir, RUN_FILES.nodes)}: ${hooks.keepData ? "--keep-data" : crash !== undefined ? "the harness crashed" : `the verdict is ${String(results.valid)}`}`);
+  }
   phases.enter("report");
   writeFileAtomic(join(runDir, RUN_FILES.report), await renderRunReport({ runDir, spec, system, results, history }));
   log.line(`report: ${join(runDir, RUN_FILES.report)}`);

@@ -78,6 +78,21 @@ export async function cleanupLeftovers(storeDir: string, options: CleanupOptions
   return result;
 }
 
+/** The node directories (RunState.dir) of runs whose harness is still alive: runs in progress,
+ *  which `faultline prune` must not touch. */
+export function liveRunNodeDirs(storeDir: string): string[] {
+  const dirs: string[] = [];
+  for (const file of findStateFiles(storeDir)) {
+    try {
+      const state = readRunState(file);
+      if (harnessAlive(state)) dirs.push(state.dir);
+    } catch {
+      // An unreadable state file says nothing about a live run; cleanup reports it.
+    }
+  }
+  return dirs;
+}
+
 /** `<store>/.faultline/runs/*.json` and `<store>/<test>/<run>/runtime-state.json`. */
 function findStateFiles(storeDir: string): string[] {
   const found: string[] = [];

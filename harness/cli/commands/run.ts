@@ -40,11 +40,12 @@ export function registerRunCommand(program: Command): void {
     .option("--check-time-limit <seconds>", "checker budget; when spent the verdict is unknown")
     .option("--opt <name=value>", "system option, e.g. storage=power-loss or isolation=serializable (repeatable)", collect)
     .option("--isolation <level>", "transaction isolation for databases: read-committed, repeatable-read or serializable (same as --opt isolation=…)")
+    .option("--keep-data", "keep the nodes' data directories of a valid run too (kept anyway when a run is invalid, unknown, interrupted or crashed; node logs are always kept)")
     .option("--json", "print the results object on stdout")
     .option("--verbose", "print every checker field in the summary")
     .action(async (opts: Record<string, unknown>) => {
       const config: RawSettings = opts.config ? readConfigFile(String(opts.config)) : {};
-      const { config: _config, json, verbose, isolation, ...flags } = opts;
+      const { config: _config, json, verbose, isolation, keepData, ...flags } = opts;
       if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
       const progress = process.stderr.isTTY ? process.stderr : undefined;
@@ -58,6 +59,7 @@ export function registerRunCommand(program: Command): void {
         outcome = await runTest(spec, {
           progress,
           signal: stop.signal,
+          keepData: keepData === true,
           onRunDir: (dir) => {
             announcedDir = dir;
             process.stderr.write(`faultline: run directory ${dir}\n`);
