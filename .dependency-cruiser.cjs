@@ -58,6 +58,13 @@ module.exports = {
       to: { path: "^harness/spec/" },
     },
     {
+      name: "results-db-owns-postgres-client",
+      comment: "The results database (harness/run/results-db/, on the run floor) and the postgres system (clusters/postgres/) are the only production code that talks to PostgreSQL through the postgres client; serve reaches the database through reports/serve/trend.ts's TrendSource, wired by the CLI.",
+      severity: "error",
+      from: { pathNot: `(^harness/run/results-db/|^clusters/postgres/|${NOT_PRODUCTION})` },
+      to: { path: "node_modules/postgres/" },
+    },
+    {
       name: "no-test-support-in-production",
       comment: "Production code never imports tests, test/support or testdata.",
       severity: "error",
@@ -87,7 +94,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "(^node_modules|^store/)" },
+    // node_modules stay in the graph as leaves (doNotFollow), so a rule can name a package.
+    exclude: { path: "^store/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"], extensions: [".ts", ".js", ".mjs", ".cjs", ".json"] },
