@@ -55,7 +55,12 @@ export type OpenClient = (ctx: ClusterContext, node: string) => Promise<Client>;
 export interface System {
   name: string;
   description: string;
+  /** What it claims at its default options (what `faultline list` shows). */
   claims: Claims;
+  /** What it claims at the options a run chose, where that differs from `claims`: the vendor's
+   *  documented guarantee for those settings (PostgreSQL at repeatable read: snapshot isolation).
+   *  The run is judged against this; read it through claimsOf. */
+  claimsFor?(options: Readonly<Record<string, unknown>>): Claims;
   /** One client opener per workload this system supports, keyed by the workload's name; each is
    *  the system's session running that workload's planner (clusters/client/planned-client.ts). */
   clients: Readonly<Record<string, OpenClient>>;
@@ -81,4 +86,9 @@ export interface System {
   leader?(ctx: ClusterContext): Promise<string | undefined>;
   /** Stops servers; the runtime's teardown removes whatever is left. */
   teardown(ctx: ClusterContext): Promise<void>;
+}
+
+/** The claims a run at `options` is judged against. */
+export function claimsOf(system: Pick<System, "claims" | "claimsFor">, options: Readonly<Record<string, unknown>>): Claims {
+  return system.claimsFor?.(options) ?? system.claims;
 }

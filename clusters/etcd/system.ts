@@ -35,6 +35,12 @@ export const etcdSystem: System = {
       "a write that timed out or lost its connection may still commit (recorded info)",
     ],
   },
+  // etcd documents serializable reads as served by the member alone, possibly stale: the claim
+  // falls to sequential consistency (one order of writes, reads from some point in it).
+  claimsFor: (options) =>
+    etcdOptions.parse(options).reads === "serializable"
+      ? { model: "sequential", cap: "CP", notes: ["--opt reads=serializable: a member answers reads from its own state, which may be stale; writes stay linearizable", "a write that timed out or lost its connection may still commit (recorded info)"] }
+      : etcdSystem.claims,
   clients: clientsFrom(etcdPlanners, openEtcdClient),
   options: etcdOptions,
   localRequirements: () => [{ program: "etcd", package: "etcd-server" }],

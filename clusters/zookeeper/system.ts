@@ -40,6 +40,10 @@ export const zookeeperSystem: System = {
     cap: "CP",
     notes: ["writes linearizable; reads served locally may be stale unless preceded by sync"],
   },
+  // With sync before every read a follower first catches up with the leader, so a read sees every
+  // write committed before it began (the guarantee ZooKeeper's programmer's guide gives sync+read).
+  claimsFor: (options) =>
+    zooKeeperOptions.parse(options).sync ? { model: "linearizable", cap: "CP", notes: ["--opt sync=true: every read is preceded by sync(path), so it sees every write committed before it began"] } : zookeeperSystem.claims,
   clients: clientsFrom(zooKeeperPlanners, openZooKeeperClient),
   options: zooKeeperOptions,
   // Debian's zookeeper package brings the jars it depends on, and a JRE if none is installed.

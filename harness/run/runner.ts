@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import type { CheckResult } from "../../checkers/checker.ts";
-import type { ClusterContext, System } from "../../clusters/system.ts";
+import { claimsOf, type ClusterContext, type System } from "../../clusters/system.ts";
 import type { Runtime } from "../../clusters/runtime/runtime.ts";
 import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
 import { partitionNote } from "../../clusters/lifecycle/partition-note.ts";
@@ -116,7 +116,7 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Re
   writeJsonAtomic(join(runDir, RUN_FILES.spec), {
     spec,
     resolvedOptions: options,
-    system: { name: system.name, claims: system.claims },
+    system: { name: system.name, claims: claimsOf(system, options) },
     versions: { faultline: process.env.npm_package_version ?? "0.1.0", node: process.version, platform: `${process.platform}-${process.arch}` },
     startedAt: new Date().toISOString(),
   });

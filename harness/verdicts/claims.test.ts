@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../checkers/checker.ts";
-import type { System } from "../../clusters/system.ts";
+import type { Claims } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
 import { DEFAULT_SPEC, type TestSpec } from "../spec/test-spec.ts";
 import { listAppendWorkload } from "../../workloads/list-append.ts";
@@ -8,7 +8,7 @@ import { lockWorkload } from "../../workloads/lock.ts";
 import { registerWorkload } from "../../workloads/register.ts";
 import { setWorkload } from "../../workloads/set.ts";
 
-const system = (claims: System["claims"]) => ({ name: "s", claims }) as System;
+const system = (claims: Claims): Claims => claims;
 const spec = (workload: string, nemesis: string[]): TestSpec => ({ ...DEFAULT_SPEC, name: "t", seed: 1, workload, nemesis });
 const side = (ok: number, total: number) => ({ ok, fail: total - ok, info: 0, total, availability: total ? ok / total : null });
 const stats = (partitions: { majority: number; minority: number } | null) =>

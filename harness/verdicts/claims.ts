@@ -25,7 +25,7 @@
 
 import type { CheckResult, Validity } from "../../checkers/checker.ts";
 import type { Availability, StatsResult } from "../../checkers/stats.ts";
-import type { Claims, System } from "../../clusters/system.ts";
+import type { Claims } from "../../clusters/system.ts";
 import type { TestSpec } from "../spec/test-spec.ts";
 import type { Workload } from "../../workloads/workload.ts";
 import type { ClaimJudgement, ClaimVerdict } from "../store/results.ts";
@@ -38,15 +38,16 @@ export const SERVING_THRESHOLD = 0.5;
 const STRONG_MODELS: readonly NonNullable<Claims["model"]>[] = ["linearizable", "strict-serializable", "serializable"];
 const AVAILABILITY = "availability by partition side";
 
-export function judgeClaims(system: System, spec: TestSpec, workload: Workload, checked: CheckResult, verdict: Validity, stats: CheckResult): ClaimJudgement[] {
+/** `claims`: what the system claims at the run's options (clusters/system.ts claimsOf). */
+export function judgeClaims(claims: Claims, spec: TestSpec, workload: Workload, checked: CheckResult, verdict: Validity, stats: CheckResult): ClaimJudgement[] {
   const judgements: ClaimJudgement[] = [];
-  const consistency = judgeModel(system.claims, workload, checked, verdict);
+  const consistency = judgeModel(claims, workload, checked, verdict);
   if (consistency) judgements.push(consistency);
-  const property = judgeProperty(system.claims, workload, verdict);
+  const property = judgeProperty(claims, workload, verdict);
   if (property) judgements.push(property);
   // CP rests on what the system claimed: its model when the workload tests it, else the property.
   const basis = consistency && consistency.verdict !== "not tested" ? consistency : property?.claimed ? property : consistency;
-  judgements.push(judgeCap(system.claims, spec, basis, stats as StatsResult));
+  judgements.push(judgeCap(claims, spec, basis, stats as StatsResult));
   return judgements;
 }
 

@@ -3,7 +3,7 @@
 
 import type { CheckResult } from "../../checkers/checker.ts";
 import { availability } from "../../checkers/stats.ts";
-import type { Claims, System } from "../../clusters/system.ts";
+import { claimsOf, type Claims, type System } from "../../clusters/system.ts";
 import { checkedEnough } from "./checked-enough.ts";
 import { judgeClaims } from "./claims.ts";
 import { FAULT_OPS } from "../../nemeses/catalog.ts";
@@ -31,10 +31,12 @@ export function transactionalModelsFor(claims: Claims): string[] {
 
 export function judgeRun(spec: TestSpec, system: System, workload: Workload, history: readonly Op[]): CheckResult {
   const timeLimitMs = spec.checkTimeLimitS * 1000;
-  const consistencyModels = transactionalModelsFor(system.claims);
+  // Judged against what the system claims at the options this run chose.
+  const claims = claimsOf(system, typedOptions(spec.options));
+  const consistencyModels = transactionalModelsFor(claims);
   // The claimed model lets a workload hold the system to it where the checker has a switch for it
   // (the set checker's stale reads count against a system claiming linearizability).
-  const checkerOptions = { claimedModel: system.claims.model, ...typedOptions(spec.options), keys: spec.keys, timeLimitMs, consistencyModels };
+  const checkerOptions = { claimedModel: claims.model, ...typedOptions(spec.options), keys: spec.keys, timeLimitMs, consistencyModels };
   const checked = workload.checker(checkerOptions).check(history, { timeLimitMs, consistencyModels });
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
@@ -45,6 +47,7 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
     ...(verdict.unknownBecause.length > 0 ? { unknownBecause: verdict.unknownBecause } : {}),
     workload: { name: workload.name, ...checked },
     stats,
-    claims: judgeClaims(system, spec, workload, checked, verdict.valid, stats),
+    claimsJudged: claims,
+    claims: judgeClaims(claims, spec, workload, checked, verdict.valid, stats),
   };
 }
