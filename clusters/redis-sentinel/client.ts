@@ -19,6 +19,7 @@ import { PlannedClient, type Planner, type Session } from "../client/planned-cli
 import { untilAborted } from "../client/timeout.ts";
 import type { ClusterContext } from "../system.ts";
 import { redisSentinelSettings } from "./options.ts";
+import { leaseMsOf } from "../../workloads/lock.ts";
 import { redisOutcome } from "./outcome.ts";
 import type { RedisPlan, RedisPlannerSetup } from "./planners.ts";
 import { ask } from "./sentinels.ts";
@@ -123,7 +124,8 @@ class RedisSentinelSession implements Session<RedisPlan> {
 }
 
 export async function openRedisSentinelClient(makePlanner: (setup: RedisPlannerSetup) => Planner<RedisPlan>, ctx: ClusterContext, node: string): Promise<Client> {
-  const planner = makePlanner({ options: redisSentinelSettings(ctx.options, ctx.nodes.length), node });
+  // Rounded up: the store's lease must never be shorter than the one the checker trusts.
+  const planner = makePlanner({ options: redisSentinelSettings(ctx.options, ctx.nodes.length), leaseMs: Math.ceil(leaseMsOf(ctx.options)), node });
   // The client's own node's sentinel first: a client on the minority side of a partition keeps
   // the primary its side believes in, as an application server there would.
   const sentinels = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => {

@@ -1,5 +1,6 @@
 // The Redis Sentinel system's `--opt` options: the knobs that trade availability for fewer lost
-// writes, under Redis's own names, and the lock's lease.
+// writes, under Redis's own names. The lock's lease is the lock workload's leaseMs, which the
+// checker reads too (workloads/lock.ts).
 
 import { UsageError } from "../../harness/errors.ts";
 import { declareOptions, type OptionValues } from "../options.ts";
@@ -19,7 +20,6 @@ export const redisSentinelOptions = declareOptions("redis-sentinel", {
     help: "WAIT for this many replicas after each write; a write fewer confirmed is recorded info (a failover may lose it); 0 = no WAIT",
   },
   "wait-timeout-ms": { type: "integer", min: 1, default: 1000, help: "how long WAIT waits for the replicas" },
-  "lock-ttl-ms": { type: "integer", min: 1, default: 10_000, help: "the lock workload's lease (SET … PX); pass the same as the workload's leaseMs" },
 });
 
 export type RedisSentinelOptions = OptionValues<typeof redisSentinelOptions.declared>;

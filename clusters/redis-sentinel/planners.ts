@@ -30,6 +30,8 @@ type RedisPlanner = Planner<RedisPlan>;
 /** What each workload's planner is made with. */
 export interface RedisPlannerSetup {
   options: RedisSentinelOptions;
+  /** The lock's lease (SET … PX), the one the lock checker allows for (workloads/lock.ts). */
+  leaseMs: number;
   /** The client's node, part of the lock owner's name, so a hold says whose it is. */
   node: string;
 }
@@ -126,7 +128,7 @@ class LockPlanner implements RedisPlanner {
             const owner = `${node}:${randomUUID()}`;
             // Remembered before sending: if the answer is lost, this client may hold the lock.
             this.owner = owner;
-            const reply = await redis.set(LOCK_KEY, owner, "PX", options["lock-ttl-ms"], "NX");
+            const reply = await redis.set(LOCK_KEY, owner, "PX", this.setup.leaseMs, "NX");
             if (reply !== "OK") return { type: "fail", answered: true, error: "the lock is held by another client" };
             return confirmed(redis, options, { type: "ok", value: null });
           },

@@ -52,7 +52,7 @@ describe("redis-sentinel node configuration", () => {
 
 describe("redis-sentinel options", () => {
   it("takes integers as numbers or strings, with defaults", () => {
-    expect(redisSentinelSettings({ wait: "2", "wait-timeout-ms": 500 }, 3)).toEqual({ "min-replicas-to-write": 0, "min-replicas-max-lag": 10, wait: 2, "wait-timeout-ms": 500, "lock-ttl-ms": 10_000 });
+    expect(redisSentinelSettings({ wait: "2", "wait-timeout-ms": 500 }, 3)).toEqual({ "min-replicas-to-write": 0, "min-replicas-max-lag": 10, wait: 2, "wait-timeout-ms": 500 });
   });
 
   it("rejects what cannot be meant, naming the option", () => {

@@ -61,7 +61,7 @@ describe.skipIf(!installed)("redis-sentinel system on the local runtime", () => 
 
   it("checks options against the cluster and workloads by name", async () => {
     await expect(redisSentinelSystem.clients.register({ ...ctx, options: { wait: "3" } }, "n1")).rejects.toThrow(/more replicas than the 3-node cluster has/);
-    await expect(redisSentinelSystem.clients.lock({ ...ctx, options: { "lock-ttl-ms": "soon" } }, "n1")).rejects.toThrow(/lock-ttl-ms must be an integer/);
+    await expect(redisSentinelSystem.clients.lock({ ...ctx, options: { leaseMs: "soon" } }, "n1")).rejects.toThrow(/leaseMs must be a number/);
     expect(Object.keys(redisSentinelSystem.clients)).toEqual(["register", "set", "lock"]);
   });
 
@@ -117,7 +117,7 @@ describe.skipIf(!installed)("redis-sentinel system on the local runtime", () => 
     expect(await run(a, "release", null)).toMatchObject({ type: "ok" });
     expect(await run(b, "acquire", null)).toMatchObject({ type: "ok" });
     expect(await run(b, "release", null)).toMatchObject({ type: "ok" });
-    const leased = await open("lock", "n3", { "lock-ttl-ms": 300 });
+    const leased = await open("lock", "n3", { leaseMs: 300 });
     expect(await run(leased, "acquire", null)).toMatchObject({ type: "ok" });
     await sleep(500);
     expect(await run(a, "acquire", null)).toMatchObject({ type: "ok" });
