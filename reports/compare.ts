@@ -15,6 +15,8 @@ import { BASE_CSS, escapeHtml, verdictBadge } from "./html.ts";
 export interface ComparedRun {
   /** The run's report, relative to the page (or absolute); percent-encoded when rendered. */
   reportHref: string;
+  /** A ready URL for the report (a server's), used instead of reportHref when present. */
+  reportUrl?: string;
   /** What the row is called: the suite's variant label, else the system (with its bugs). */
   label: string;
   system: string;
@@ -99,6 +101,10 @@ export function hrefOf(path: string): string {
   return path.startsWith("/") ? `file://${href}` : href;
 }
 
+function linkOf(run: ComparedRun): string {
+  return escapeHtml(run.reportUrl ?? hrefOf(run.reportHref));
+}
+
 function runTitle(run: ComparedRun): string {
   return `${run.workload} · ${run.nemesis} · seed ${run.seed}`;
 }
@@ -125,7 +131,7 @@ function capPicture(runs: readonly ComparedRun[]): string {
     const cy = rows[row] + (stack % 4) * 14 - 21;
     const color = run.valid === true ? "#1a7f37" : run.valid === false ? "#cf222e" : "#9a6700";
     const title = `${run.label} — ${runTitle(run)}: minority side served ${pct(share)}, majority ${pct(run.metrics.majoritySide?.availability)}; ${run.valid === true ? "consistent" : run.valid === false ? "inconsistent" : "unknown"}`;
-    return `<a href="${escapeHtml(hrefOf(run.reportHref))}" class="dot"><title>${escapeHtml(title)}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${color}" stroke="#fff"/><text x="${(cx + 9).toFixed(1)}" y="${(cy + 4).toFixed(1)}">${escapeHtml(run.label)}</text></a>`;
+    return `<a href="${linkOf(run)}" class="dot"><title>${escapeHtml(title)}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${color}" stroke="#fff"/><text x="${(cx + 9).toFixed(1)}" y="${(cy + 4).toFixed(1)}">${escapeHtml(run.label)}</text></a>`;
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<line x1="${x(t)}" y1="${top}" x2="${x(t)}" y2="${bottom}" class="grid"/><text x="${x(t)}" y="${bottom + 16}" text-anchor="middle">${t * 100}%</text>`).join("");
   const rowLabels = Object.entries(rows)
@@ -143,7 +149,7 @@ ${dots.join("\n")}
   return `<h2>The CAP picture</h2>
 <p class="meta">Each dot is a run with a partition: how much its minority side served (left: refused, right: served) against whether its history stayed consistent (the checker's verdict). CP systems belong upper left, AP systems lower right. Click a dot for its report.</p>
 <div class="svgbox">${svg}</div>
-${unplaced.length ? `<p class="meta">Not placed (no partition, or no client op on a minority side): ${unplaced.map((run) => `<a href="${escapeHtml(hrefOf(run.reportHref))}">${escapeHtml(`${run.label} (${runTitle(run)})`)}</a>`).join(", ")}.</p>` : ""}`;
+${unplaced.length ? `<p class="meta">Not placed (no partition, or no client op on a minority side): ${unplaced.map((run) => `<a href="${linkOf(run)}">${escapeHtml(`${run.label} (${runTitle(run)})`)}</a>`).join(", ")}.</p>` : ""}`;
 }
 
 function claimsTable(runs: readonly ComparedRun[]): string {
@@ -159,7 +165,7 @@ function claimsTable(runs: readonly ComparedRun[]): string {
           ? `<th rowspan="${group.length}" class="system" scope="rowgroup">${escapeHtml(label)}<div class="meta">${escapeHtml([run.systemClaims.cap, run.systemClaims.model].filter(Boolean).join(" · "))}</div>${run.bugs.length ? `<div class="bug">bugs on: ${escapeHtml(run.bugs.join(", "))}</div>` : ""}</th>`
           : "";
       rows.push(
-        `<tr data-system="${escapeHtml(label)}">${systemCell}<td><a class="run" href="${escapeHtml(hrefOf(run.reportHref))}">${escapeHtml(runTitle(run))}</a><div class="meta">${escapeHtml(`${run.runtime}, ${run.nodes} nodes`)}${run.ending ? ` · ${escapeHtml(run.ending)}` : ""}</div></td><td>${verdictBadge(run.valid)}</td>${claimCell(find("model"), m)}${claimCell(find("property"), m)}${claimCell(find("cap"), m)}<td class="numcol">${m.lostWrites ? `${n(m.lostWrites.lost)}${m.lostWrites.acknowledged !== null ? ` / ${n(m.lostWrites.acknowledged)}` : ""}` : "–"}</td><td class="numcol">${m.staleReads === null ? "–" : n(m.staleReads)}</td><td>${escapeHtml(m.nonLinearizableKeys ? `${anomaliesText({ ...m.anomalies, "non-linearizable keys": m.nonLinearizableKeys })}` : anomaliesText(m.anomalies))}</td><td class="numcol">${sideText(m.majoritySide)}</td><td class="numcol">${sideText(m.minoritySide)}</td><td class="numcol">${m.p99Ms === null ? "–" : `${m.p99Ms.toFixed(1)} ms`}</td><td class="numcol" title="${escapeHtml(m.failover ? `during ${m.failover.label}, from ${m.failover.atS.toFixed(1)} s` : "no fault")}">${m.failover ? `${m.failover.seconds.toFixed(2)} s` : "–"}</td></tr>`,
+        `<tr data-system="${escapeHtml(label)}">${systemCell}<td><a class="run" href="${linkOf(run)}">${escapeHtml(runTitle(run))}</a><div class="meta">${escapeHtml(`${run.runtime}, ${run.nodes} nodes`)}${run.ending ? ` · ${escapeHtml(run.ending)}` : ""}</div></td><td>${verdictBadge(run.valid)}</td>${claimCell(find("model"), m)}${claimCell(find("property"), m)}${claimCell(find("cap"), m)}<td class="numcol">${m.lostWrites ? `${n(m.lostWrites.lost)}${m.lostWrites.acknowledged !== null ? ` / ${n(m.lostWrites.acknowledged)}` : ""}` : "–"}</td><td class="numcol">${m.staleReads === null ? "–" : n(m.staleReads)}</td><td>${escapeHtml(m.nonLinearizableKeys ? `${anomaliesText({ ...m.anomalies, "non-linearizable keys": m.nonLinearizableKeys })}` : anomaliesText(m.anomalies))}</td><td class="numcol">${sideText(m.majoritySide)}</td><td class="numcol">${sideText(m.minoritySide)}</td><td class="numcol">${m.p99Ms === null ? "–" : `${m.p99Ms.toFixed(1)} ms`}</td><td class="numcol" title="${escapeHtml(m.failover ? `during ${m.failover.label}, from ${m.failover.atS.toFixed(1)} s` : "no fault")}">${m.failover ? `${m.failover.seconds.toFixed(2)} s` : "–"}</td></tr>`,
       );
     });
   }

@@ -11,6 +11,7 @@ import { registerListCommand } from "./commands/list.ts";
 import { registerPruneCommand } from "./commands/prune.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerRunCommand } from "./commands/run.ts";
+import { registerServeCommand } from "./commands/serve.ts";
 import { registerSuiteCommand } from "./commands/suite.ts";
 import { registerUpCommand } from "./commands/up.ts";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerCompareCommand(program);
   registerSuiteCommand(program);
+  registerServeCommand(program);
   registerUpCommand(program);
   registerImagesCommand(program);
   registerListCommand(program);
