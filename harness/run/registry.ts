@@ -2,6 +2,7 @@
 // is adding one line here.
 
 import { etcdSystem } from "../../clusters/etcd/system.ts";
+import { kafkaSystem } from "../../clusters/kafka/system.ts";
 import { postgresSystem } from "../../clusters/postgres/system.ts";
 import { raftSystem } from "../../clusters/raft/system.ts";
 import { redisSentinelSystem } from "../../clusters/redis-sentinel/system.ts";
@@ -22,7 +23,7 @@ import type { SpecCatalog } from "../spec/build-spec.ts";
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
 
-export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem]);
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem]);
 
 export const workloads: Record<string, Workload> = byName([
   registerWorkload,

@@ -2,13 +2,12 @@
 // our own nodes the harness's Node.js and this repository mounted in at their host paths.
 
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "../../../harness/source-path.ts";
 import type { Runtime } from "../runtime.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
 import { imageReference } from "./images/names.ts";
 import type { DockerLayout } from "./layout.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
 
 /** Same paths inside as outside, so a system builds one ProcessSpec (process.execPath, an absolute
  *  script path) for both runtimes. The harness's own node, not Debian's 18, runs our nodes: the
@@ -40,5 +39,6 @@ export async function createDockerRuntimeFor(layout: DockerLayout, options: Syst
     peerPort: layout.peerPort,
     logDirs: layout.logDirs,
     binds: layout.mountRepo ? ownNodeBinds() : undefined,
+    pauseWith: layout.pauseWith,
   });
 }

@@ -15,4 +15,7 @@ export interface DockerLayout {
   /** Mount this repository and the harness's node binary at their host paths (our own nodes run
    *  the harness's code on the harness's Node.js). */
   mountRepo?: boolean;
+  /** How a pause stops a node (DockerRuntimeOptions.pauseWith): "freezer" for products whose
+   *  launcher runs the server as a child process, which a signal to the launcher would miss. */
+  pauseWith?: "signal" | "freezer";
 }

@@ -2,7 +2,7 @@
 // systems' images, which the caller looks up in the registry), each rebuilt only when its recipe
 // (its build context's files and the base recipe) changed.
 
-import { readdirSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { ensureDocker } from "../engine.ts";
@@ -42,6 +42,29 @@ async function buildSystemImage(docker: Docker, source: ImageSource, baseRecipeH
     return { image, recipe, built: false, seconds: (performance.now() - started) / 1000 };
   }
   onProgress(`${name}: building ${image}`);
+  const built = source.assemble ? await assembledContext(source, source.assemble, onProgress) : context;
+  try {
+    await buildFrom(docker, built, image, recipe, { force, onProgress: (line) => onProgress(`${name}: ${line}`) });
+  } finally {
+    if (built !== context) rmSync(built, { recursive: true, force: true });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  onProgress(`${name}: built ${image} in ${seconds.toFixed(1)} s`);
+  return { image, recipe, built: true, seconds, superseded: await supersededId(docker, image, before) };
+}
+
+/** A copy of the context (in the image cache, not the repository) with the fetched files added. */
+async function assembledContext(source: ImageSource, assemble: NonNullable<ImageSource["assemble"]>, onProgress: (line: string) => void): Promise<string> {
+  const into = join(imageCacheDir(), "contexts", source.name);
+  rmSync(into, { recursive: true, force: true });
+  mkdirSync(into, { recursive: true });
+  cpSync(source.context, into, { recursive: true });
+  await assemble(into, (line) => onProgress(`${source.name}: ${line}`));
+  return into;
+}
+
+async function buildFrom(docker: Docker, context: string, image: string, recipe: string, options: { force: boolean; onProgress: (line: string) => void }): Promise<void> {
+  const { force, onProgress } = options;
   const response = await docker.buildImage(
     { context, src: readdirSync(context) },
     {
@@ -55,10 +78,7 @@ async function buildSystemImage(docker: Docker, source: ImageSource, baseRecipeH
       nocache: force,
     },
   );
-  await followProgress(response, (line) => onProgress(`${name}: ${line}`));
-  const seconds = (performance.now() - started) / 1000;
-  onProgress(`${name}: built ${image} in ${seconds.toFixed(1)} s`);
-  return { image, recipe, built: true, seconds, superseded: await supersededId(docker, image, before) };
+  await followProgress(response, onProgress);
 }
 
 async function prepare(options: BuildImagesOptions): Promise<{ docker: Docker; run: <T>(fn: () => Promise<T>) => Promise<T>; base: () => Promise<BuiltImage> }> {

@@ -12,6 +12,11 @@ export interface ImageSource {
   name: string;
   /** Absolute path of the build context, a folder holding the Dockerfile. */
   context: string;
+  /** Adds files fetched from a package registry (Maven Central artifacts) to a copy of the context
+   *  before it is built, for products Debian does not package. The recipe stays the context's
+   *  digest, so the context must pin exactly what is fetched (versions in a pom.xml); the fetcher
+   *  keeps its own cache (Maven's local repository), so a rebuild downloads nothing again. */
+  assemble?: (into: string, onProgress: (line: string) => void) => Promise<void>;
 }
 
 /** The image's reference, e.g. faultline/redis:bookworm. */

@@ -1,0 +1,71 @@
+// One logical client process of the queue workload: a producer and (from its first poll) its own
+// consumer, bootstrapping from its node. Kafka clients talk to each partition's leader wherever it
+// is, so the node is where the process starts, not the only broker it reaches.
+
+import type { Kafka, Producer } from "kafkajs";
+import type { Client } from "../../harness/interpreter/client.ts";
+import type { Completion } from "../../harness/op.ts";
+import { PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
+import { untilAborted } from "../client/timeout.ts";
+import type { ClusterContext } from "../system.ts";
+import { kafkaOf, TOPIC, withAdmin } from "./cluster.ts";
+import { PollingConsumer } from "./consumer.ts";
+import { kafkaOptions, type KafkaOptions } from "./options.ts";
+import { kafkaOutcome } from "./outcome.ts";
+import type { KafkaConnection, KafkaPlan } from "./planners.ts";
+
+class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
+  private producing: Promise<Producer> | undefined;
+  private polling: PollingConsumer | undefined;
+
+  constructor(
+    private readonly node: string,
+    private readonly kafka: Kafka,
+  ) {}
+
+  producer(): Promise<Producer> {
+    this.producing ??= (async () => {
+      // No retries (Kafka's own retry would append a message twice) and no idempotence: each op is
+      // one produce request, so the history records what the broker answered to it.
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 }, idempotent: false });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.producing = undefined;
+      throw error;
+    });
+    return this.producing;
+  }
+
+  async consumer(): Promise<PollingConsumer> {
+    if (!this.polling) this.polling = new PollingConsumer(this.kafka);
+    await this.polling.start();
+    return this.polling;
+  }
+
+  endOffsets(): Promise<Map<number, number>> {
+    return withAdmin(this.kafka, async (admin) => {
+      const offsets = await admin.fetchTopicOffsets(TOPIC);
+      return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+    });
+  }
+
+  perform(plan: KafkaPlan, signal: AbortSignal): Promise<Completion> {
+    return untilAborted(plan.run(this, signal), signal);
+  }
+
+  outcome(error: unknown, plan: KafkaPlan): Completion {
+    return kafkaOutcome(error, plan, this.node);
+  }
+
+  async close(): Promise<void> {
+    const producing = this.producing;
+    this.producing = undefined;
+    await Promise.all([producing?.then((producer) => producer.disconnect()).catch(() => {}), this.polling?.close()]);
+  }
+}
+
+export async function openKafkaClient(makePlanner: (options: KafkaOptions) => Planner<KafkaPlan>, ctx: ClusterContext, node: string): Promise<Client> {
+  const planner = makePlanner(kafkaOptions.parse(ctx.options));
+  return new PlannedClient("kafka", node, planner, new KafkaSession(node, kafkaOf(ctx.runtime, ctx.nodes, `faultline-${node}`, node)));
+}
