@@ -61,7 +61,7 @@ module.exports = {
       name: "results-db-owns-postgres-client",
       comment: "The results database (harness/run/results-db/, on the run floor) and the postgres system (clusters/postgres/) are the only production code that talks to PostgreSQL through the postgres client; serve reaches the database through reports/serve/trend.ts's TrendSource, wired by the CLI.",
       severity: "error",
-      from: { pathNot: `(^harness/run/results-db/|^clusters/postgres/|${NOT_PRODUCTION})` },
+      from: { path: "^(harness|checkers|workloads|clusters|nemeses|reports|bin|scripts)/", pathNot: `(^harness/run/results-db/|^clusters/postgres/|${NOT_PRODUCTION})` },
       to: { path: "node_modules/postgres/" },
     },
     {
