@@ -6,6 +6,9 @@ import type { CheckResult } from "../checkers/checker.ts";
 import type { LinearizabilityFailure } from "../checkers/linearizable/check.ts";
 import type { Op } from "../harness/op.ts";
 import { escapeHtml, table } from "./html.ts";
+import { cycleInWords } from "./in-words.ts";
+import { pairLeniently } from "./page-data.ts";
+import { porcupineView } from "./porcupine-view.ts";
 
 /** Lists longer than this are cut in the report (the full list is in results.json). */
 const MAX_ROWS = 200;
@@ -14,24 +17,20 @@ export type CycleRenderer = (anomaly: unknown) => Promise<string>;
 
 export async function evidenceSections(result: CheckResult, history: readonly Op[], renderCycle?: CycleRenderer): Promise<string[]> {
   const out: string[] = [];
-  if (typeof result.reason === "string") out.push(`<p><strong>Why unknown:</strong> ${escapeHtml(result.reason)}</p>`);
-  if (Array.isArray(result.failures)) out.push(...linearizabilityFailures(result.failures as LinearizabilityFailure[], history));
+  if (typeof result.reason === "string") out.push(`<p><strong>${result.valid === "unknown" ? "Why unknown" : "Note"}:</strong> ${escapeHtml(result.reason)}</p>`);
+  if (Array.isArray(result.failures)) out.push(...linearizabilityFailures(result.failures as LinearizabilityFailure[], history, result.model));
   if (result.anomalies && typeof result.anomalies === "object") out.push(...(await anomalies(result, renderCycle)));
   out.push(...otherLists(result));
   if (out.length === 0) out.push(`<p>${result.valid === true ? "Nothing to report: every check passed." : "The checker gave no further detail; see results.json."}</p>`);
   return out;
 }
 
-function linearizabilityFailures(failures: LinearizabilityFailure[], history: readonly Op[]): string[] {
+function linearizabilityFailures(failures: LinearizabilityFailure[], history: readonly Op[], modelName: unknown): string[] {
   const more = failures.length > 20 ? [`<p class="meta">${failures.length - 20} more non-linearizable keys in results.json.</p>`] : [];
-  const sections = failures.slice(0, 20).map((failure, i) => {
-    const rows = failure.ops.map((op) => [op.index, op.completionIndex ?? "–", String(op.process), op.describe, op.nextFromFinalState, timeOf(history, op.index), op.completionIndex === null ? "–" : timeOf(history, op.completionIndex)]);
-    return `<details${i < 3 ? " open" : ""}><summary>key ${escapeHtml(failure.key ?? "(none)")}: not linearizable</summary>
-<p>${escapeHtml(failure.explanation)}</p>
-<p class="meta">Longest linearizable prefix: ${failure.longestLinearizablePrefix.length} ops${failure.longestLinearizablePrefix.length ? ` (${escapeHtml(failure.longestLinearizablePrefix.slice(-12).join(" → "))})` : ""}; model state there: ${escapeHtml(failure.finalStates.join(" or "))}</p>
-${table(["invoke #", "completion #", "process", "op", "next from that state", "invoked at", "completed at"], rows)}
-${failure.omittedOps ? `<p class="meta">${failure.omittedOps} more pending ops omitted.</p>` : ""}</details>`;
-  });
+  const completions = new Map(pairLeniently(history).pairs.map((pair) => [pair.invoke.index, pair]));
+  const sections = failures.slice(0, 20).map(
+    (failure, i) => `<details class="linearizability"${i < 3 ? " open" : ""}><summary>key ${escapeHtml(failure.key ?? "(none)")}: not linearizable</summary>${porcupineView(failure, history, modelName, completions)}</details>`,
+  );
   return [...sections, ...more];
 }
 
@@ -52,7 +51,9 @@ async function anomalies(result: CheckResult, renderCycle?: CycleRenderer): Prom
       if (renderCycle && i < 3 && Array.isArray((anomaly as { steps?: unknown }).steps)) {
         svg = await renderCycle(anomaly).then((s) => `<div class="svgbox">${s}</div>`).catch((err) => `<p class="meta">(cycle graph unavailable: ${escapeHtml((err as Error).message)})</p>`);
       }
-      items.push(`<li>${explanation ? `<p>${escapeHtml(explanation)}</p>` : ""}${svg}<details><summary>data</summary><pre>${escapeHtml(JSON.stringify(anomaly, null, 2))}</pre></details></li>`);
+      const words = cycleInWords(anomaly);
+      const plain = words ? `<p>The transactions:</p><ul class="txns">${words.ops.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul><p>Why they form a cycle:</p><ol class="steps">${words.steps.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ol>` : explanation ? `<p>${escapeHtml(explanation)}</p>` : "";
+      items.push(`<li>${plain}${svg}<details><summary>data</summary><pre>${escapeHtml(JSON.stringify(anomaly, null, 2))}</pre></details></li>`);
     }
     out.push(`<details open><summary>${escapeHtml(type)} (${list.length})</summary><ol>${items.join("")}</ol>${list.length > 10 ? `<p class="meta">${list.length - 10} more in results.json</p>` : ""}</details>`);
   }
@@ -71,7 +72,3 @@ function otherLists(result: CheckResult): string[] {
   return out;
 }
 
-function timeOf(history: readonly Op[], index: number): string {
-  const op = history[index];
-  return op && op.index === index ? `${(op.time / 1e9).toFixed(3)}s` : "–";
-}

@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { missing } from "../test/support/installed.ts";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -49,22 +47,16 @@ describe("run report", () => {
     expect(html).toContain("refuted");
     expect(html).toMatch(/partition: minority side/);
     expect(html).toContain("<svg");
+    // The Porcupine-style view of key 7, the run in one sentence, the plots and the timeline.
+    expect(html).toContain('class="porcupine"');
+    expect(html).toMatch(/<p class="in-words">Faultline&#39;s Raft gave an answer no order of operations explains on key 7/);
+    expect(html).toContain('data-vega-spec="latency"');
+    expect(html).toContain('id="timeline-canvas"');
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
     expect(html).toContain("--seed 3");
     // User data never becomes markup.
     expect(html).not.toContain("<script>alert(1)</script>");
     // Self-contained: nothing fetched from anywhere.
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)=["']https?:/);
-  });
-
-  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-  it.skipIf(missing(chromium !== undefined, "Chromium (/usr/bin/chromium)", ".ci/run (apt-get install chromium)"))("opens in a real headless browser with the verdict, tables and timeline in the DOM", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "faultline-report-"));
-    const path = join(dir, "report.html");
-    writeFileSync(path, await renderRunReport({ runDir: dir, spec, system: raftSystem, results, history }));
-    const dom = execFileSync(chromium as string, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${path}`], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
-    expect(dom).toContain("INVALID");
-    expect(dom).toMatch(/<svg[^>]*aria-label="latency over time"/);
-    expect(dom).toMatch(/<circle/);
-    expect(dom).toMatch(/<table>/);
   });
 });

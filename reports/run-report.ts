@@ -22,6 +22,7 @@ import { describeRunEnding, type ClaimJudgement } from "../harness/store/results
 import type { Op } from "../harness/op.ts";
 import { describeNemesis, replayArgs, type TestSpec } from "../harness/spec/test-spec.ts";
 import { RUN_FILES } from "../harness/store/store.ts";
+import { sourcePath } from "../harness/source-path.ts";
 import { evidenceSections } from "./evidence.ts";
 import { renderCycleSvg } from "../checkers/elle/svg.ts";
 import type { CycleEvidence } from "../checkers/elle/explain.ts";
@@ -167,7 +168,8 @@ function pageParts(history: readonly Op[], stats: StatsResult | undefined): Page
   return { bands, data, sections };
 }
 
-const PAGE_SCRIPT = readFileSync(new URL("./client/report-page.js", import.meta.url), "utf8");
+// From the source tree even when this module runs from dist/ (tsc does not copy the page script).
+const PAGE_SCRIPT = readFileSync(sourcePath(new URL("./client/report-page.js", import.meta.url)), "utf8");
 
 const PAGE_CSS = `
 .in-words{font-size:16px;background:#fff;border-left:4px solid #0969da;padding:10px 14px;margin:14px 0}

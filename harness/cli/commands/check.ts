@@ -2,10 +2,10 @@
 // lines) without running anything. Works on a history cut short by a crashed harness.
 
 import type { Command } from "commander";
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { detectFormat, readHistory } from "../../history/read.ts";
 import { UsageError, unknownChoice } from "../../errors.ts";
-import { workloads } from "../../run/registry.ts";
+import { workloads } from "../../../workloads/catalog.ts";
 import { checkedEnough, neverSucceeded } from "../../verdicts/checked-enough.ts";
 import { MODELS, canonicalModel } from "../../../checkers/elle/models.ts";
 import { exitCodeFor } from "../exit-code.ts";
@@ -25,7 +25,8 @@ export function registerCheckCommand(program: Command): void {
     .option("--time-limit <seconds>", "budget for searches that can explode; when spent the verdict is unknown", "120")
     .option("--json", "print the results object on stdout")
     .option("--verbose", "print every checker field in the summary")
-    .action((historyPath: string, opts: { workload: string; model?: string; consistencyModels?: string; format?: string; timeLimit: string; json?: boolean; verbose?: boolean }) => {
+    .option("--report <file>", "also write a self-contained HTML report (verdict, evidence, plots, timeline) to FILE")
+    .action(async (historyPath: string, opts: { workload: string; model?: string; consistencyModels?: string; format?: string; timeLimit: string; json?: boolean; verbose?: boolean; report?: string }) => {
       const workload = workloads[opts.workload];
       if (!workload) throw unknownChoice("workload", opts.workload, Object.keys(workloads));
       if (opts.format && !(FORMATS as readonly string[]).includes(opts.format)) throw unknownChoice("format", opts.format, FORMATS);
@@ -66,8 +67,10 @@ export function registerCheckCommand(program: Command): void {
         process.stderr.write(`faultline: note: no ${f} completed ok (${attempted} attempted); the verdict rests on the other ops\n`);
       }
       const results = verdict.unknownBecause.length > 0 ? { ...checked, valid: verdict.valid, checkerValid: checked.valid, unknownBecause: verdict.unknownBecause } : checked;
+      // Loaded only when asked for: the report module is the heaviest part of a check.
+      if (opts.report) writeFileSync(opts.report, await (await import("../../../reports/run-report.ts")).renderCheckReport({ historyPath, workload: workload.name, results, history: history.ops }));
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
-      else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})`, verbose: opts.verbose === true });
+      else printSummary(process.stdout, results, { title: `${historyPath} (${history.ops.length} ops, workload ${workload.name})`, verbose: opts.verbose === true, reportPath: opts.report });
       process.exitCode = exitCodeFor(results.valid);
     });
 }
