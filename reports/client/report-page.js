@@ -224,23 +224,36 @@
       draw();
       return;
     }
-    // Bars, one path per outcome colour.
+    // Bars, one path per outcome colour. Zoomed out, thousands of ops share a pixel column:
+    // touching bars of one colour in a row are merged into one rectangle before they reach the
+    // path, so a full redraw costs about the number of pixels, not the number of ops.
     var paths = OUTCOMES.map(function () {
       return new Path2D();
     });
     var scale = (width - LEFT - 8) / (view1 - view0);
+    var runStart = new Float64Array(OUTCOMES.length);
+    var runEnd = new Float64Array(OUTCOMES.length);
     for (var r = 0; r < rows.length; r++) {
       var list = rows[r];
       var y = plotTop + r * rowHeight;
       var barHeight = Math.max(1, rowHeight - (rowHeight > 4 ? 2 : 1));
+      runEnd.fill(-Infinity);
       for (var p = firstFrom(list, view0, rowMax[r]); p < list.length; p++) {
         var i = list[p];
         if (start[i] > view1) break;
         if (end[i] < view0) continue;
         var x0 = LEFT + (Math.max(start[i], view0) - view0) * scale;
-        var x1 = LEFT + (Math.min(end[i], view1) - view0) * scale;
-        paths[ops.o[i]].rect(x0, y, Math.max(1, x1 - x0), barHeight);
+        var x1 = Math.max(x0 + 1, LEFT + (Math.min(end[i], view1) - view0) * scale);
+        var o = ops.o[i];
+        if (x0 <= runEnd[o] + 0.5) {
+          if (x1 > runEnd[o]) runEnd[o] = x1;
+        } else {
+          if (runEnd[o] > -Infinity) paths[o].rect(runStart[o], y, runEnd[o] - runStart[o], barHeight);
+          runStart[o] = x0;
+          runEnd[o] = x1;
+        }
       }
+      for (o = 0; o < OUTCOMES.length; o++) if (runEnd[o] > -Infinity) paths[o].rect(runStart[o], y, runEnd[o] - runStart[o], barHeight);
     }
     paths.forEach(function (path, o) {
       ctx.fillStyle = OUTCOME_COLORS[o];
