@@ -246,8 +246,6 @@ export type LinkMessage =
 
 export type Message = NotificationMessage | FollowerInfoMessage | LinkMessage;
 
-export type MessageType = Message["type"];
-
 // ---- Ready -----------------------------------------------------------------------------------
 
 /** Everything the shell must do; see the loop at the top of this file for the order. */

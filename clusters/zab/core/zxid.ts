@@ -11,9 +11,6 @@ import { assert } from "../../consensus/assert.ts";
 
 export type Zxid = bigint;
 
-/** The zxid before any transaction: epoch 0, counter 0. */
-export const ZERO_ZXID: Zxid = 0n;
-
 const COUNTER_BITS = 32n;
 const COUNTER_MASK = 0xffff_ffffn;
 /** Largest epoch or counter (unsigned 32 bits). ZooKeeper's epoch is a signed int in its files but
@@ -47,12 +44,4 @@ export function parseZxid(text: string): Zxid {
   const match = /^(\d+):(\d+)$/.exec(text);
   if (match === null) throw new Error(`not a zxid "epoch:counter": ${text}`);
   return makeZxid(Number(match[1]), Number(match[2]));
-}
-
-export function maxZxid(a: Zxid, b: Zxid): Zxid {
-  return a > b ? a : b;
-}
-
-export function minZxid(a: Zxid, b: Zxid): Zxid {
-  return a < b ? a : b;
 }

@@ -28,14 +28,14 @@ export interface Acl {
 export const OPEN_ACL_UNSAFE: readonly Acl[] = [{ perms: Perms.all, id: { scheme: "world", id: "anyone" } }];
 
 /** perms, then two strings of at least their length field each. */
-export const ACL_MIN_BYTES = 4 + 4 + 4;
+const ACL_MIN_BYTES = 4 + 4 + 4;
 
-export function readAcl(reader: JuteReader): Acl {
+function readAcl(reader: JuteReader): Acl {
   const perms = reader.int("acl.perms");
   return { perms, id: { scheme: reader.string("acl.id.scheme"), id: reader.string("acl.id.id") } };
 }
 
-export function writeAcl(writer: JuteWriter, acl: Acl): void {
+function writeAcl(writer: JuteWriter, acl: Acl): void {
   writer.int(acl.perms).string(acl.id.scheme).string(acl.id.id);
 }
 

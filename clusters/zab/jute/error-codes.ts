@@ -38,7 +38,6 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
 
 const NAMES_BY_CODE = new Map<number, ErrorName>(Object.entries(ErrorCode).map(([name, code]) => [code, name as ErrorName]));
 

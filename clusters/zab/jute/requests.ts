@@ -81,7 +81,7 @@ export interface RequestFrame {
 /** A string needs at least its length field. */
 const STRING_MIN_BYTES = 4;
 
-export function writeRequestBody(writer: JuteWriter, request: ClientRequest): void {
+function writeRequestBody(writer: JuteWriter, request: ClientRequest): void {
   switch (request.op) {
     case "create":
     case "create2":

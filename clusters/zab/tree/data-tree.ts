@@ -68,7 +68,7 @@ export interface SessionInfo {
 }
 
 /** The nodes every ZooKeeper tree starts with (`ls /` shows [zookeeper]). */
-export const SYSTEM_PATHS = ["/zookeeper", "/zookeeper/quota"] as const;
+const SYSTEM_PATHS = ["/zookeeper", "/zookeeper/quota"] as const;
 
 export class DataTree implements TreeView {
   private readonly nodes = new Map<string, Znode>();
@@ -362,7 +362,7 @@ function emptyNode(zxid: Zxid, time: bigint, ephemeralOwner: bigint): Znode {
   };
 }
 
-export function statOf(node: Readonly<Znode>): Stat {
+function statOf(node: Readonly<Znode>): Stat {
   return {
     czxid: node.czxid,
     mzxid: node.mzxid,

@@ -22,7 +22,7 @@ export type WriteRequest =
 export type Prepared = { ok: true; txn: Txn } | { ok: false; err: number };
 
 /** Any version (delete, setData, check). */
-export const ANY_VERSION = -1;
+const ANY_VERSION = -1;
 
 const EPHEMERAL_FLAG = 1;
 const SEQUENTIAL_FLAG = 2;
