@@ -165,7 +165,7 @@ function claimsTable(runs: readonly ComparedRun[]): string {
           ? `<th rowspan="${group.length}" class="system" scope="rowgroup">${escapeHtml(label)}<div class="meta">${escapeHtml([run.systemClaims.cap, run.systemClaims.model].filter(Boolean).join(" · "))}</div>${run.bugs.length ? `<div class="bug">bugs on: ${escapeHtml(run.bugs.join(", "))}</div>` : ""}</th>`
           : "";
       rows.push(
-        `<tr data-system="${escapeHtml(label)}">${systemCell}<td><a class="run" href="${linkOf(run)}">${escapeHtml(runTitle(run))}</a><div class="meta">${escapeHtml(`${run.runtime}, ${run.nodes} nodes`)}${run.ending ? ` · ${escapeHtml(run.ending)}` : ""}</div></td><td>${verdictBadge(run.valid)}</td>${claimCell(find("model"), m)}${claimCell(find("property"), m)}${claimCell(find("cap"), m)}<td class="numcol">${m.lostWrites ? `${n(m.lostWrites.lost)}${m.lostWrites.acknowledged !== null ? ` / ${n(m.lostWrites.acknowledged)}` : ""}` : "–"}</td><td class="numcol">${m.staleReads === null ? "–" : n(m.staleReads)}</td><td>${escapeHtml(m.nonLinearizableKeys ? `${anomaliesText({ ...m.anomalies, "non-linearizable keys": m.nonLinearizableKeys })}` : anomaliesText(m.anomalies))}</td><td class="numcol">${sideText(m.majoritySide)}</td><td class="numcol">${sideText(m.minoritySide)}</td><td class="numcol">${m.p99Ms === null ? "–" : `${m.p99Ms.toFixed(1)} ms`}</td><td class="numcol" title="${escapeHtml(m.failover ? `during ${m.failover.label}, from ${m.failover.atS.toFixed(1)} s` : "no fault")}">${m.failover ? `${m.failover.seconds.toFixed(2)} s` : "–"}</td></tr>`,
+        `<tr data-system="${escapeHtml(label)}">${systemCell}<td class="runcell"><a class="run" href="${linkOf(run)}">${escapeHtml(runTitle(run))}</a><div class="meta">${escapeHtml(`${run.runtime}, ${run.nodes} nodes`)}${run.ending ? ` · ${escapeHtml(run.ending)}` : ""}</div></td><td>${verdictBadge(run.valid)}</td>${claimCell(find("model"), m)}${claimCell(find("property"), m)}${claimCell(find("cap"), m)}<td class="numcol">${m.lostWrites ? `${n(m.lostWrites.lost)}${m.lostWrites.acknowledged !== null ? ` / ${n(m.lostWrites.acknowledged)}` : ""}` : "–"}</td><td class="numcol">${m.staleReads === null ? "–" : n(m.staleReads)}</td><td>${escapeHtml(m.nonLinearizableKeys ? `${anomaliesText({ ...m.anomalies, "non-linearizable keys": m.nonLinearizableKeys })}` : anomaliesText(m.anomalies))}</td><td class="numcol">${sideText(m.majoritySide)}</td><td class="numcol">${sideText(m.minoritySide)}</td><td class="numcol">${m.p99Ms === null ? "–" : `${m.p99Ms.toFixed(1)} ms`}</td><td class="numcol" title="${escapeHtml(m.failover ? `during ${m.failover.label}, from ${m.failover.atS.toFixed(1)} s` : "no fault")}">${m.failover ? `${m.failover.seconds.toFixed(2)} s` : "–"}</td></tr>`,
       );
     });
   }
@@ -178,7 +178,7 @@ function claimsTable(runs: readonly ComparedRun[]): string {
 
 const CSS = `
 .wide{overflow-x:auto}table.compare td,table.compare th{font-size:13px}th.system{background:#fff;min-width:130px}
-td.claim{min-width:150px}td.claim .num{font-weight:600}td.claim .what{color:#57606a;font-size:11px}td.expected{background:#f3f8f3}
+td.claim{min-width:150px}td.runcell{min-width:190px}td.claim .num{font-weight:600}td.claim .what{color:#57606a;font-size:11px}td.expected{background:#f3f8f3}
 td.numcol{text-align:right;white-space:nowrap}.tag{font-size:11px;background:#eef1f4;border-radius:3px;padding:0 4px;color:#57606a}
 .bug{color:#cf222e;font-size:12px}svg.cap text{font:11px system-ui,sans-serif;fill:#1b1f24}svg.cap .grid{stroke:#e3e6ea}
 svg.cap .quad.cp{fill:#e9f5ec}svg.cap .quad.ap{fill:#fbefe3}svg.cap .quadlabel{fill:#57606a;font-style:italic}svg.cap .rowlabel{font-weight:600}
@@ -211,7 +211,7 @@ export function renderComparison(input: ComparisonInput): string {
 <dt>Anomalies</dt><dd>Non-linearizable keys (register workload), Elle's anomalies by type (list-append, rw-register), and the other checkers' findings (locks held twice, bad bank reads, duplicates).</dd>
 <dt>Majority / minority side served</dt><dd>Of the client ops issued on nodes that could / could not reach a majority while a partition was in place, the share the system served (ok, or a definite answer).</dd>
 <dt>p99 latency</dt><dd>The 99th percentile of invocation-to-completion time over every client op that completed ok.</dd>
-<dt>Failover time</dt><dd>${escapeHtml(FAILOVER_DEFINITION)}</dd>
+<dt>Failover time</dt><dd>${escapeHtml(FAILOVER_DEFINITION.replace(/^Failover time: /, ""))}</dd>
 </dl>`;
   const body = runs.length === 0 ? "<p>No runs to compare.</p>" : `${capPicture(runs)}\n${claimsTable(runs)}\n${definitions}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(input.title)} — Faultline</title><style>${BASE_CSS}${CSS}</style></head><body><main>${header}\n${body}</main><script>${SCRIPT}</script></body></html>\n`;

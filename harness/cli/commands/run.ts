@@ -1,7 +1,7 @@
 // `faultline run` — one test: a cluster under load and faults, checked and reported.
 
 import type { Command } from "commander";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { catalog } from "../../run/registry.ts";
 import { runTest } from "../../run/runner.ts";
 import { buildSpec, readConfigFile, type RawSettings } from "../../spec/build-spec.ts";
@@ -12,6 +12,7 @@ import { exitCodeForSignal, onInterrupt, type StopSignal } from "../../run/exit-
 import { UsageError } from "../../errors.ts";
 import { existsSync } from "node:fs";
 import { exitCodeFor } from "../exit-code.ts";
+import { checkDbUrl, recordRunOnce } from "../../run/results-db/results-db.ts";
 import { printSummary } from "../summary.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -41,11 +42,13 @@ export function registerRunCommand(program: Command): void {
     .option("--opt <name=value>", "system option, e.g. storage=power-loss or isolation=serializable (repeatable)", collect)
     .option("--isolation <level>", "transaction isolation for databases: read-committed, repeatable-read or serializable (same as --opt isolation=…)")
     .option("--keep-data", "keep the nodes' data directories of a valid run too (kept anyway when a run is invalid, unknown, interrupted or crashed; node logs are always kept)")
+    .option("--db <url>", "also record the run in PostgreSQL (postgres://…); a database that is down costs one warning line")
     .option("--json", "print the results object on stdout")
     .option("--verbose", "print every checker field in the summary")
     .action(async (opts: Record<string, unknown>) => {
       const config: RawSettings = opts.config ? readConfigFile(String(opts.config)) : {};
-      const { config: _config, json, verbose, isolation, keepData, ...flags } = opts;
+      const { config: _config, json, verbose, isolation, keepData, db, ...flags } = opts;
+      if (db !== undefined) checkDbUrl(String(db));
       if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
       const progress = process.stderr.isTTY ? process.stderr : undefined;
@@ -73,6 +76,7 @@ export function registerRunCommand(program: Command): void {
         offInterrupt();
       }
       const { runDir, results, interrupted } = outcome;
+      if (db !== undefined) await recordRunOnce(String(db), { runDir, store: resolve(spec.store), spec, results }, (line) => process.stderr.write(`${line}\n`));
       if (interrupted) {
         // One line: where the run was stopped, that its history is kept, and the report.
         const line = `${interrupted.signal === "SIGINT" ? "interrupted" : `interrupted (${interrupted.signal})`} ${describeRunMoment(interrupted)}; history kept (${outcome.historyEntries} entries); verdict ${verdictWord(results.valid)}; report: ${join(runDir, RUN_FILES.report)}\n`;

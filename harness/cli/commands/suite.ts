@@ -55,13 +55,7 @@ export function registerSuiteCommand(program: Command): void {
       if (stores.size > 1) throw new UsageError(`suite ${file}: its cells write to ${stores.size} stores (${[...stores].join(", ")}); set store once for the whole suite, or pass --store`);
       const store = [...stores][0] ?? resolve(flags.store ?? String(suite.settings.store ?? DEFAULT_SPEC.store));
       let db: ResultsDb | undefined;
-      if (flags.db) {
-        try {
-          db = new ResultsDb(flags.db, { warn: (line) => process.stderr.write(`${line}\n`) });
-        } catch (err) {
-          throw new UsageError((err as Error).message);
-        }
-      }
+      if (flags.db) db = new ResultsDb(flags.db, { warn: (line) => process.stderr.write(`${line}\n`) });
       // The first SIGINT / SIGTERM stops the run in progress in order and ends the suite after it;
       // a second one kills the cluster and exits at once (exit-handlers.ts).
       const stop = new AbortController();

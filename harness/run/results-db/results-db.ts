@@ -11,7 +11,7 @@
 // client (.dependency-cruiser.cjs: results-db-owns-postgres-client); it sits on the run floor,
 // above the verdicts it stores, and serve reaches it only through the TrendSource interface.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import type { CheckResult } from "../../../checkers/checker.ts";
@@ -23,6 +23,7 @@ import type { TestSpec } from "../../spec/test-spec.ts";
 import { describeNemesis } from "../../spec/test-spec.ts";
 import type { ClaimJudgement, RunCrash, RunInterruption } from "../../store/results.ts";
 import { RUN_FILES } from "../../store/store.ts";
+import { UsageError } from "../../errors.ts";
 import { migrate } from "./migrations.ts";
 
 export interface RecordedRun {
@@ -55,8 +56,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Throws a UsageError (exit 254) unless `url` is a PostgreSQL URL. */
 export function checkDbUrl(url: string): void {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`--db "${redactUrl(url)}" must be a PostgreSQL URL, postgres://user[:password]@host[:port]/database`);
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--db "${redactUrl(url)}" must be a PostgreSQL URL, postgres://user[:password]@host[:port]/database`);
 }
 
 export class ResultsDb implements TrendSource {
@@ -142,7 +144,7 @@ export class ResultsDb implements TrendSource {
     const unknownBecause = Array.isArray(results.unknownBecause) ? (results.unknownBecause as unknown[]).map(String) : [];
     const row = {
       run_path: runPath,
-      started_at: run.startedAt ?? new Date().toISOString(),
+      started_at: run.startedAt ?? startedAtOf(run.runDir) ?? new Date().toISOString(),
       store: run.store,
       test_name: spec.name,
       system: spec.system,
@@ -242,6 +244,23 @@ export class ResultsDb implements TrendSource {
       failoverS: n(row.failover_s),
     }));
   }
+}
+
+/** test.json's startedAt: with the run's path, it names the run. */
+function startedAtOf(runDir: string): string | undefined {
+  try {
+    const written = JSON.parse(readFileSync(join(runDir, RUN_FILES.spec), "utf8")) as { startedAt?: unknown };
+    return typeof written.startedAt === "string" ? written.startedAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For one run (`faultline run --db`): open, record, close — within `timeoutMs`, never throwing. */
+export async function recordRunOnce(url: string, run: RecordedRun, warn: (line: string) => void, timeoutMs = 10_000): Promise<void> {
+  const db = new ResultsDb(url, { warn });
+  db.record(run);
+  await db.close(timeoutMs);
 }
 
 function relativeRun(store: string, runDir: string): string {
