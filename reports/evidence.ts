@@ -64,7 +64,8 @@ async function anomalies(result: CheckResult, renderCycle?: CycleRenderer): Prom
 function otherLists(result: CheckResult): string[] {
   const out: string[] = [];
   for (const [field, value] of Object.entries(result)) {
-    if (["failures", "anomalies", "anomalyTypes", "not", "alsoNot"].includes(field)) continue;
+    // consistencyModels echoes what was asked for, not something found.
+    if (["failures", "anomalies", "anomalyTypes", "not", "alsoNot", "consistencyModels"].includes(field)) continue;
     if (!Array.isArray(value) || value.length === 0) continue;
     const rows = value.slice(0, MAX_ROWS).map((item) => [typeof item === "object" ? JSON.stringify(item) : String(item)]);
     out.push(`<details${result.valid === false ? " open" : ""}><summary>${escapeHtml(field)} (${value.length})</summary>${table([field], rows)}${value.length > MAX_ROWS ? `<p class="meta">${value.length - MAX_ROWS} more in results.json</p>` : ""}</details>`);

@@ -55,3 +55,19 @@ describe("packed ops for the page", () => {
     expect(data.ops.p.length).toBe(2);
   });
 });
+
+describe("a history without times", () => {
+  it("is laid out by position, one microsecond per entry, and says so", () => {
+    const history = [
+      { time: 0, process: 0, type: "invoke", f: "txn", value: [] },
+      { time: 0, process: 1, type: "invoke", f: "txn", value: [] },
+      { time: 0, process: 0, type: "ok", f: "txn", value: [] },
+      { time: 0, process: 1, type: "ok", f: "txn", value: [] },
+    ].map((op, index) => ({ ...op, index }) as Op);
+    const data = packHistory(history);
+    expect(data.timeless).toBe(true);
+    expect(data.ops.s).toEqual([0, 1]);
+    expect(data.ops.d).toEqual([2, 2]);
+    expect(data.endS).toBeCloseTo(3e-6);
+  });
+});

@@ -64,6 +64,10 @@ export interface PageData {
   fs: string[];
   strs: string[];
   ops: PackedOps;
+  /** The history records no times (every op at one instant, or times that are only the indexes a
+   *  reader filled in, as for many EDN files): ops are laid
+   *  out by position instead, one microsecond per history entry, and there is nothing to plot. */
+  timeless: boolean;
   /** Time 0 of the page, in the history's nanoseconds: its earliest op. */
   originNs: number;
   /** Seconds from the first to the last op. */
@@ -109,17 +113,27 @@ export function packHistory(history: readonly Op[]): PageData {
   const fs = new Table();
   const ops: PackedOps = { p: [], s: [], d: [], o: [], f: [], i: [], c: [], v: [], r: [], e: [], n: [], k: [] };
   let startNs = history.length ? Infinity : 0;
-  for (const op of history) startNs = Math.min(startNs, op.time);
+  let lastNs = 0;
+  for (const op of history) {
+    startNs = Math.min(startNs, op.time);
+    lastNs = Math.max(lastNs, op.time);
+  }
+  // Readers give ops without a time their index as one (harness/history/read.ts): that is no
+  // clock either.
+  const timeless = history.length > 1 && (lastNs === startNs || history.every((op) => op.time === op.index));
+  // By position when there are no times: an op's "time" is its index, in µs.
+  const timeOf = timeless ? (op: Op) => op.index * 1000 : (op: Op) => op.time;
+  if (timeless) startNs = 0;
   let lastUs = 0;
   let lastIndex = 0;
   let endNs = startNs;
   let clientOps = 0;
   for (const { invoke, completion } of pairs) {
-    const us = Math.round((invoke.time - startNs) / 1000);
+    const us = Math.round((timeOf(invoke) - startNs) / 1000);
     ops.p.push(rows.get(invoke.process) as number);
     ops.s.push(us - lastUs);
     lastUs = us;
-    ops.d.push(completion ? Math.max(0, Math.round((completion.time - invoke.time) / 1000)) : -1);
+    ops.d.push(completion ? Math.max(0, Math.round((timeOf(completion) - timeOf(invoke)) / 1000)) : -1);
     ops.o.push(completion ? Math.max(0, OUTCOMES.indexOf(completion.type as PageOutcome)) : 3);
     ops.f.push(fs.of(invoke.f));
     ops.i.push(invoke.index - lastIndex);
@@ -133,12 +147,12 @@ export function packHistory(history: readonly Op[]): PageData {
     ops.n.push(node === undefined ? -1 : strs.of(String(node)));
     const key = invoke.key ?? completion?.key;
     ops.k.push(key === undefined ? -1 : strs.of(showText(key)));
-    endNs = Math.max(endNs, completion?.time ?? invoke.time);
+    endNs = Math.max(endNs, completion ? timeOf(completion) : timeOf(invoke));
     if (invoke.process !== "nemesis") clientOps++;
   }
-  for (const op of history) endNs = Math.max(endNs, op.time);
+  for (const op of history) endNs = Math.max(endNs, timeOf(op));
   const procs = [...rows.keys()].map((process) => (process === "nemesis" ? "nemesis" : String(process)));
-  return { procs, fs: fs.list, strs: strs.list, ops, originNs: startNs, endS: (endNs - startNs) / 1e9, clientOps, unpaired };
+  return { procs, fs: fs.list, strs: strs.list, ops, timeless, originNs: startNs, endS: (endNs - startNs) / 1e9, clientOps, unpaired };
 }
 
 /** JSON for a <script type="application/json"> element: nothing in it can end the element or open

@@ -146,7 +146,7 @@ export function throughputSpec(series: PerfSeries, bands: readonly Band[], endS:
         mark: { type: "line", strokeWidth: 1.4, interpolate: "step-after" },
         encoding: {
           x: { field: "t", type: "quantitative" },
-          y: { field: "rate", type: "quantitative", title: `completions per second (${series.bucketS} s buckets)` },
+          y: { field: "rate", type: "quantitative", title: `completions per second (${+series.bucketS.toPrecision(6)} s buckets)` },
           color: { field: "outcome", type: "nominal", scale: outcomeScale, legend: { title: "outcome" } },
           detail: { field: "f", type: "nominal" },
           strokeDash: fs.length > 1 && fs.length <= 6 ? { field: "f", type: "nominal", legend: { title: "f" } } : { value: [1, 0] },

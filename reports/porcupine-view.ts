@@ -65,9 +65,14 @@ function replay(model: Model<unknown, unknown, unknown> | undefined, prefix: rea
   return { describe, after };
 }
 
-const seconds = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+/** Times as seconds, or as history positions for a history without times (readers fill in
+ *  each op's index as its time, harness/history/read.ts). */
+function timeFormat(history: readonly Op[]): (ns: number) => string {
+  return history.length > 1 && history.every((op) => op.time === op.index) ? (ns) => `#${ns}` : (ns) => `${(ns / 1e9).toFixed(3)} s`;
+}
 
 export function porcupineView(failure: LinearizabilityFailure, history: readonly Op[], modelName: unknown, completions: ReadonlyMap<number, LoosePair>): string {
+  const seconds = timeFormat(history);
   const model = typeof modelName === "string" && modelName in models ? (models[modelName as keyof typeof models] as Model<unknown, unknown, unknown>) : undefined;
   const lookup = indexLookup(history);
   const prefixOps = failure.longestLinearizablePrefix.map((index) => ({ invoke: lookup(index), completion: completions.get(index)?.completion })).filter((entry): entry is { invoke: Op; completion: Op | undefined } => entry.invoke !== undefined);
@@ -81,9 +86,9 @@ export function porcupineView(failure: LinearizabilityFailure, history: readonly
   const headline = stuck
     ? `<p class="porcupine-headline">After <strong>${placed.length}</strong> op${placed.length === 1 ? "" : "s"} of ${escapeHtml(keyText)} that can be put in one legal order (the longest linearizable prefix), <strong class="refuted">op #${stuck.index}</strong> (process ${escapeHtml(String(stuck.process))}, <code>${escapeHtml(stuck.describe)}</code>) cannot be placed: the model's state before it is <code>${escapeHtml(stateBefore)}</code>, where it is ${stuck.nextFromFinalState === "illegal" ? "illegal" : "legal, but every order of the remaining ops dead-ends"}.</p>`
     : "";
-  const svg = timelineSvg(shown, failure.ops, completions, lookup, placed.length);
+  const svg = timelineSvg(shown, failure.ops, completions, lookup, placed.length, seconds);
   const rows: unknown[][] = shown.map((entry) => [entry.order, `#${entry.invoke.index}`, String(entry.invoke.process), entry.describe, seconds(entry.invoke.time), entry.completion ? `${seconds(entry.completion.time)} (${entry.completion.type})` : "never", entry.after ?? "–"]);
-  if (stuck) rows.push([raw('<span class="refuted">✗</span>'), `#${stuck.index}`, String(stuck.process), stuck.describe, timeOf(lookup, stuck.index), stuck.completionIndex === null ? "–" : timeOf(lookup, stuck.completionIndex), raw(`<span class="refuted">cannot be placed; state before it: ${escapeHtml(stateBefore)}</span>`)]);
+  if (stuck) rows.push([raw('<span class="refuted">✗</span>'), `#${stuck.index}`, String(stuck.process), stuck.describe, timeOf(lookup, stuck.index, seconds), stuck.completionIndex === null ? "–" : timeOf(lookup, stuck.completionIndex, seconds), raw(`<span class="refuted">cannot be placed; state before it: ${escapeHtml(stateBefore)}</span>`)]);
   const earlier = placed.length > shown.length ? `<p class="meta">${placed.length - shown.length} earlier ops of the prefix not listed (orders 1–${placed.length - shown.length}).</p>` : "";
   const pending = failure.ops.slice(1);
   const pendingTable = pending.length
@@ -92,14 +97,21 @@ export function porcupineView(failure: LinearizabilityFailure, history: readonly
   return `<div class="porcupine">${headline}${svg}${earlier}${table(["order", "op", "process", "op", "invoked", "completed", "state after"], rows, { className: "prefix" })}${pendingTable}<p class="meta">${escapeHtml(failure.explanation)}</p></div>`;
 }
 
-function timeOf(lookup: (index: number) => Op | undefined, index: number): string {
+function timeOf(lookup: (index: number) => Op | undefined, index: number, seconds: (ns: number) => string): string {
   const op = lookup(index);
   return op ? seconds(op.time) : "–";
 }
 
 /** Bars per process: the prefix ops shown (green, numbered by linearization order), the op that
  *  cannot be placed (red) and the others pending with it (amber). */
-function timelineSvg(shown: readonly Placed[], failed: readonly FailedOp[], completions: ReadonlyMap<number, LoosePair>, lookup: (index: number) => Op | undefined, prefixLength: number): string {
+function timelineSvg(
+  shown: readonly Placed[],
+  failed: readonly FailedOp[],
+  completions: ReadonlyMap<number, LoosePair>,
+  lookup: (index: number) => Op | undefined,
+  prefixLength: number,
+  seconds: (ns: number) => string,
+): string {
   interface Bar {
     invoke: Op;
     endNs: number | null;

@@ -147,7 +147,7 @@ function pageParts(history: readonly Op[], stats: StatsResult | undefined): Page
   const packed = packHistory(history);
   const windows = stats?.faults.windows ?? [];
   const bands = faultBands(windows, history, clusterNodesOf(history, windows), packed.originNs);
-  const plots = perfPlots(packed, bands);
+  const plots = packed.timeless ? {} : perfPlots(packed, bands);
   const data = {
     ...packed,
     faults: bands.map(({ kind, label, detail, startS, endS }) => ({ kind, label, detail, startS, endS })),
@@ -159,10 +159,13 @@ function pageParts(history: readonly Op[], stats: StatsResult | undefined): Page
   const legend = Object.entries(OUTCOME_COLORS)
     .map(([outcome, color]) => `<span class="swatch" style="background:${color}"></span>${outcome}`)
     .join(" ");
-  const sections = [
+  const plotSections = [
     `<h2>Latency</h2><p class="meta">Every completed client op at its invocation time, its latency on a log scale, coloured by outcome; lines: latency quantiles of ok ops over time. Shaded: fault windows (hover for the fault).</p><p class="meta" id="plot-latency-note"></p><div class="plot" id="plot-latency" data-vega-spec="latency"></div>`,
     `<h2>Throughput</h2><p class="meta">Completions per second by outcome, fault windows shaded.</p><div class="plot" id="plot-throughput" data-vega-spec="throughput"></div>`,
-    `<h2>Timeline</h2><p class="meta">One row per process (the nemesis first), one bar per op from invocation to completion: ${legend}. Fault windows across it. Hover a bar for the op; wheel to zoom, drag to pan, double-click to reset. ${packed.ops.p.length.toLocaleString("en")} ops.</p>
+  ];
+  const sections = [
+    ...(packed.timeless ? [`<h2>Latency and throughput</h2><p class="meta">This history records no times, so there is no latency or throughput to plot; the timeline below lays its ops out by their position in the history.</p>`] : plotSections),
+    `<h2>Timeline</h2><p class="meta">One row per process (the nemesis first), one bar per op from invocation to completion${packed.timeless ? " (by position in the history: it records no times)" : ""}: ${legend}. Fault windows across it. Hover a bar for the op; wheel to zoom, drag to pan, double-click to reset. ${packed.ops.p.length.toLocaleString("en")} ops.</p>
 <div class="timeline" id="timeline"><canvas id="timeline-canvas"></canvas><canvas id="timeline-overlay"></canvas><div class="timeline-tip" id="timeline-tip" hidden></div></div>`,
   ];
   return { bands, data, sections };

@@ -53,6 +53,7 @@
   }
 
   function seconds(us) {
+    if (data.timeless) return "#" + Math.round(us);
     return (us / 1e6).toFixed(us < 1e7 ? 4 : 3) + " s";
   }
 
@@ -63,7 +64,8 @@
     lines.push("op #" + index[i] + completion + " · process " + data.procs[ops.p[i]] + (ops.n[i] >= 0 ? " · node " + text(ops.n[i]) : ""));
     var key = ops.k[i] >= 0 ? " key " + text(ops.k[i]) : "";
     lines.push(data.fs[ops.f[i]] + key + " " + text(ops.v[i]) + (ops.r[i] >= 0 ? " → " + text(ops.r[i]) : "") + " : " + OUTCOMES[ops.o[i]]);
-    lines.push("invoked " + seconds(start[i]) + (ops.d[i] >= 0 ? ", completed " + seconds(end[i]) + " (" + (ops.d[i] / 1000).toFixed(2) + " ms)" : ", never completed"));
+    var took = data.timeless ? "" : " (" + (ops.d[i] / 1000).toFixed(2) + " ms)";
+    lines.push("invoked " + seconds(start[i]) + (ops.d[i] >= 0 ? ", completed " + seconds(end[i]) + took : ", never completed"));
     if (ops.e[i] >= 0) lines.push("error: " + text(ops.e[i]));
     return lines.join("\n");
   }
@@ -270,10 +272,10 @@
     ctx.moveTo(LEFT, plotBottom + 0.5);
     ctx.lineTo(width - 8, plotBottom + 0.5);
     ctx.stroke();
-    var step = niceStep((view1 - view0) / 10);
+    var step = data.timeless ? Math.max(1, niceStep((view1 - view0) / 10)) : niceStep((view1 - view0) / 10);
     for (var t = Math.ceil(view0 / step) * step; t <= view1; t += step) {
       var tx = x(t);
-      ctx.fillText(+(t / 1e6).toFixed(6) + " s", tx, plotBottom + 16);
+      ctx.fillText(data.timeless ? "#" + Math.round(t) : +(t / 1e6).toPrecision(6) + " s", tx, plotBottom + 16);
       ctx.beginPath();
       ctx.moveTo(tx + 0.5, plotBottom);
       ctx.lineTo(tx + 0.5, plotBottom + 4);

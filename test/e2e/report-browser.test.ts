@@ -30,8 +30,8 @@ interface Opened {
   problems: string[];
 }
 
-/** The timeline and both plots mark themselves rendered (page code: this file has no DOM types). */
-const RENDERED = `document.querySelectorAll("[data-rendered=true]").length === 3`;
+/** The timeline and every plot mark themselves rendered (page code: this file has no DOM types). */
+const RENDERED = `document.querySelectorAll("[data-rendered=true]").length === document.querySelectorAll("[data-vega-spec]").length + 1`;
 
 const spec = buildSpec({}, { system: "raft", nemesis: "partition,kill", seed: "3", time: "1", nodes: "5" }, catalog());
 
