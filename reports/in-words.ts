@@ -177,6 +177,8 @@ export interface ClaimContext {
 }
 
 const count = (n: number) => n.toLocaleString("en");
+/** "95.0% of 1,000 requests", or "no requests (none were sent there)". */
+const served = (a: Availability) => (a.total === 0 ? "no requests (none were sent there)" : `${pct(a)} of ${count(a.total)} requests`);
 const pct = (a: Availability | null | undefined) => (a && a.availability !== null ? `${(a.availability * 100).toFixed(1)}%` : "–");
 
 /** What went on while most of some evidence was acknowledged: "while the primary was partitioned". */
@@ -266,7 +268,7 @@ export function claimSentence(claim: ClaimJudgement, ctx: ClaimContext): string 
   const partitions = ctx.stats?.faults?.partitions ?? null;
   const promise = claim.claimed ? "promises" : "does not promise";
   if (/^CP\b/.test(claim.claim)) {
-    const sides = partitions ? `the side with a majority of nodes answered ${pct(partitions.majoritySide)} of ${count(partitions.majoritySide.total)} requests during partitions, the minority side ${pct(partitions.minoritySide)} of ${count(partitions.minoritySide.total)}` : "";
+    const sides = partitions ? `the side with a majority of nodes answered ${served(partitions.majoritySide)} during partitions, the minority side ${served(partitions.minoritySide)}` : "";
     switch (claim.verdict) {
       case "held":
         return `${name} claims CP — correct answers even when the network splits, from the side holding a majority of nodes — and kept it: ${sides}; the minority side refusing is what CP allows.`;
@@ -279,7 +281,7 @@ export function claimSentence(claim: ClaimJudgement, ctx: ClaimContext): string 
     }
   }
   if (/^AP\b/.test(claim.claim)) {
-    const sides = partitions ? `the majority side answered ${pct(partitions.majoritySide)} of ${count(partitions.majoritySide.total)} requests during partitions and the minority side ${pct(partitions.minoritySide)} of ${count(partitions.minoritySide.total)}` : "";
+    const sides = partitions ? `the majority side answered ${served(partitions.majoritySide)} during partitions and the minority side ${served(partitions.minoritySide)}` : "";
     switch (claim.verdict) {
       case "held":
         return `${name} claims AP — every side of a split network keeps answering — and did: ${sides}.${ctx.workload?.valid === false ? " Staying available is how it can lose or contradict writes; AP systems accept that." : ""}`;

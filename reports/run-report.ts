@@ -177,7 +177,7 @@ const PAGE_SCRIPT = readFileSync(sourcePath(new URL("./client/report-page.js", i
 const PAGE_CSS = `
 .in-words{font-size:16px;background:#fff;border-left:4px solid #0969da;padding:10px 14px;margin:14px 0}
 ul.claims li{margin:4px 0}.held-claim::marker{color:#1a7f37}.refuted-claim::marker{color:#cf222e}
-.plot{background:#fff;border:1px solid #d8dde3;padding:6px;min-height:120px;width:auto}
+.plot{background:#fff;border:1px solid #d8dde3;padding:6px 0;min-height:120px;width:auto}
 .timeline{position:relative;background:#fff;border:1px solid #d8dde3;overflow:hidden}
 .timeline canvas{position:absolute;left:0;top:0}#timeline-overlay{cursor:crosshair}
 .timeline-tip{position:absolute;z-index:2;white-space:pre;font:12px ui-monospace,Menlo,Consolas,monospace;background:#fff;border:1px solid #8c959f;border-radius:4px;padding:6px 8px;box-shadow:0 2px 8px rgba(0,0,0,.15);pointer-events:none;max-width:380px;overflow:hidden}
