@@ -1,0 +1,104 @@
+// The shipped suites and the nightly workflow, checked without running them: the suites expand
+// against today's registry with nothing skipped (smoke on the local runtime only, cap over every
+// system that can be partitioned, on Docker); the workflow — which cannot run here — has the
+// structure GitHub Actions needs: a nightly schedule, one job per shard whose matrix and --shard
+// arguments agree, JUnit and the store uploaded, and a merge job that compares all shards and
+// reports their JUnit.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { catalog, systems as registered } from "../../harness/run/registry.ts";
+import { expandMatrix, shardOf } from "../../harness/run/suite/matrix.ts";
+import { readSuiteFile } from "../../harness/run/suite/suite-file.ts";
+import { REPO_ROOT } from "../support/cli.ts";
+
+describe("shipped suites", () => {
+  it("smoke: our Raft healthy and with a bug, local runtime only, minutes", () => {
+    const suite = readSuiteFile(join(REPO_ROOT, "suites/smoke.yaml"));
+    const matrix = expandMatrix(suite, catalog());
+    expect(matrix.skipped).toEqual([]);
+    expect(matrix.runnable.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(matrix.runnable.map((c) => c.spec.runtime))).toEqual(new Set(["local"]));
+    expect(new Set(matrix.runnable.map((c) => c.system))).toEqual(new Set(["raft"]));
+    expect(matrix.runnable.some((c) => c.spec.bugs.length > 0) && matrix.runnable.some((c) => c.spec.bugs.length === 0)).toBe(true);
+    // Minutes: main phase and recovery of every run, plus ~10 s of setup and checking each.
+    const seconds = matrix.runnable.reduce((sum, c) => sum + c.spec.timeS + c.spec.recoveryS + 10, 0);
+    expect(seconds).toBeLessThan(10 * 60);
+  });
+
+  it("cap: raft, etcd, zookeeper and redis-sentinel on Docker, partitioned, CP and AP side by side", () => {
+    const suite = readSuiteFile(join(REPO_ROOT, "suites/cap.yaml"));
+    const matrix = expandMatrix(suite, catalog());
+    expect(matrix.skipped).toEqual([]);
+    const systems = new Set(matrix.runnable.map((c) => c.system));
+    for (const system of ["raft", "etcd", "zookeeper", "redis-sentinel"]) expect(systems).toContain(system);
+    const caps = new Set([...systems].map((s) => registered[s].claims.cap));
+    expect(caps).toEqual(new Set(["CP", "AP"]));
+    for (const cell of matrix.runnable) {
+      expect(cell.spec.runtime).toBe("docker");
+      expect(cell.spec.nemesis).toContain("partition");
+    }
+  });
+});
+
+describe(".github/workflows/nightly.yml", () => {
+  const path = join(REPO_ROOT, ".github/workflows/nightly.yml");
+  type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+  type Job = { "runs-on": string; needs?: string | string[]; if?: string; strategy?: { matrix: Record<string, unknown>; "fail-fast"?: boolean }; steps: Step[]; "timeout-minutes"?: number };
+  const workflow = parse(readFileSync(path, "utf8")) as { name: string; on: { schedule: { cron: string }[]; workflow_dispatch?: unknown }; env: Record<string, string | number>; jobs: Record<string, Job> };
+  const runText = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+
+  it("runs nightly on a schedule, and on demand", () => {
+    expect(workflow.on.schedule).toHaveLength(1);
+    const fields = workflow.on.schedule[0].cron.split(" ");
+    expect(fields).toHaveLength(5);
+    expect(fields.slice(2)).toEqual(["*", "*", "*"]);
+    expect(Object.keys(workflow.on)).toContain("workflow_dispatch");
+  });
+
+  it("every job runs somewhere with steps, each step a `uses` pinned to a version or a `run`", () => {
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      expect(job["runs-on"], name).toMatch(/^ubuntu-/);
+      expect(job["timeout-minutes"], name).toBeGreaterThan(0);
+      for (const step of job.steps) {
+        expect(Boolean(step.uses) !== Boolean(step.run), `${name}: ${JSON.stringify(step)}`).toBe(true);
+        if (step.uses) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+@v\d+$/);
+      }
+    }
+  });
+
+  it("shards the suite as a matrix whose entries agree with --shard i/n, and the suite file exists", () => {
+    const suite = workflow.jobs.suite;
+    const shards = suite.strategy?.matrix.shard as number[];
+    const count = Number(workflow.env.SHARDS);
+    expect(shards).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(suite.strategy?.["fail-fast"]).toBe(false);
+    expect(runText(suite)).toContain(`--shard "\${{ matrix.shard }}/$SHARDS"`);
+    expect(runText(suite)).toMatch(/--junit "junit\/cap-\$\{\{ matrix\.shard \}\}\.xml"/);
+    expect(existsSync(join(REPO_ROOT, String(workflow.env.SUITE)))).toBe(true);
+    // Every cell of the suite lands in exactly one of the shards the workflow starts.
+    const matrix = expandMatrix(readSuiteFile(join(REPO_ROOT, String(workflow.env.SUITE))), catalog());
+    const ids = shards.flatMap((index) => shardOf(matrix, { index, count }).runnable.map((c) => c.id));
+    expect(ids.slice().sort()).toEqual(matrix.runnable.map((c) => c.id).sort());
+  });
+
+  it("uploads each shard's JUnit and store as artifacts, whatever the verdict", () => {
+    const uploads = workflow.jobs.suite.steps.filter((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(uploads.map((s) => s.with?.path)).toEqual(["junit/", "store/"]);
+    for (const upload of uploads) expect(upload.if).toBe("always()");
+  });
+
+  it("merges: after every shard, downloads them all, compares every run, reports all JUnit, uploads the result", () => {
+    const merge = workflow.jobs.merge;
+    expect(merge.needs).toBe("suite");
+    expect(merge.if).toBe("always()");
+    const uses = merge.steps.map((s) => s.uses?.split("@")[0]);
+    expect(uses).toContain("actions/download-artifact");
+    expect(runText(merge)).toMatch(/faultline\.js compare shards\/store-cap-\*\/suites\/cap\/\*\/ -o shards\/compare\.html/);
+    const report = merge.steps.find((s) => s.uses?.startsWith("mikepenz/action-junit-report@"));
+    expect(report?.with?.report_paths).toBe("shards/junit-cap-*/*.xml");
+    expect(String(merge.steps.at(-1)?.with?.path)).toContain("shards/compare.html");
+  });
+});
