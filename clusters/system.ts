@@ -77,6 +77,9 @@ export interface System {
   defaultNodes: number;
   /** Its image and ports on the docker runtime; present exactly when `runtimes` has docker. */
   docker?: DockerLayout;
+  /** What the clock, disk, membership and reactive nemeses can reach in its nodes
+   *  (clusters/fault-hooks.ts); a kind whose hook is missing is not offered for this system. */
+  faults?: SystemFaultHooks;
 
   /** Starts the server on every node and waits until the cluster serves requests. */
   setup(ctx: ClusterContext): Promise<void>;
@@ -91,4 +94,79 @@ export interface System {
 /** The claims a run at `options` is judged against. */
 export function claimsOf(system: Pick<System, "claims" | "claimsFor">, options: Readonly<Record<string, unknown>>): Claims {
   return system.claimsFor?.(options) ?? system.claims;
+}
+
+// ---- fault hooks (System.faults) ---------------------------------------------------------------
+// How the nemeses reach inside a system's nodes, beyond processes and the network. Each hook is
+// small and present only where the system's nodes implement it: our own nodes (Raft, and ZAB once
+// it runs as a system) share the parts in clusters/node-faults/; real servers get what their
+// product offers (libfaketime in their containers, etcd's member API). A fault kind whose hook a
+// system lacks is not offered for it (`--nemesis all` leaves it out, naming it refuses).
+
+/** Clocks that a nemesis can move, per node, without touching the host's clock. */
+export interface ClockHook {
+  /** Runtimes on which this system's clocks can be moved. */
+  runtimes: readonly RuntimeKind[];
+  /** From now on, `node`'s wall clock reads `offsetMs` ahead of real time (behind when negative);
+   *  0 puts it right. Survives the node's restarts, as a machine's clock would. */
+  setOffset(ctx: ClusterContext, node: string, offsetMs: number): Promise<void>;
+  /** The node's clock as the node itself reports it, minus the harness's own, in ms (corrected by
+   *  half the round trip); undefined when the node cannot be asked (down, paused). */
+  observeOffset(ctx: ClusterContext, node: string): Promise<number | undefined>;
+  /** Undoes every offset on every node, including ones a killed harness left; idempotent. */
+  reset(ctx: ClusterContext): Promise<void>;
+}
+
+/** A node's write-ahead log as a directory of segment files whose names sort in log order, plus
+ *  the node's `synced` watermark (clusters/node-faults/synced-watermark.ts): how far it had made
+ *  each segment durable. The disk nemesis damages it only while the node is down. */
+export interface DiskHook {
+  walDir(ctx: ClusterContext, node: string): string;
+}
+
+/** Something a node did, as it reports it. */
+export interface NodeEvent {
+  node: string;
+  /** elected: became leader of `term`. appended: the leader appended `index` (not yet committed).
+   *  acknowledged: a follower acknowledged entries up to `index` to its leader `peer`. committed:
+   *  the leader's commit index reached `index`, whose entry has term `entryTerm`. */
+  kind: "elected" | "appended" | "acknowledged" | "committed";
+  term: number;
+  index?: number;
+  entryTerm?: number;
+  peer?: string;
+  /** Harness time (ms since the watcher started) the event arrived. */
+  receivedMs: number;
+}
+
+export interface EventWatch {
+  /** Stops watching and closes every connection; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Events as the nodes emit them, pushed to the harness as they happen. */
+export interface EventsHook {
+  watch(ctx: ClusterContext, onEvent: (event: NodeEvent) => void): EventWatch;
+}
+
+/** Who is in the cluster, and changing it through the system's own configuration change. */
+export interface MembershipHook {
+  /** The members as the nodes report them (the leader's configuration, or the member list); empty
+   *  when nobody answers. */
+  members(ctx: ClusterContext): Promise<string[]>;
+  /** Takes `node` out of the configuration, then stops its server; resolves once the nodes report
+   *  it gone. */
+  remove(ctx: ClusterContext, node: string): Promise<void>;
+  /** Starts `node`'s server and adds it to the configuration; resolves once the nodes report it
+   *  a member. */
+  add(ctx: ClusterContext, node: string): Promise<void>;
+  /** The fewest members the system may shrink to. */
+  minMembers: number;
+}
+
+export interface SystemFaultHooks {
+  clock?: ClockHook;
+  disk?: DiskHook;
+  events?: EventsHook;
+  membership?: MembershipHook;
 }

@@ -13,7 +13,10 @@
 
 import type { FaultOps } from "../checkers/fault-windows.ts";
 import type { Invocation } from "../harness/op.ts";
+import { LINK_FAULT_FIELDS } from "../clusters/runtime/runtime.ts";
+import type { RuntimeKind, System } from "../clusters/system.ts";
 import { killNemesis } from "./kill.ts";
+import { LINK_MODES, linkModesFor, linkNemesis } from "./link.ts";
 import type { Nemesis } from "./nemesis.ts";
 import { partitionNemesis } from "./partition.ts";
 import { pauseNemesis } from "./pause.ts";
@@ -29,6 +32,18 @@ export interface FaultPair {
   durationShare?: number;
 }
 
+/** Where a run would put a fault: the system (with its fault hooks) on one runtime. */
+export interface FaultTarget {
+  system: Pick<System, "name" | "runtimes" | "partitionsOn" | "faults">;
+  runtime: RuntimeKind;
+}
+
+/** The modes a kind can perform on a target; none, with the reason, when it cannot act there. */
+export interface FaultSupport {
+  modes: readonly string[];
+  why?: string;
+}
+
 export interface FaultKind {
   name: string;
   description: string;
@@ -39,6 +54,14 @@ export interface FaultKind {
   perNode: boolean;
   /** Storage mode the system should run with when this fault is in play. */
   storage?: "power-loss";
+  /** What it can do on a target; every mode everywhere when absent. */
+  support?(target: FaultTarget): FaultSupport;
+}
+
+/** Peer traffic reaches the runtime's fault point: the proxy locally (our own nodes only), the
+ *  containers' firewalls on docker. */
+function peerTrafficFaultable({ system, runtime }: FaultTarget): boolean {
+  return (system.partitionsOn ?? system.runtimes).includes(runtime);
 }
 
 const pair = (startF: string, mode: string, stopF: string, durationShare: number): FaultPair => ({ mode, start: { f: startF, value: mode }, stop: { f: stopF, value: null }, durationShare });
@@ -52,6 +75,9 @@ const KILL_SHARE = 0.25;
 const partitionPair = (mode: string) => pair("start-partition", mode, "stop-partition", PARTITION_SHARE);
 const killPair = (target: string) => pair("kill", target, "start", KILL_SHARE);
 const pausePair = (target: string) => pair("pause", target, "resume", PAUSE_SHARE);
+// A degraded link stays as long as a partition: slow, lossy links are the weather a cluster runs in.
+const LINK_SHARE = 1;
+const linkPair = (mode: string) => pair("start-link", mode, "stop-link", LINK_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
@@ -59,6 +85,13 @@ export const faultKinds: Record<string, FaultKind> = {
     description: "network partitions: random halves, the leader isolated, one node isolated, majorities ring, bridge",
     make: partitionNemesis,
     perNode: false,
+    support: (target) =>
+      peerTrafficFaultable(target)
+        ? { modes: faultModes(faultKinds.partition) }
+        : {
+            modes: [],
+            why: `system ${target.system.name} cannot be partitioned on the ${target.runtime} runtime (its nodes talk to each other directly, not through Faultline's proxy); use --runtime ${(target.system.partitionsOn ?? ["docker"])[0]} or drop partition from --nemesis`,
+          },
     // Majorities ring (three times) and bridge (twice) are drawn most: under them the leader keeps
     // its quorum while some nodes fall behind yet stay within reach of a majority, so that when
     // the leader then fails (another lane's kill or pause) those nodes take part in the election.
@@ -98,7 +131,26 @@ export const faultKinds: Record<string, FaultKind> = {
     perNode: true,
     faults: [pausePair("leader"), pausePair("random-one"), pausePair("leader"), pausePair("minority")],
   },
+  link: {
+    name: "link",
+    description: "degraded peer links, per directed link (all, one node's, or a random half one way): drop 30% of messages, delay 40 ms + up to 40 ms jitter, duplicate 20%, reorder 30%; on docker loss only (iptables statistic)",
+    make: linkNemesis,
+    perNode: false,
+    faults: LINK_MODES.map(linkPair),
+    support: (target) => {
+      if (!peerTrafficFaultable(target)) {
+        return { modes: [], why: `system ${target.system.name}'s peer traffic does not pass a fault point on the ${target.runtime} runtime (its nodes talk to each other directly, not through Faultline's proxy); use --runtime docker for loss, or drop link from --nemesis` };
+      }
+      const modes = linkModesFor(LINK_FAULT_FIELDS[target.runtime]);
+      return { modes, why: modes.length < LINK_MODES.length ? `the ${target.runtime} runtime makes only ${modes.join(", ")} (iptables; this kernel has no netem); delay, duplicate and reorder need --runtime local` : undefined };
+    },
+  },
 };
+
+/** What `kind` can do on `target` (every mode when the kind does not say). */
+export function faultSupport(kind: FaultKind, target: FaultTarget): FaultSupport {
+  return kind.support?.(target) ?? { modes: faultModes(kind) };
+}
 
 /** The fault vocabulary: which op starts and which stops each kind. Everything that reads fault ops
  *  from a history (fault windows, availability, progress) takes it from here. */

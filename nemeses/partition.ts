@@ -48,7 +48,8 @@ export function partitionNemesis(): Nemesis {
     fs: ["start-partition", "stop-partition"],
     async invoke(ctx: NemesisContext, op: Invocation): Promise<Completion> {
       if (op.f === "stop-partition") {
-        await ctx.runtime.heal();
+        // Only the partition: a link fault of another lane stays until its own stop.
+        await ctx.runtime.partition({});
         return { type: "ok", value: "healed" };
       }
       const mode = (op.value as PartitionMode) ?? "random-halves";
@@ -75,7 +76,7 @@ export function partitionNemesis(): Nemesis {
       return { type: "ok", value: { mode, ...(components ? { components } : {}), grudge, ...(note ? { note } : {}) } };
     },
     async heal(ctx) {
-      await ctx.runtime.heal();
+      await ctx.runtime.partition({});
     },
   };
 }

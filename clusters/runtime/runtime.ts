@@ -41,6 +41,37 @@ export interface LinkFaults {
   reorderFraction?: number;
 }
 
+/** What one directed link carried, counted on the traffic itself where the runtime makes its
+ *  faults (the local fault proxy's frame counters; the docker firewall's packet counters), since the
+ *  runtime was created. A nemesis reports the difference between two readings as what a fault
+ *  really did, never what it asked for. */
+export interface LinkCounters {
+  from: string;
+  to: string;
+  /** "frames": whole peer messages (local proxy); "packets": IP packets (iptables, where TCP
+   *  retransmits what was dropped, so messages arrive late rather than never). */
+  unit: "frames" | "packets";
+  /** Messages that reached the fault point of this link (counted on docker only while the link
+   *  has a loss rule). */
+  received: number;
+  /** Dropped by a link fault (partitions not counted). */
+  droppedByFault: number;
+  /** Sent twice. */
+  duplicated: number;
+  /** Held back so that a later one overtook it. */
+  heldBack: number;
+  /** Delivered after a delay, and the delays' sum and maximum in milliseconds. */
+  delayed: number;
+  delayMsTotal: number;
+  delayMsMax: number;
+}
+
+/** The LinkFaults fields each runtime can make (Runtime.linkFaultFields), known before one exists. */
+export const LINK_FAULT_FIELDS: Readonly<Record<"local" | "docker", readonly (keyof LinkFaults)[]>> = {
+  local: ["dropFraction", "delayMs", "jitterMs", "duplicateFraction", "reorderFraction"],
+  docker: ["dropFraction"],
+};
+
 export type NodeState = "stopped" | "running" | "paused";
 
 export interface Runtime {
@@ -63,9 +94,16 @@ export interface Runtime {
   /** Runs a command on the node (a shell on the host for local, `docker exec` for docker). */
   exec(node: string, command: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
+  /** Replaces the current partition (an empty grudge lifts it); link faults stay. */
   partition(grudge: Grudge): Promise<void>;
-  /** Applies message faults to the given directed links (default: every link). */
+  /** Applies message faults to the given directed links (default: every link), replacing theirs;
+   *  partitions stay. Throws for a field the runtime cannot make (see linkFaultFields). */
   setLinkFaults(faults: LinkFaults, links?: { from: string; to: string }[]): Promise<void>;
+  /** The LinkFaults fields setLinkFaults can make here: all of them through the local proxy, only
+   *  dropFraction with iptables (this kernel has no netem). */
+  readonly linkFaultFields: readonly (keyof LinkFaults)[];
+  /** Every directed link's counters as observed on its traffic (see LinkCounters). */
+  linkCounters(): Promise<LinkCounters[]>;
   /** Removes every partition and link fault; idempotent. */
   heal(): Promise<void>;
 

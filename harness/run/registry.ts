@@ -8,7 +8,7 @@ import { raftSystem } from "../../clusters/raft/system.ts";
 import { redisSentinelSystem } from "../../clusters/redis-sentinel/system.ts";
 import type { System } from "../../clusters/system.ts";
 import { zookeeperSystem } from "../../clusters/zookeeper/system.ts";
-import { faultKinds, faultModes } from "../../nemeses/catalog.ts";
+import { faultKinds, faultModes, faultSupport } from "../../nemeses/catalog.ts";
 import { bankWorkload } from "../../workloads/bank.ts";
 import { counterWorkload } from "../../workloads/counter.ts";
 import { listAppendWorkload } from "../../workloads/list-append.ts";
@@ -39,5 +39,10 @@ export const workloads: Record<string, Workload> = byName([
 
 /** What specs are validated against. */
 export function catalog(): SpecCatalog {
-  return { systems, workloads, nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])) };
+  return {
+    systems,
+    workloads,
+    nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])),
+    nemesisSupport: (system, runtime) => Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: systems[system], runtime })])),
+  };
 }

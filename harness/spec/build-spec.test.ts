@@ -109,6 +109,26 @@ describe("buildSpec", () => {
     expect(buildSpec({}, { system: "etcd", nemesis: "kill" }, catalog).nemesis).toEqual(["kill"]);
   });
 
+  it("with the registry's support table: all takes what the system and runtime support; naming the rest is refused", () => {
+    const supported: SpecCatalog = {
+      ...catalog,
+      nemeses: { ...catalog.nemeses, link: ["drop", "delay"] },
+      nemesisSupport: (_system, runtime) => ({
+        partition: { modes: catalog.nemeses.partition },
+        kill: { modes: catalog.nemeses.kill },
+        pause: runtime === "docker" ? { modes: [], why: "no pauses here" } : { modes: catalog.nemeses.pause },
+        link: runtime === "docker" ? { modes: ["drop"], why: "docker makes only drop" } : { modes: ["drop", "delay"] },
+      }),
+    };
+    const onDocker = buildSpec({}, { nemesis: "all", runtime: "docker" }, supported);
+    expect(onDocker.nemesis).toEqual(["partition", "kill", "link"]);
+    expect(onDocker.nemesisModes).toEqual({ link: ["drop"] });
+    expect(buildSpec({}, { nemesis: "link", runtime: "docker" }, supported).nemesisModes).toEqual({ link: ["drop"] });
+    expect(buildSpec({}, { nemesis: "all" }, supported).nemesis).toEqual(["partition", "kill", "pause", "link"]);
+    expect(usage(() => buildSpec({}, { nemesis: "link:delay", runtime: "docker" }, supported))).toBe("nemesis link:delay is not possible here: docker makes only drop");
+    expect(usage(() => buildSpec({}, { nemesis: "pause", runtime: "docker" }, supported))).toBe("no pauses here");
+  });
+
   it("reads options from --opt name=value and from a YAML mapping: the system's and the workload's", () => {
     expect(buildSpec({ options: { readFraction: 0.9 } }, { opt: ["storage=power-loss"] }, catalog).options).toEqual({ readFraction: "0.9", storage: "power-loss" });
     expect(usage(() => buildSpec({}, { opt: ["storage"] }, catalog))).toContain("must look like name=value");

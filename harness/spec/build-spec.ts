@@ -28,6 +28,10 @@ export interface SpecCatalog {
   workloads: Readonly<Record<string, WorkloadOptionsView>>;
   /** Fault kind → the modes a user may restrict it to (partition → isolate-leader, bridge, …). */
   nemeses: Readonly<Record<string, readonly string[]>>;
+  /** What each kind can do to a system on a runtime: its modes there, or none and why. `all`
+   *  takes what is supported; naming an unsupported kind or mode is refused. Everything is
+   *  supported when absent. */
+  nemesisSupport?(system: string, runtime: RuntimeKind): Readonly<Record<string, { modes: readonly string[]; why?: string }>>;
 }
 
 /** The raw, untyped settings as a user writes them (YAML keys = CLI long flag names). */
@@ -108,7 +112,7 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
     throw new UsageError(`system ${system} has no client for workload "${workload}"; its workloads: ${Object.keys(systemInfo.clients).join(", ")}`);
   }
 
-  const { kinds: nemesis, modes: nemesisModes } = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses);
+  const { kinds: nemesis, modes: nemesisModes } = parseNemesis(list(merged.nemesis ?? [], "nemesis"), catalog.nemeses, catalog.nemesisSupport?.(system, runtime));
   if (nemesis.includes("partition") && !(systemInfo.partitionsOn ?? systemInfo.runtimes).includes(runtime)) {
     throw new UsageError(`system ${system} cannot be partitioned on the ${runtime} runtime (its nodes talk to each other directly, not through Faultline's proxy); use --runtime ${(systemInfo.partitionsOn ?? ["docker"])[0]} or drop partition from --nemesis`);
   }
@@ -148,10 +152,24 @@ export function buildSpec(config: RawSettings, flags: RawSettings, catalog: Spec
 /** `partition,kill` (whole kinds), `partition:isolate-leader+bridge` (a kind restricted to some of
  *  its modes), `all`, or `none`. A kind named both whole and with modes is whole: the union of
  *  everything asked for. */
-function parseNemesis(words: string[], catalog: SpecCatalog["nemeses"]): { kinds: string[]; modes: Record<string, string[]> } {
+function parseNemesis(
+  words: string[],
+  catalog: SpecCatalog["nemeses"],
+  support: ReturnType<NonNullable<SpecCatalog["nemesisSupport"]>> | undefined,
+): { kinds: string[]; modes: Record<string, string[]> } {
   const valid = Object.keys(catalog);
   if (words.length === 1 && words[0] === "none") return { kinds: [], modes: {} };
-  if (words.length === 1 && words[0] === "all") return { kinds: [...valid], modes: {} };
+  if (words.length === 1 && words[0] === "all") {
+    if (!support) return { kinds: [...valid], modes: {} };
+    // Every kind the system and runtime support, each restricted to the modes it can do there.
+    const kinds = valid.filter((kind) => (support[kind]?.modes.length ?? 0) > 0);
+    const modes: Record<string, string[]> = {};
+    for (const kind of kinds) {
+      const supported = support[kind].modes;
+      if (supported.length < catalog[kind].length) modes[kind] = catalog[kind].filter((mode) => supported.includes(mode));
+    }
+    return { kinds, modes };
+  }
   const alone = words.find((word) => (KNOWN_NEMESIS_WORDS as readonly string[]).includes(word));
   if (alone !== undefined) throw new UsageError(`nemesis "${alone}" stands alone; drop it, or drop the other kinds (${words.filter((word) => word !== alone).join(",")})`);
   const kinds: string[] = [];
@@ -178,6 +196,16 @@ function parseNemesis(words: string[], catalog: SpecCatalog["nemeses"]): { kinds
   const modes: Record<string, string[]> = {};
   // In the catalog's order, whatever order they were typed in: the same choice is the same spec.
   for (const [kind, set] of chosen) if (set !== "all") modes[kind] = catalog[kind].filter((mode) => set.has(mode));
+  for (const kind of kinds) {
+    const supported = support?.[kind];
+    if (!supported) continue;
+    if (supported.modes.length === 0) throw new UsageError(supported.why ?? `nemesis ${kind} cannot act on this system and runtime`);
+    const asked = modes[kind];
+    const refused = (asked ?? []).filter((mode) => !supported.modes.includes(mode));
+    if (refused.length > 0) throw new UsageError(`nemesis ${kind}:${refused.join("+")} is not possible here: ${supported.why ?? `its modes here are ${supported.modes.join(", ")}`}`);
+    // A whole kind takes what it can do here (link on docker: drop only).
+    if (asked === undefined && supported.modes.length < catalog[kind].length) modes[kind] = catalog[kind].filter((mode) => supported.modes.includes(mode));
+  }
   return { kinds, modes };
 }
 

@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type Docker from "dockerode";
-import type { Grudge, LinkFaults, NodeInfo, NodeState, ProcessSpec, Runtime } from "../runtime.ts";
+import { LINK_FAULT_FIELDS, type Grudge, type LinkCounters, type LinkFaults, type NodeInfo, type NodeState, type ProcessSpec, type Runtime } from "../runtime.ts";
 import { execChecked, execCollect, startServer, type ExecResult, type ServerHandle } from "./container-exec.ts";
 import { ensureDocker } from "./engine.ts";
-import { HEALED, chainSetupScript, renderChain, withLinkFaults, withPartition, type FirewallState } from "./firewall.ts";
+import { CHAIN, HEALED, chainSetupScript, hasLossRules, parseLossCounters, renderChain, withLinkFaults, withPartition, type FirewallState } from "./firewall.ts";
 import { NODE_LABEL, OWNER_LABEL, RUN_LABEL, currentOwner } from "./owner.ts";
 
 /** Inside every container: where server output goes, where its PID is written, where data lives. */
@@ -96,6 +96,11 @@ function signalName(signal: NodeJS.Signals): string {
 
 export class DockerRuntime implements Runtime {
   readonly kind = "docker" as const;
+  /** iptables' statistic match drops packets; latency, duplication and reordering would need
+   *  netem, which this kernel lacks. */
+  readonly linkFaultFields = LINK_FAULT_FIELDS.docker;
+  /** Loss counters of chains since rewritten (a rewrite resets a chain's counters), per "a>b". */
+  private readonly lossTotals = new Map<string, { received: number; dropped: number }>();
   readonly runId: string;
   readonly networkName: string;
   private readonly docker: Docker;
@@ -353,11 +358,61 @@ export class DockerRuntime implements Runtime {
         const entry = this.entry(node);
         const chain = renderChain(node, this.firewall, addressOf);
         if (!always && chain === entry.appliedChain) return;
+        if (hasLossRules(entry.appliedChain)) await this.keepLossCounters(entry);
         if (entry.paused && this.options.pauseWith === "freezer") await this.restoreBeside(entry, chain);
         else await execChecked(this.docker, entry.container, `network faults on ${node}`, ["iptables-restore", "-w", "--noflush"], { stdin: chain });
         entry.appliedChain = chain;
       }),
     );
+  }
+
+  async linkCounters(): Promise<LinkCounters[]> {
+    const current = new Map<string, { received: number; dropped: number }>();
+    await Promise.all(
+      this.order.map(async (node) => {
+        const entry = this.entry(node);
+        // A frozen container accepts no exec: its counts wait for the next reading.
+        if (!hasLossRules(entry.appliedChain) || (entry.paused && this.options.pauseWith === "freezer")) return;
+        for (const [link, counts] of Object.entries(await this.readLossCounters(entry))) current.set(link, counts);
+      }),
+    );
+    const counters: LinkCounters[] = [];
+    for (const from of this.order) {
+      for (const to of this.order) {
+        if (from === to) continue;
+        const link = `${from}>${to}`;
+        const total = this.lossTotals.get(link);
+        const now = current.get(link);
+        counters.push({
+          from,
+          to,
+          unit: "packets",
+          received: (total?.received ?? 0) + (now?.received ?? 0),
+          droppedByFault: (total?.dropped ?? 0) + (now?.dropped ?? 0),
+          duplicated: 0,
+          heldBack: 0,
+          delayed: 0,
+          delayMsTotal: 0,
+          delayMsMax: 0,
+        });
+      }
+    }
+    return counters;
+  }
+
+  /** Adds a chain's loss counters to the totals before a rewrite resets them. A frozen container
+   *  cannot be asked; its counts since the last rewrite are lost (and the totals say less). */
+  private async keepLossCounters(entry: NodeEntry): Promise<void> {
+    if (entry.paused && this.options.pauseWith === "freezer") return;
+    for (const [link, counts] of Object.entries(await this.readLossCounters(entry))) {
+      const total = this.lossTotals.get(link) ?? { received: 0, dropped: 0 };
+      this.lossTotals.set(link, { received: total.received + counts.received, dropped: total.dropped + counts.dropped });
+    }
+  }
+
+  private async readLossCounters(entry: NodeEntry): Promise<Record<string, { received: number; dropped: number }>> {
+    const listing = await execChecked(this.docker, entry.container, `reading the loss counters of ${entry.info.name}`, ["iptables", "-w", "-L", CHAIN, "-v", "-x", "-n"]);
+    return parseLossCounters(listing);
   }
 
   /** A frozen container accepts no exec, but its network namespace can be changed from a short-lived

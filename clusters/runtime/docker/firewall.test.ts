@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHAIN, HEALED, chainSetupScript, checkLinkFaultsSupported, renderChain, withLinkFaults, withPartition } from "./firewall.ts";
+import { CHAIN, HEALED, chainSetupScript, checkLinkFaultsSupported, hasLossRules, parseLossCounters, renderChain, withLinkFaults, withPartition } from "./firewall.ts";
 
 const NODES = ["n1", "n2", "n3"];
 const ADDRESS: Record<string, string> = { n1: "10.1.0.2", n2: "10.1.0.3", n3: "10.1.0.4" };
@@ -33,16 +33,30 @@ describe("renderChain", () => {
   it("drops a fraction of packets with the statistic match, in decimal notation", () => {
     const state = withLinkFaults(HEALED, { dropFraction: 0.0000005 }, [{ from: "n2", to: "n1" }], NODES);
     expect(rules("n1", state)).toEqual([
+      `-A ${CHAIN} -s 10.1.0.3/32 -m comment --comment "count n2>n1"`,
       `-A ${CHAIN} -s 10.1.0.3/32 -m statistic --mode random --probability 0.0000005 -m comment --comment "loss n2>n1" -j DROP`,
     ]);
     const quarter = withLinkFaults(HEALED, { dropFraction: 0.25 }, [{ from: "n3", to: "n2" }], NODES);
-    expect(rules("n2", quarter)[0]).toContain("--probability 0.25 ");
+    expect(rules("n2", quarter)[1]).toContain("--probability 0.25 ");
     expect(rules("n3", quarter)).toEqual([]);
   });
 
   it("drops everything on a link with fraction 1, without a statistic match", () => {
     const state = withLinkFaults(HEALED, { dropFraction: 1 }, [{ from: "n1", to: "n3" }], NODES);
-    expect(rules("n3", state)).toEqual([`-A ${CHAIN} -s 10.1.0.2/32 -m comment --comment "loss n1>n3" -j DROP`]);
+    expect(rules("n3", state)).toEqual([`-A ${CHAIN} -s 10.1.0.2/32 -m comment --comment "count n1>n3"`, `-A ${CHAIN} -s 10.1.0.2/32 -m comment --comment "loss n1>n3" -j DROP`]);
+  });
+
+  it("reads the loss counters back from iptables' listing, by rule comment", () => {
+    const listing = [
+      "Chain FAULTLINE (1 references)",
+      "    pkts      bytes target     prot opt in     out     source               destination",
+      "       5      300            all  --  *      *       10.1.0.4             0.0.0.0/0            /* partition n3>n1 */",
+      "    1200    72000            all  --  *      *       10.1.0.3             0.0.0.0/0            /* count n2>n1 */",
+      "     361    21660 DROP       all  --  *      *       10.1.0.3             0.0.0.0/0            statistic mode random probability 0.30000000009 /* loss n2>n1 */",
+    ].join("\n");
+    expect(parseLossCounters(listing)).toEqual({ "n2>n1": { received: 1200, dropped: 361 } });
+    expect(hasLossRules(renderChain("n1", withLinkFaults(HEALED, { dropFraction: 0.3 }, [{ from: "n2", to: "n1" }], NODES), (node) => node))).toBe(true);
+    expect(hasLossRules(renderChain("n1", HEALED, (node) => node))).toBe(false);
   });
 
   it("does not add a loss rule for a link the partition already cuts", () => {

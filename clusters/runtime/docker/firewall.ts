@@ -111,8 +111,30 @@ export function renderChain(node: string, state: FirewallState, addressOf: (node
     .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   for (const { from, drop } of lossy) {
     const match = drop >= 1 ? "" : ` -m statistic --mode random --probability ${probability(drop)}`;
+    // A rule without a target only counts: every packet of the link, then those the loss drops.
+    lines.push(`-A ${CHAIN} -s ${addressOf(from)}/32 -m comment --comment "count ${from}>${node}"`);
     lines.push(`-A ${CHAIN} -s ${addressOf(from)}/32${match} -m comment --comment "loss ${from}>${node}" -j DROP`);
   }
   lines.push("COMMIT", "");
   return lines.join("\n");
+}
+
+/** Packets per lossy link counted by one node's chain: `iptables -L FAULTLINE -v -x -n` output
+ *  read back through the rules' comments ("count a>b": every packet of the link; "loss a>b": those
+ *  dropped). Links without a loss rule do not appear. */
+export function parseLossCounters(listing: string): Record<string, { received: number; dropped: number }> {
+  const counters: Record<string, { received: number; dropped: number }> = {};
+  for (const line of listing.split("\n")) {
+    const match = /^\s*(\d+)\s+\d+\s.*\/\* (count|loss) (\S+>\S+) \*\//.exec(line);
+    if (!match) continue;
+    const entry = (counters[match[3]] ??= { received: 0, dropped: 0 });
+    if (match[2] === "count") entry.received += Number(match[1]);
+    else entry.dropped += Number(match[1]);
+  }
+  return counters;
+}
+
+/** Whether a rendered chain holds loss rules (whose counters a rewrite would reset). */
+export function hasLossRules(chain: string): boolean {
+  return chain.includes('--comment "loss ');
 }

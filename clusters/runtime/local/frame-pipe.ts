@@ -15,6 +15,8 @@ import type { LinkChannel } from "./link-channel.ts";
 interface Pending {
   payload: Buffer;
   dueAt: number;
+  /** When the frame arrived from the sender: the delay it really got is measured at delivery. */
+  arrivedAt: number;
 }
 
 export interface PipeHooks {
@@ -76,7 +78,7 @@ export class FramePipe {
     const pending = this.queue;
     this.queue = [];
     this.lastDueAt = 0;
-    for (const { payload } of pending) this.emit(payload);
+    for (const { payload, arrivedAt } of pending) this.emit(payload, arrivedAt);
     this.releaseHeld();
   }
 
@@ -111,7 +113,7 @@ export class FramePipe {
       if (!reordering) dueAt = Math.max(dueAt, this.lastDueAt);
       this.lastDueAt = Math.max(this.lastDueAt, dueAt);
       if (dueAt <= now && (this.queue.length === 0 || reordering)) this.emit(payload);
-      else this.enqueue({ payload, dueAt });
+      else this.enqueue({ payload, dueAt, arrivedAt: now });
     }
   }
 
@@ -133,12 +135,15 @@ export class FramePipe {
   private deliverDue(): void {
     this.queueTimer = undefined;
     const now = performance.now();
-    while (this.queue.length > 0 && this.queue[0].dueAt <= now) this.emit(this.queue.shift()!.payload);
+    while (this.queue.length > 0 && this.queue[0].dueAt <= now) {
+      const { payload, arrivedAt } = this.queue.shift()!;
+      this.emit(payload, arrivedAt);
+    }
     this.armQueueTimer();
     this.reportIfDrained();
   }
 
-  private emit(payload: Buffer): void {
+  private emit(payload: Buffer, arrivedAt?: number): void {
     const { stats, rng } = this.channel;
     const { cut, faults } = this.channel.conditions;
     if (cut) {
@@ -154,7 +159,7 @@ export class FramePipe {
       }, this.channel.reorderHoldMs);
       return;
     }
-    this.write(payload);
+    this.write(payload, arrivedAt);
     this.releaseHeld();
   }
 
@@ -168,13 +173,21 @@ export class FramePipe {
     else this.write(held);
   }
 
-  private write(payload: Buffer): void {
+  /** `arrivedAt` is set for a frame that waited in the delay queue. */
+  private write(payload: Buffer, arrivedAt?: number): void {
     const destination = this.destination;
+    const stats = this.channel.stats;
     if (destination.destroyed || !destination.writable) {
-      this.channel.stats.droppedClosed++;
+      stats.droppedClosed++;
       return;
     }
-    this.channel.stats.delivered++;
+    stats.delivered++;
+    if (arrivedAt !== undefined) {
+      const waitedMs = performance.now() - arrivedAt;
+      stats.delayed++;
+      stats.delayMsTotal += waitedMs;
+      stats.delayMsMax = Math.max(stats.delayMsMax, waitedMs);
+    }
     if (destination.write(encodeFrame(payload)) || this.waitingForDrain) return;
     // The receiver is not reading (paused, slow): stop reading from the sender so the backlog sits
     // in the kernel's buffers and the sender feels it, as over a real connection.

@@ -19,6 +19,11 @@ export interface LinkStats {
   heldBack: number;
   /** Frames that had nowhere to go because the receiving socket had already closed. */
   droppedClosed: number;
+  /** Frames delivered after waiting in the delay queue, and how long they waited (ms): measured
+   *  at delivery, so what the link really did, not what it was told. */
+  delayed: number;
+  delayMsTotal: number;
+  delayMsMax: number;
 }
 
 export class LinkChannel {
@@ -31,6 +36,9 @@ export class LinkChannel {
     duplicated: 0,
     heldBack: 0,
     droppedClosed: 0,
+    delayed: 0,
+    delayMsTotal: 0,
+    delayMsMax: 0,
   };
   readonly rng: Rng;
 

@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Grudge, LinkFaults, NodeInfo, NodeState, ProcessSpec, Runtime } from "../runtime.ts";
+import { LINK_FAULT_FIELDS, type Grudge, type LinkCounters, type LinkFaults, type NodeInfo, type NodeState, type ProcessSpec, type Runtime } from "../runtime.ts";
 import { NodeProcess } from "./node-process.ts";
 import { type PortReservation, reservePorts } from "./ports.ts";
 import { readProcess } from "./proc.ts";
@@ -65,6 +65,8 @@ interface NodeSlot {
 
 export class LocalRuntime implements Runtime {
   readonly kind = "local" as const;
+  /** The proxy makes every message fault. */
+  readonly linkFaultFields = LINK_FAULT_FIELDS.local;
   private readonly slots = new Map<string, NodeSlot>();
   private readonly execs = new Set<number>();
   private tearingDown: Promise<void> | undefined;
@@ -154,6 +156,24 @@ export class LocalRuntime implements Runtime {
   /** What the proxy did to link from→to so far. */
   linkStats(from: string, to: string): LinkStats {
     return this.proxy.stats(from, to);
+  }
+
+  async linkCounters(): Promise<LinkCounters[]> {
+    return this.proxy.links().map(({ from, to }) => {
+      const stats = this.proxy.stats(from, to);
+      return {
+        from,
+        to,
+        unit: "frames",
+        received: stats.received,
+        droppedByFault: stats.droppedByFault,
+        duplicated: stats.duplicated,
+        heldBack: stats.heldBack,
+        delayed: stats.delayed,
+        delayMsTotal: stats.delayMsTotal,
+        delayMsMax: stats.delayMsMax,
+      };
+    });
   }
 
   async start(node: string, spec: ProcessSpec): Promise<void> {
