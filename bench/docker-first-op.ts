@@ -22,7 +22,7 @@ const NODES = 5;
 const RUN_SECONDS = 2;
 const RUN_TIMEOUT_MS = 5 * 60_000;
 
-interface FirstOp {
+export interface FirstOp {
   /** Spawn → first client invoke. */
   firstOpMs: number;
   /** Spawn → the run's first harness.log line (Node.js, tsx and the CLI loading). */
@@ -54,9 +54,18 @@ function logTime(lines: readonly string[], prefix: string, runDir: string): numb
   return Date.parse(line.slice(0, line.indexOf(" ")));
 }
 
-async function measure(system: string, runtime: "local" | "docker", store: string): Promise<FirstOp> {
+/** One run's wait for its first op, in phases (also used by bench/jvm-first-op.ts). */
+export async function measureFirstOp(
+  system: string,
+  runtime: "local" | "docker",
+  store: string,
+  run: { nodes?: number; workload?: string; extraArgs?: readonly string[] } = {},
+): Promise<FirstOp> {
   const spawnedAt = Date.now();
-  const args = ["run", "--system", system, "--runtime", runtime, "--nodes", String(NODES), "--workload", "register", "--nemesis", "none", "--time", String(RUN_SECONDS), "--recovery", "0", "--seed", "1", "--store", store];
+  const args = [
+    "run", "--system", system, "--runtime", runtime, "--nodes", String(run.nodes ?? NODES), "--workload", run.workload ?? "register", "--nemesis", "none",
+    "--time", String(RUN_SECONDS), "--recovery", "0", "--seed", "1", "--store", store, ...(run.extraArgs ?? []),
+  ];
   const { code, stderr } = await runFaultline(args);
   const runDir = /run directory (\S+)/.exec(stderr)?.[1];
   if (code !== 0 || !runDir) throw new Error(`docker-first-op: faultline ${args.join(" ")} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
@@ -97,8 +106,8 @@ export async function bench(): Promise<BenchRow[]> {
     const { systemImages } = await import("../clusters/runtime/docker/images/names.ts");
     const { systems } = await import("../harness/run/registry.ts");
     await buildImages(systemImages(systems, ["etcd"]), { installDocker: false });
-    const baseline = await measure("raft", "local", store);
-    const docker = await measure("etcd", "docker", store);
+    const baseline = await measureFirstOp("raft", "local", store);
+    const docker = await measureFirstOp("etcd", "docker", store);
     const baselineName = `raft, local runtime, ${NODES} nodes`;
     const rows: BenchRow[] = [
       {

@@ -9,6 +9,7 @@ import { PlannedClient, type Planner, type Session } from "../client/planned-cli
 import { untilAborted } from "../client/timeout.ts";
 import type { ClusterContext } from "../system.ts";
 import { kafkaOf, TOPIC, withAdmin } from "./cluster.ts";
+import { BROKER_PORT } from "./server.ts";
 import { PollingConsumer } from "./consumer.ts";
 import { kafkaOptions, type KafkaOptions } from "./options.ts";
 import { kafkaOutcome } from "./outcome.ts";
@@ -21,6 +22,8 @@ class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
   constructor(
     private readonly node: string,
     private readonly kafka: Kafka,
+    /** host:port of every broker, the process's own node first. */
+    private readonly brokers: readonly string[],
   ) {}
 
   producer(): Promise<Producer> {
@@ -38,8 +41,8 @@ class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
   }
 
   async consumer(): Promise<PollingConsumer> {
-    if (!this.polling) this.polling = new PollingConsumer(this.kafka);
-    await this.polling.start();
+    this.polling ??= new PollingConsumer(this.brokers);
+    this.polling.start();
     return this.polling;
   }
 
@@ -67,5 +70,6 @@ class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
 
 export async function openKafkaClient(makePlanner: (options: KafkaOptions) => Planner<KafkaPlan>, ctx: ClusterContext, node: string): Promise<Client> {
   const planner = makePlanner(kafkaOptions.parse(ctx.options));
-  return new PlannedClient("kafka", node, planner, new KafkaSession(node, kafkaOf(ctx.runtime, ctx.nodes, `faultline-${node}`, node)));
+  const brokers = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => `${ctx.runtime.node(name).host}:${BROKER_PORT}`);
+  return new PlannedClient("kafka", node, planner, new KafkaSession(node, kafkaOf(ctx.runtime, ctx.nodes, `faultline-${node}`, node), brokers));
 }

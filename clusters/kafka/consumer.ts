@@ -5,15 +5,19 @@
 // After each poll the client commits the next offsets to its group, as a consumer that processed
 // them would.
 //
-// A consumer that rejoins its group (after a coordinator moved, a session expired under a
-// partition) resumes from its last commit, so Kafka delivers again what it had already delivered
-// (at-least-once). Those records — the same message at an offset this consumer already received —
-// are dropped here, so a poll continues where the last one ended. A record at an offset this
-// consumer received with a different message, or below one it has passed, is kept: that is the
-// log changing under the consumer (offsets reused after a truncation), evidence for the checker.
+// The kafkajs consumer itself runs in a worker thread (consumer-worker.ts says why); one that stops
+// answering is terminated and replaced by a new one in the same group, which resumes from the last
+// commit. A consumer that rejoins its group (a new worker, a coordinator that moved, a session that
+// expired under a partition) resumes from its last commit, so Kafka delivers again what it had
+// already delivered (at-least-once). Those records — the same message at an offset this consumer
+// already received — are dropped here, so a poll continues where the last one ended. A record at
+// an offset this consumer received with a different message, or below one it has passed, is kept:
+// that is the log changing under the consumer (offsets reused after a truncation), evidence for
+// the checker.
 
 import { randomBytes } from "node:crypto";
-import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Worker } from "node:worker_threads";
+import { siblingModule, startModuleWorker } from "../../harness/module-worker.ts";
 import { TOPIC } from "./cluster.ts";
 
 export interface LogRecord {
@@ -27,79 +31,68 @@ const POLL_WAIT_MS = 200;
 /** Most records one poll returns. */
 const POLL_MAX = 500;
 
+/** A running worker silent this long (it posts every 250 ms) is stuck and is replaced. */
+const STUCK_MS = 5000;
+/** A new worker's first message may take this long: it loads kafkajs (through tsx from the
+ *  sources) on a machine whose cores other runs share. */
+const STARTING_MS = 60_000;
+
 export class PollingConsumer {
   private readonly groupId = `faultline-${randomBytes(6).toString("hex")}`;
-  private consumer: Consumer | undefined;
+  private worker: Worker | undefined;
+  private lastHeard = 0;
+  /** Whether the current worker has posted anything yet. */
+  private heard = false;
   private readonly buffer: LogRecord[] = [];
   /** partition → offset → message received there (for telling redeliveries from a changed log). */
   private readonly received = new Map<number, Map<number, number | string>>();
   /** Highest offset received per partition. */
   private readonly highest = new Map<number, number>();
   private readonly arrivals = new Set<() => void>();
-  private started: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly brokers: readonly string[]) {}
 
-  /** Joins the group and starts fetching; resolves when the consumer runs. A consumer that kafkajs
-   *  gave up on (it crashed and will not restart itself, e.g. no group coordinator for a while) is
-   *  replaced by a new one in the same group, which resumes from the group's last commit; what
-   *  this object received stays, so polls go on where they ended. */
-  start(): Promise<void> {
-    this.started ??= this.run().catch((error: unknown) => {
-      this.started = undefined;
-      throw error;
+  /** Starts (or replaces a stuck) consumer worker. */
+  start(): void {
+    if (this.closed) throw new Error("the consumer was closed");
+    if (this.worker && Date.now() - this.lastHeard < (this.heard ? STUCK_MS : STARTING_MS)) return;
+    if (this.worker) void this.worker.terminate();
+    const worker = startModuleWorker(siblingModule(import.meta.url, "./consumer-worker"), { workerData: { brokers: [...this.brokers], groupId: this.groupId, topic: TOPIC } });
+    this.worker = worker;
+    this.lastHeard = Date.now();
+    this.heard = false;
+    worker.unref();
+    worker.on("message", (message: { alive?: boolean; records?: { partition: number; offset: number; text: string }[] }) => {
+      if (this.worker !== worker) return;
+      this.lastHeard = Date.now();
+      this.heard = true;
+      if (message.records) this.receive(message.records);
     });
-    return this.started;
+    worker.on("error", () => {
+      if (this.worker === worker) this.worker = undefined;
+    });
+    worker.on("exit", () => {
+      if (this.worker === worker) this.worker = undefined;
+    });
   }
 
-  private async run(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      // Kafka's group.min.session.timeout.ms is 6 s; a member silent that long is dropped.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      rebalanceTimeout: 10_000,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 },
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (event.payload.restart || this.consumer !== consumer) return;
-      this.consumer = undefined;
-      this.started = undefined;
-      void consumer.disconnect().catch(() => {});
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatch: (payload) => this.receive(payload) });
-    } catch (error) {
-      if (this.consumer === consumer) this.consumer = undefined;
-      await consumer.disconnect().catch(() => {});
-      throw error;
-    }
-    if (this.closed) await consumer.disconnect().catch(() => {});
-  }
-
-  private async receive({ batch }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
-      const text = message.value?.toString() ?? "";
+  private receive(records: readonly { partition: number; offset: number; text: string }[]): void {
+    for (const { partition, offset, text } of records) {
       const value: number | string = /^-?\d+$/.test(text) ? Number(text) : text;
-      let offsets = this.received.get(batch.partition);
-      if (!offsets) this.received.set(batch.partition, (offsets = new Map()));
+      let offsets = this.received.get(partition);
+      if (!offsets) this.received.set(partition, (offsets = new Map()));
       if (offsets.get(offset) === value) continue;
       offsets.set(offset, value);
-      this.highest.set(batch.partition, Math.max(this.highest.get(batch.partition) ?? -1, offset));
-      this.buffer.push({ partition: batch.partition, offset, value });
+      this.highest.set(partition, Math.max(this.highest.get(partition) ?? -1, offset));
+      this.buffer.push({ partition, offset, value });
     }
     for (const wake of this.arrivals) wake();
   }
 
   /** Takes what arrived since the last poll, waiting a moment if nothing has. */
   async poll(signal: AbortSignal): Promise<LogRecord[]> {
+    this.start();
     if (this.buffer.length === 0) await this.arrival(POLL_WAIT_MS, signal);
     return this.take(POLL_MAX);
   }
@@ -109,7 +102,7 @@ export class PollingConsumer {
     const reached = (): boolean => [...ends].every(([partition, end]) => (this.highest.get(partition) ?? -1) + 1 >= end);
     while (!reached()) {
       if (signal.aborted) return;
-      if (!this.consumer) await this.start();
+      this.start();
       await this.arrival(POLL_WAIT_MS, signal);
     }
   }
@@ -125,9 +118,9 @@ export class PollingConsumer {
     const next = new Map<number, number>();
     for (const record of records) next.set(record.partition, Math.max(next.get(record.partition) ?? 0, record.offset + 1));
     if (next.size === 0) return;
-    // Not awaited, and a failure changes nothing: the consumer itself drops what it had received
-    // before when it re-reads from an older commit.
-    this.consumer?.commitOffsets([...next].map(([partition, offset]) => ({ topic: TOPIC, partition, offset: String(offset) }))).catch(() => {});
+    // Not awaited, and a failure changes nothing: this object drops what it had received before
+    // when the consumer re-reads from an older commit.
+    this.worker?.postMessage({ commit: [...next] });
   }
 
   private arrival(ms: number, signal: AbortSignal): Promise<void> {
@@ -147,6 +140,13 @@ export class PollingConsumer {
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.arrivals) wake();
-    await this.consumer?.disconnect().catch(() => {});
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return;
+    worker.postMessage({ close: true });
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), 3000);
+    await exited;
+    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 // Everything a test spec may name: systems, workloads, fault kinds. Adding a system or workload
 // is adding one line here.
 
+import { elasticsearchSystem } from "../../clusters/elasticsearch/system.ts";
 import { etcdSystem } from "../../clusters/etcd/system.ts";
 import { kafkaSystem } from "../../clusters/kafka/system.ts";
 import { postgresSystem } from "../../clusters/postgres/system.ts";
@@ -23,7 +24,7 @@ import type { SpecCatalog } from "../spec/build-spec.ts";
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
 
-export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem]);
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem, elasticsearchSystem]);
 
 export const workloads: Record<string, Workload> = byName([
   registerWorkload,
