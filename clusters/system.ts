@@ -122,6 +122,9 @@ export interface ClockHook {
  *  each segment durable. The disk nemesis damages it only while the node is down. */
 export interface DiskHook {
   walDir(ctx: ClusterContext, node: string): string;
+  /** What the node itself says its last start's recovery did ("clean: …", "truncated: …");
+   *  undefined when it does not answer. */
+  recovery(ctx: ClusterContext, node: string): Promise<string | undefined>;
 }
 
 /** Something a node did, as it reports it. */

@@ -15,6 +15,7 @@ import type { FaultOps } from "../checkers/fault-windows.ts";
 import type { Invocation } from "../harness/op.ts";
 import { LINK_FAULT_FIELDS } from "../clusters/runtime/runtime.ts";
 import type { RuntimeKind, System } from "../clusters/system.ts";
+import { DISK_MODES, diskNemesis } from "./disk.ts";
 import { killNemesis } from "./kill.ts";
 import { LINK_MODES, linkModesFor, linkNemesis } from "./link.ts";
 import type { Nemesis } from "./nemesis.ts";
@@ -78,6 +79,9 @@ const pausePair = (target: string) => pair("pause", target, "resume", PAUSE_SHAR
 // A degraded link stays as long as a partition: slow, lossy links are the weather a cluster runs in.
 const LINK_SHARE = 1;
 const linkPair = (mode: string) => pair("start-link", mode, "stop-link", LINK_SHARE);
+// A node whose damaged disk made it refuse to start stays down about as long as a killed one.
+const DISK_SHARE = 0.5;
+const diskPair = (mode: string) => pair("corrupt-disk", mode, "repair-disk", DISK_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
@@ -144,6 +148,14 @@ export const faultKinds: Record<string, FaultKind> = {
       const modes = linkModesFor(LINK_FAULT_FIELDS[target.runtime]);
       return { modes, why: modes.length < LINK_MODES.length ? `the ${target.runtime} runtime makes only ${modes.join(", ")} (iptables; this kernel has no netem); delay, duplicate and reorder need --runtime local` : undefined };
     },
+  },
+  disk: {
+    name: "disk",
+    description: "while a node is down, cut its WAL inside a record, flip a bit in its tail, or drop what it had not fsynced; then start it: it must cut a torn unsynced tail or refuse to start on damage to synced records (restored from a copy at the stop op)",
+    make: diskNemesis,
+    perNode: true,
+    faults: DISK_MODES.map(diskPair),
+    support: ({ system }) => (system.faults?.disk ? { modes: DISK_MODES } : { modes: [], why: `system ${system.name} does not expose its write-ahead log to the disk nemesis; only our own nodes do (System.faults.disk)` }),
   },
 };
 

@@ -13,6 +13,8 @@ export interface NodeInfoReport {
   appliedIndex: number;
   /** The node's OS process id (NaN if it did not say). */
   pid: number;
+  /** What the WAL's recovery did at its last start ("clean: …", "truncated: …"). */
+  walRecovery: string;
 }
 
 /** The node's INFO, or undefined if it cannot be reached within `timeoutMs`. */
@@ -32,6 +34,7 @@ export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<N
       commitIndex: Number(fields.commit_index ?? 0),
       appliedIndex: Number(fields.applied_index ?? 0),
       pid: Number(fields.process_id),
+      walRecovery: fields.wal_recovery ?? "",
     };
   } catch {
     return undefined;

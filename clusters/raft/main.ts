@@ -16,6 +16,8 @@ const name = config.name;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} [${name}] ${line}\n`);
 const fatal = (error: Error) => {
   log(`FATAL: ${error.stack ?? error.message}`);
+  // Also on stderr, which the runtime shows when a node dies while starting (a damaged WAL).
+  process.stderr.write(`[${name}] FATAL: ${error.message}\n`);
   process.exit(1);
 };
 process.on("uncaughtException", fatal);

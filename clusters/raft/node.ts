@@ -247,6 +247,7 @@ export class RaftKvNode implements KvBackend {
       `storage:${this.config.storage}`,
       `wal_syncs:${storage.syncs}`,
       `wal_segments:${storage.segments}`,
+      `wal_recovery:${this.storage.recovery.outcome}: ${this.storage.recovery.detail}`,
       `bugs:${this.config.bugs.join(",")}`,
     ];
     return `${lines.join("\r\n")}\r\n`;

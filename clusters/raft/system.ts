@@ -11,6 +11,7 @@ import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
 import { waitUntil } from "../lifecycle/wait.ts";
 import { isRaftBug, RAFT_BUGS } from "./bugs.ts";
+import { raftFaultHooks } from "./fault-hooks.ts";
 import { fetchInfo, findLeader } from "./info.ts";
 import { raftPlanners } from "./clients/planners.ts";
 import { openRaftClient } from "./clients/raft-client.ts";
@@ -100,6 +101,7 @@ export const raftSystem: System = {
   runtimes: ["local", "docker"],
   defaultNodes: 5,
   docker: { image: OWN_NODES_IMAGE, clientPort: 7000, peerPort: 7100, mountRepo: true },
+  faults: raftFaultHooks,
 
   async setup(ctx) {
     for (const node of ctx.nodes) await ctx.runtime.start(node, nodeProcessSpec(ctx, node));

@@ -24,13 +24,13 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(options: { nodes: string[]; prefix: string; seed?: number; systemOptions?: Record<string, unknown> }): Promise<TestCluster> {
+export async function startTestCluster(options: { nodes: string[]; prefix: string; seed?: number; systemOptions?: Record<string, unknown>; bugs?: string[] }): Promise<TestCluster> {
   const seed = options.seed ?? 7;
   const base = mkdtempSync(join(tmpdir(), `faultline-${options.prefix}-`));
   const logLines: string[] = [];
   const log = (line: string) => logLines.push(line);
   const runtime = await LocalRuntime.create({ nodes: options.nodes, dir: join(base, "nodes"), seed, stateDir: join(base, "state"), log });
-  const ctx: ClusterContext = { runtime, nodes: options.nodes, bugs: [], options: options.systemOptions ?? {}, rng: new Rng(seed), log };
+  const ctx: ClusterContext = { runtime, nodes: options.nodes, bugs: options.bugs ?? [], options: options.systemOptions ?? {}, rng: new Rng(seed), log };
   const close = async () => {
     await raftSystem.teardown(ctx).catch(() => undefined);
     await runtime.teardown();

@@ -6,7 +6,7 @@ import { NO_NODE, type DurableState, type Entry, type HardState, type Ready, typ
 import type { NodeIds } from "../node-ids.ts";
 import type { HardState as WalHardState, WalEntry } from "./record.ts";
 import { readSnapshotFile, removeSnapshotFilesExcept, writeSnapshotFile } from "./snapshot-file.ts";
-import { Wal, type StorageMode } from "./wal.ts";
+import { Wal, type StorageMode, type WalRecovery } from "./wal.ts";
 
 export interface RaftStorageOptions {
   dataDir: string;
@@ -102,6 +102,11 @@ export class RaftStorage {
 
   stats() {
     return this.wal.stats();
+  }
+
+  /** What the WAL's recovery did when this node started. */
+  get recovery(): WalRecovery {
+    return this.wal.recovery;
   }
 
   close(): Promise<void> {

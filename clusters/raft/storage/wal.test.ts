@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeRecord, type WalEntry } from "./record.ts";
 import { replay, ReplayError } from "./replay.ts";
 import { readSnapshotFile, writeSnapshotFile } from "./snapshot-file.ts";
-import { segmentFileName, Wal, type WalOptions } from "./wal.ts";
+import { segmentFileName, Wal, WalDamageError, type WalOptions } from "./wal.ts";
+import { decodeWatermark, encodeWatermark, WATERMARK_FILE } from "../../node-faults/synced-watermark.ts";
 
 let directory: string;
 let logLines: string[];
@@ -128,28 +129,34 @@ describe("Wal", () => {
     await again.close();
   });
 
-  it("truncates a record cut short in the middle, never applying its partial body", async () => {
+  /** Says the node had synced segment 1 only up to `offset`: what follows was written, not synced. */
+  const syncedUpTo = (offset: number) => fs.writeFile(join(directory, WATERMARK_FILE), encodeWatermark({ sequence: 1, offset }));
+
+  it("truncates a record cut short after the synced watermark, never applying its partial body", async () => {
     const { wal } = await Wal.open(options());
     await wal.append({ entries: entryRange(1, 3, 1) });
     await wal.close();
     const segment = join(directory, segmentFileName(1));
     const size = (await fs.stat(segment)).size;
     const lastRecordLength = encodeRecord({ type: "entry", entry: entry(3, 1) }).length;
+    await syncedUpTo(size - lastRecordLength);
     await fs.truncate(segment, size - 5);
 
     const { wal: reopened, recovered } = await Wal.open(options());
     expect(recovered.entries.map((e) => e.index)).toEqual([1, 2]);
-    expect(logLines.some((line) => line.includes(`offset ${size - lastRecordLength}`) && line.includes("torn record"))).toBe(true);
+    expect(reopened.recovery.outcome).toBe("truncated");
+    expect(logLines.some((line) => line.includes(`offset ${size - lastRecordLength}`) && line.includes("torn record") && line.includes("never acknowledged"))).toBe(true);
     await reopened.close();
   });
 
-  it("detects a flipped bit by checksum and cuts from that record on", async () => {
+  it("detects a flipped bit after the watermark by checksum and cuts from that record on", async () => {
     const { wal } = await Wal.open(options());
     await wal.append({ entries: entryRange(1, 3, 1) });
     await wal.close();
     const segment = join(directory, segmentFileName(1));
     const bytes = await fs.readFile(segment);
     const secondRecordStart = encodeRecord({ type: "entry", entry: entry(1, 1) }).length;
+    await syncedUpTo(secondRecordStart);
     bytes[secondRecordStart + 12] ^= 0x01;
     await fs.writeFile(segment, bytes);
 
@@ -157,6 +164,38 @@ describe("Wal", () => {
     expect(recovered.entries.map((e) => e.index)).toEqual([1]);
     expect(logLines.some((line) => line.includes("checksum mismatch") && line.includes(`offset ${secondRecordStart}`))).toBe(true);
     await reopened.close();
+  });
+
+  it("refuses to start when records it had fsynced are cut, flipped or gone, saying where and what to do", async () => {
+    const { wal } = await Wal.open(options());
+    await wal.append({ hardState: { term: 1, vote: "n1", commit: 0 }, entries: entryRange(1, 3, 1) });
+    await wal.close();
+    const segment = join(directory, segmentFileName(1));
+    const pristine = await fs.readFile(segment);
+    expect(decodeWatermark(await fs.readFile(join(directory, WATERMARK_FILE)))).toEqual({ sequence: 1, offset: pristine.length });
+
+    const flipped = Buffer.from(pristine);
+    flipped[pristine.length - 3] ^= 0x40;
+    await fs.writeFile(segment, flipped);
+    const refusal = Wal.open(options());
+    await expect(refusal).rejects.toThrow(WalDamageError);
+    await expect(refusal).rejects.toThrow(/checksum mismatch[^)]*\)\), inside what this node had fsynced \(through offset \d+ of wal-0+1\.wal\).*Refusing to start.*remove/);
+    // Nothing was cut: restoring the bytes is enough.
+    expect((await fs.stat(segment)).size).toBe(pristine.length);
+
+    await fs.writeFile(segment, pristine.subarray(0, pristine.length - 7));
+    await expect(Wal.open(options())).rejects.toThrow(/torn record.*inside what this node had fsynced/);
+    const firstRecord = encodeRecord({ type: "entry", entry: entry(1, 1) }).length;
+    await fs.writeFile(segment, pristine.subarray(0, firstRecord));
+    await expect(Wal.open(options())).rejects.toThrow(new RegExp(`holds ${firstRecord} bytes, fewer than the ${pristine.length} it had fsynced`));
+    await fs.unlink(segment);
+    await expect(Wal.open(options())).rejects.toThrow(/segment wal-0+1\.wal is missing/);
+
+    await fs.writeFile(segment, pristine);
+    const { wal: restored, recovered } = await Wal.open(options());
+    expect(recovered.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    expect(restored.recovery.outcome).toBe("clean");
+    await restored.close();
   });
 
   it("refuses to start when a segment that is not the last is corrupt", async () => {
@@ -167,6 +206,9 @@ describe("Wal", () => {
     await wal.append({ entries: [entry(4, 1)] });
     await wal.close();
     await fs.appendFile(join(directory, segmentFileName(1)), Buffer.from("garbage"));
+    await expect(Wal.open(options())).rejects.toThrow(/wal-0+1\.wal is damaged at offset \d+.*Refusing to start/);
+    // Without a watermark (a WAL from before it existed) the old rule still refuses.
+    await fs.unlink(join(directory, WATERMARK_FILE));
     await expect(Wal.open(options())).rejects.toThrow(/not a torn tail/);
   });
 

@@ -10,10 +10,18 @@
 //               SIGKILL loses exactly the unsynced tail — what a power cut would lose.
 // Bug switch `acknowledgeBeforeSync` (--bug no-fsync) resolves appends at once and syncs only on a
 // lazy timer; with power-loss mode a kill then loses writes the node already acknowledged.
+//
+// After every fsync the WAL records how far it had synced (clusters/node-faults/synced-watermark.ts).
+// Recovery uses it to tell a torn tail from damage: a record that fails its checksum (or is cut
+// short) at or after the watermark was never durable, so never acknowledged — the tail is cut off
+// with a log line. One before it was durable and may have been acknowledged: the node refuses to
+// start rather than apply it or silently forget it, because a node that forgets what it
+// acknowledged (an entry counted for a commit, a vote) can make a committed write vanish.
 
-import { closeSync, fdatasync, openSync, promises as fs, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, fdatasync, openSync, promises as fs, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { decodeWatermark, encodeWatermark, isSynced, WATERMARK_FILE, type SyncedWatermark } from "../../node-faults/synced-watermark.ts";
 import { fsyncDirectory } from "./durable-files.ts";
 import { decodeRecords, encodeRecord, type HardState, type SnapshotMarker, type WalEntry, type WalRecord } from "./record.ts";
 import { replay, type RecoveredState } from "./replay.ts";
@@ -51,6 +59,22 @@ interface Segment {
   lastEntryIndex: number;
 }
 
+/** What recovery found at open: nothing wrong, or a torn unsynced tail it cut off. */
+export interface WalRecovery {
+  outcome: "clean" | "truncated";
+  /** One line, as logged. */
+  detail: string;
+}
+
+/** The WAL is damaged where the node had made it durable: starting would apply corrupt records or
+ *  forget acknowledged ones. */
+export class WalDamageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WalDamageError";
+  }
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
@@ -80,21 +104,42 @@ export class Wal {
   private closed = false;
   private lastHardState: HardState | undefined;
   private readonly counters = { syncs: 0, appends: 0 };
+  /** Bytes handed to the current segment's file so far. */
+  private writtenBytes: number;
+  /** The synced watermark's file, rewritten in place after every fsync. */
+  private readonly watermarkFd: number;
+  readonly recovery: WalRecovery;
 
-  private constructor(options: WalOptions, segments: Segment[], fd: number, lastHardState: HardState | undefined) {
+  private constructor(options: WalOptions, segments: Segment[], fd: number, lastHardState: HardState | undefined, writtenBytes: number, watermarkFd: number, recovery: WalRecovery) {
     this.options = options;
     this.segments = segments;
     this.fd = fd;
     this.lastHardState = lastHardState;
+    this.writtenBytes = writtenBytes;
+    this.watermarkFd = watermarkFd;
+    this.recovery = recovery;
   }
 
-  /** Opens the WAL in `directory` (creating it if needed), truncating a torn or corrupt tail with a
-   *  log line, and returns the state its records describe. */
+  /** Opens the WAL in `directory` (creating it if needed), truncating a torn unsynced tail with a
+   *  log line, and returns the state its records describe. Throws WalDamageError, with a line that
+   *  says where and what to do, when records it had made durable are damaged or missing. */
   static async open(options: WalOptions): Promise<{ wal: Wal; recovered: RecoveredState }> {
     const { directory, log } = options;
     await fs.mkdir(directory, { recursive: true });
     const segments = await listSegments(directory);
     const records: WalRecord[] = [];
+    const watermarkPath = join(directory, WATERMARK_FILE);
+    const watermark = decodeWatermark(await fs.readFile(watermarkPath).catch(() => undefined));
+    if (!watermark && segments.length > 0) log(`WAL recovery: no valid synced watermark in ${watermarkPath}; any torn tail is taken for an unsynced one`);
+    let recovery: WalRecovery = { outcome: "clean", detail: "no damage found" };
+    const refuse = (what: string): never => {
+      const line =
+        `WAL recovery: ${what}, inside what this node had fsynced (${describeWatermark(watermark)}): records it may have acknowledged ` +
+        `are damaged or gone. Refusing to start rather than apply or forget them — restore the segment from a copy, or take the node out of ` +
+        `the configuration and remove ${directory} so it rejoins empty`;
+      log(line);
+      throw new WalDamageError(line);
+    };
 
     for (let position = 0; position < segments.length; position++) {
       const segment = segments[position];
@@ -106,32 +151,48 @@ export class Wal {
       records.push(...decoded.records);
       if (!decoded.problem) continue;
 
+      const where = `${segment.path} is damaged at offset ${decoded.problem.offset} (${decoded.problem.reason})`;
+      if (watermark && isSynced(watermark, segment.sequence, decoded.problem.offset)) refuse(where);
       const later = segments.slice(position + 1);
       for (const next of later) {
+        // A later segment is unsynced as a whole only when the watermark is older than it.
+        if (watermark && next.sequence > watermark.sequence) continue;
         const laterDecoded = decodeRecords(await fs.readFile(next.path));
         if (laterDecoded.records.length > 0) {
-          throw new Error(
-            `WAL segment ${segment.path} is corrupt at offset ${decoded.problem.offset} (${decoded.problem.reason}) ` +
-              `but later segment ${next.path} holds records, so this is not a torn tail; ` +
+          if (watermark) refuse(`${where}, and later segment ${next.path} holds records`);
+          throw new WalDamageError(
+            `WAL segment ${where} but later segment ${next.path} holds records, so this is not a torn tail; ` +
               `refusing to start — remove ${directory} to resync the node from its peers`,
           );
         }
       }
-      log(
-        `WAL recovery: truncating ${segment.path} at offset ${decoded.problem.offset}, cutting ${bytes.length - decoded.validLength} bytes ` +
-          `(${decoded.problem.reason}); ${decoded.records.length} records before it are kept`,
-      );
+      const detail =
+        `truncating ${segment.path} at offset ${decoded.problem.offset}, cutting ${bytes.length - decoded.validLength} bytes ` +
+        `(${decoded.problem.reason}) after ${decoded.records.length} intact records${watermark ? `; it lies after what the node had fsynced (${describeWatermark(watermark)}), so it was never acknowledged` : ""}` +
+        (later.length > 0 ? `; removing ${later.length} later unsynced segment(s)` : "");
+      log(`WAL recovery: ${detail}`);
+      recovery = { outcome: "truncated", detail };
       await fs.truncate(segment.path, decoded.validLength);
       const handle = await fs.open(segment.path, "r+");
       await handle.sync();
       await handle.close();
       for (const next of later) {
-        log(`WAL recovery: removing empty segment ${next.path} that followed the torn tail`);
+        log(`WAL recovery: removing segment ${next.path} that followed the torn tail`);
         await fs.unlink(next.path);
       }
       segments.length = position + 1;
       await fsyncDirectory(directory);
       break;
+    }
+    if (watermark && recovery.outcome === "clean") {
+      // Records can also go missing whole: a segment cut at a record boundary, or deleted.
+      const synced = segments.find((segment) => segment.sequence === watermark.sequence);
+      const newest = segments[segments.length - 1];
+      if (!synced && (!newest || newest.sequence < watermark.sequence)) refuse(`segment ${segmentFileName(watermark.sequence)} is missing`);
+      if (synced) {
+        const size = (await fs.stat(synced.path)).size;
+        if (size < watermark.offset) refuse(`${synced.path} holds ${size} bytes, fewer than the ${watermark.offset} it had fsynced`);
+      }
     }
 
     const recovered = replay(records);
@@ -142,13 +203,19 @@ export class Wal {
       await fsyncDirectory(directory);
     }
     const fd = openSync(segments[segments.length - 1].path, "a");
+    const writtenBytes = (await fs.stat(segments[segments.length - 1].path)).size;
+    // Read-write without O_APPEND: the watermark is rewritten in place (pwrite at 0).
+    const watermarkFd = openSync(watermarkPath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     log(
       `WAL opened in ${directory} (${options.storage}${options.acknowledgeBeforeSync ? ", acknowledging before sync" : ""}): ` +
         `${segments.length} segments, ${recovered.entries.length} entries` +
         (recovered.snapshot ? ` after snapshot ${recovered.snapshot.index}` : "") +
         (recovered.hardState ? `, term ${recovered.hardState.term}, commit ${recovered.hardState.commit}` : ""),
     );
-    return { wal: new Wal(options, segments, fd, recovered.hardState), recovered };
+    const wal = new Wal(options, segments, fd, recovered.hardState, writtenBytes, watermarkFd, recovery);
+    // Everything recovery kept is durable now (read back from disk; a cut tail was fsynced).
+    wal.writeWatermark({ sequence: segments[segments.length - 1].sequence, offset: writtenBytes });
+    return { wal, recovered };
   }
 
   /** Appends the batch; resolves once it is durable (or at once under the no-fsync bug). */
@@ -230,6 +297,7 @@ export class Wal {
     this.closed = true;
     if (this.lazySyncTimer) clearTimeout(this.lazySyncTimer);
     closeSync(this.fd);
+    closeSync(this.watermarkFd);
   }
 
   private refusal(): Error | undefined {
@@ -263,8 +331,10 @@ export class Wal {
       // follows covers them; later appends wait for the next round (group commit).
       const batch = this.waiting.splice(0);
       this.writeUnwritten();
+      const covered = this.position();
       await fdatasyncAsync(this.fd);
       this.counters.syncs++;
+      this.writeWatermark(covered);
       for (const waiter of batch) waiter.resolve();
       const rotation = this.rotations.shift();
       if (rotation) {
@@ -286,16 +356,20 @@ export class Wal {
     const fd = openSync(path, "ax");
     const opening = [encodeRecord({ type: "snapshot", snapshot: marker })];
     if (this.lastHardState) opening.push(encodeRecord({ type: "hard-state", hardState: this.lastHardState }));
-    writeFully(fd, Buffer.concat(opening));
+    const openingBytes = Buffer.concat(opening);
+    writeFully(fd, openingBytes);
     // From here on appends go to the new segment; the switch is synchronous, so none is lost between.
     this.segments.push({ sequence, path, lastEntryIndex: 0 });
     this.fd = fd;
+    this.writtenBytes = openingBytes.length;
 
     await fdatasyncAsync(previousFd);
     closeSync(previousFd);
+    const covered = this.position();
     await fdatasyncAsync(fd);
     this.counters.syncs += 2;
     await fsyncDirectory(directory);
+    this.writeWatermark(covered);
     log(`WAL: snapshot at index ${marker.index} term ${marker.term} (${marker.path}); started segment ${path}`);
 
     // Only a prefix may go: deleting a segment while keeping an older one could resurrect entries
@@ -315,6 +389,20 @@ export class Wal {
     const bytes = this.unwritten.length === 1 ? this.unwritten[0] : Buffer.concat(this.unwritten);
     this.unwritten = [];
     writeFully(this.fd, bytes);
+    this.writtenBytes += bytes.length;
+  }
+
+  /** The current segment and how much of it has been handed to the file. */
+  private position(): SyncedWatermark {
+    return { sequence: this.segments[this.segments.length - 1].sequence, offset: this.writtenBytes };
+  }
+
+  /** Records that everything up to `watermark` is durable. Not fsynced itself: it only ever names
+   *  durable data, so a lost update can only make it say less. */
+  private writeWatermark(watermark: SyncedWatermark): void {
+    const bytes = encodeWatermark(watermark);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.watermarkFd, bytes, written, bytes.length - written, written);
   }
 
   private fail(error: Error): void {
@@ -323,6 +411,10 @@ export class Wal {
     for (const waiter of this.waiting.splice(0)) waiter.reject(error);
     for (const rotation of this.rotations.splice(0)) rotation.waiter.reject(error);
   }
+}
+
+function describeWatermark(watermark: SyncedWatermark | undefined): string {
+  return watermark ? `through offset ${watermark.offset} of ${segmentFileName(watermark.sequence)}` : "no watermark";
 }
 
 function writeFully(fd: number, bytes: Buffer): void {
