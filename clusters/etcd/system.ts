@@ -6,7 +6,6 @@
 // frame proxy, so partitions and link faults do not reach etcd there: use the docker runtime
 // (iptables) for them. Kill and pause work on both runtimes.
 
-import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -16,6 +15,7 @@ import { etcdOptions } from "./options.ts";
 import { etcdPlanners } from "./planners.ts";
 import { etcdProcessSpec } from "./server.ts";
 import { findLeader, listening, memberStatus, serves } from "./status.ts";
+import { sourcePath } from "../../harness/source-path.ts";
 
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
@@ -49,7 +49,7 @@ export const etcdSystem: System = {
   // On the local runtime its members talk on their real ports, which the fault proxy never sees.
   partitionsOn: ["docker"],
   defaultNodes: 3,
-  docker: { image: { name: "etcd", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2379, peerPort: 2380 },
+  docker: { image: { name: "etcd", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 2379, peerPort: 2380 },
 
   async setup(ctx) {
     etcdOptions.parse(ctx.options);

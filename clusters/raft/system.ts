@@ -2,8 +2,7 @@
 // runtime, find the leader, and open a client for each workload (clients/planners.ts has one
 // planner per workload; clusters/system.ts has the contract).
 
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { nodeProgramArgs, sourcePath } from "../../harness/source-path.ts";
 import type { ImageSource } from "../runtime/docker/images/names.ts";
 import type { ProcessSpec } from "../runtime/runtime.ts";
 import type { ClusterContext, System } from "../system.ts";
@@ -18,11 +17,11 @@ import { openRaftClient } from "./clients/raft-client.ts";
 import { RAFT_OPTION_FLAGS, raftOptions } from "./options.ts";
 import type { Endpoint } from "./redis-connection.ts";
 
-const MAIN_SCRIPT = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** Our own nodes' image, for any of our systems that runs on the same Node.js setup (ZAB). */
-const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: fileURLToPath(new URL("./image", import.meta.url)) };
-/** tsx's loader by absolute URL: the runtime may start the node in any working directory. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: sourcePath(new URL("./image", import.meta.url)) };
+/** How `node` runs main.ts: compiled (dist/…/main.js) when this harness runs compiled, so a node
+ *  starts — and restarts after a kill — without compiling TypeScript; else through tsx. */
+const MAIN_PROGRAM = nodeProgramArgs(import.meta.url, "./main");
 const LEADER_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const LOGS = "the nodes' stdout.log for elections and peer link errors";
@@ -46,7 +45,7 @@ export function nodeProcessSpec(ctx: ClusterContext, node: string): ProcessSpec 
   });
   const clientAddresses = ctx.nodes.map((name) => `${name}=${ctx.runtime.node(name).host}:${ctx.runtime.node(name).clientPort}`);
   const args = [
-    "--import", TSX_LOADER, MAIN_SCRIPT,
+    ...MAIN_PROGRAM,
     "--name", node,
     // In a container the node's address belongs to its network interface; listen on all of them.
     "--host", ctx.runtime.kind === "docker" ? "0.0.0.0" : info.host,

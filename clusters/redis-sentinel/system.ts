@@ -8,7 +8,6 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
-import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -18,6 +17,7 @@ import { redisSentinelOptions, redisSentinelSettings } from "./options.ts";
 import { redisSentinelPlanners } from "./planners.ts";
 import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";
 import { nodeProcessSpec } from "./server.ts";
+import { sourcePath } from "../../harness/source-path.ts";
 
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
@@ -53,7 +53,7 @@ export const redisSentinelSystem: System = {
   defaultNodes: 3,
   // Replication runs over the client port; the sentinel takes its own well-known 26379 there
   // (server.ts). The image holds both servers; it was named after Redis before this system was.
-  docker: { image: { name: "redis", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"] },
+  docker: { image: { name: "redis", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"] },
 
   async setup(ctx) {
     const options = redisSentinelSettings(ctx.options, ctx.nodes.length);

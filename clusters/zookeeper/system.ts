@@ -10,7 +10,6 @@
 // proxy, so partitions do not reach them there: use the docker runtime (iptables) for partitions.
 // Kill and pause work on both runtimes.
 
-import { fileURLToPath } from "node:url";
 import type { System } from "../system.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -22,6 +21,7 @@ import { findLeader, serverReport } from "./four-letter.ts";
 import { zooKeeperOptions } from "./options.ts";
 import { REGISTER_PATH, SET_PATH, zooKeeperPlanners } from "./planners.ts";
 import { CLASS_PATH_JARS, nodeProcessSpec } from "./server.ts";
+import { sourcePath } from "../../harness/source-path.ts";
 
 /** JVMs start slowly on a busy machine; an election follows. */
 const READY_WAIT_MS = 60_000;
@@ -54,7 +54,7 @@ export const zookeeperSystem: System = {
   partitionsOn: ["docker"],
   defaultNodes: 3,
   // The election port is ZooKeeper's well-known 3888 there (election-ports.ts).
-  docker: { image: { name: "zookeeper", context: fileURLToPath(new URL("./image", import.meta.url)) }, clientPort: 2181, peerPort: 2888, logDirs: ["/var/log/zookeeper"] },
+  docker: { image: { name: "zookeeper", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 2181, peerPort: 2888, logDirs: ["/var/log/zookeeper"] },
 
   async setup(ctx) {
     zooKeeperOptions.parse(ctx.options);

@@ -8,7 +8,7 @@ import type { CheckResult } from "../../checkers/checker.ts";
 import type { RunCrash, RunInterruption } from "../store/results.ts";
 import { describeRunEnding } from "../store/results.ts";
 
-export const RUN_PHASES = ["setup", "main", "heal", "recovery", "final reads", "teardown", "checking", "report"] as const;
+const RUN_PHASES = ["setup", "main", "heal", "recovery", "final reads", "teardown", "checking", "report"] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
 export class RunPhases {

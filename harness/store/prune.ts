@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import { diskUsage } from "./node-data.ts";
 import { RUN_FILES } from "./store.ts";
 
-export interface StoredRun {
+interface StoredRun {
   test: string;
   runDir: string;
   /** From the directory name (UTC, DESIGN §6), else the directory's modification time. */
@@ -49,7 +49,7 @@ export function parseAge(text: string): number {
 
 /** Every run directory in the store, by test. A directory counts as a run if it holds one of the
  *  files every run writes first (test.json, harness.log); anything else is left alone. */
-export function listRuns(storeRoot: string): StoredRun[] {
+function listRuns(storeRoot: string): StoredRun[] {
   const root = resolve(storeRoot);
   const runs: StoredRun[] = [];
   for (const test of entries(root)) {

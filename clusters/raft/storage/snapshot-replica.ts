@@ -8,11 +8,8 @@
 // judged by the clock stamped into each entry), so the worker's image at index i is the one the
 // node itself would have taken at i.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { siblingModule, startModuleWorker } from "../../../harness/module-worker.ts";
 
 export type ReplicaRequest =
   | { kind: "restore"; data: Uint8Array }
@@ -21,25 +18,9 @@ export type ReplicaRequest =
 
 export type ReplicaReply = { kind: "snapshot"; index: number; data: Uint8Array } | { kind: "error"; message: string };
 
-/** The worker is TypeScript. Node 20 does not carry the parent's loader hooks (`--import tsx`)
- *  into worker threads, so a small bootstrap registers tsx in the worker, as bin/faultline.js does
- *  for the CLI, then imports the worker module. Absolute URLs: a node runs in its data directory. */
-const TSX_API = tsxEsmApiUrl();
-const WORKER_MODULE = new URL("./snapshot-worker.ts", import.meta.url).href;
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(TSX_API)})
-  .then((api) => { (api.register ?? api.default.register)(); return import(${JSON.stringify(WORKER_MODULE)}); });`;
-
-/** tsx's ESM register API, by the package's own export map: require.resolve would pick the CJS
- *  build, which cannot register the ESM hooks, and vitest has no import.meta.resolve. */
-function tsxEsmApiUrl(): string {
-  const manifestPath = createRequire(import.meta.url).resolve("tsx/package.json");
-  // JSON of a dependency's manifest: only the one field below is read, and checked.
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: Record<string, { import?: { default?: unknown } } | string> };
-  const entry = manifest.exports?.["./esm/api"];
-  const target = typeof entry === "object" ? entry.import?.default : undefined;
-  if (typeof target !== "string") throw new Error(`tsx at ${dirname(manifestPath)} has no "./esm/api" import export; the snapshot worker cannot load TypeScript`);
-  return pathToFileURL(join(dirname(manifestPath), target)).href;
-}
+/** The worker module beside this one, in this module's own form: compiled JavaScript when the node
+ *  runs from dist/, TypeScript through a tsx bootstrap otherwise (harness/module-worker.ts). */
+const WORKER_MODULE = siblingModule(import.meta.url, "./snapshot-worker");
 
 export class SnapshotReplica {
   private waiting: { index: number; resolve(data: Uint8Array): void; reject(error: Error): void } | undefined;
@@ -60,7 +41,7 @@ export class SnapshotReplica {
   /** Starts the worker with the state machine image `initial` (a snapshot the node just took).
    *  `onFailure` hears about a worker that crashed or whose copy failed to apply an entry. */
   static start(initial: Uint8Array, onFailure: (error: Error) => void): SnapshotReplica {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
+    const worker = startModuleWorker(WORKER_MODULE);
     const replica = new SnapshotReplica(worker, onFailure);
     replica.restore(initial);
     return replica;

@@ -3,10 +3,10 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { sourcePath } from "../../../harness/source-path.ts";
 
-export const INSTALL_SCRIPT = fileURLToPath(new URL("../../../scripts/install-docker.sh", import.meta.url));
+export const INSTALL_SCRIPT = sourcePath(new URL("../../../scripts/install-docker.sh", import.meta.url));
 
 export interface EnsureDockerOptions {
   /** Run scripts/install-docker.sh when the engine does not answer (root on Debian/Ubuntu only). */
