@@ -5,14 +5,15 @@
 // arguments agree, JUnit and the store uploaded, and a merge job that compares all shards and
 // reports their JUnit.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { catalog, systems as registered } from "../../harness/run/registry.ts";
 import { expandMatrix, shardOf } from "../../harness/run/suite/matrix.ts";
 import { readSuiteFile } from "../../harness/run/suite/suite-file.ts";
-import { REPO_ROOT } from "../support/cli.ts";
+import { faultline, REPO_ROOT } from "../support/cli.ts";
 
 describe("shipped suites", () => {
   it("smoke: our Raft healthy and with a bug, local runtime only, minutes", () => {
@@ -100,5 +101,38 @@ describe(".github/workflows/nightly.yml", () => {
     const report = merge.steps.find((s) => s.uses?.startsWith("mikepenz/action-junit-report@"));
     expect(report?.with?.report_paths).toBe("shards/junit-cap-*/*.xml");
     expect(String(merge.steps.at(-1)?.with?.path)).toContain("shards/compare.html");
+  });
+});
+
+describe("faultline suite and compare refuse bad input in one line, before running anything", () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-suite-input-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it.each([
+    [["suite", "/nonexistent/suite.yaml", "--store", "STORE"], /cannot read suite file \/nonexistent\/suite.yaml: ENOENT/],
+    [["suite", "suites/smoke.yaml", "--shard", "3/2", "--store", "STORE"], /--shard "3\/2" must be i\/n with 1 ≤ i ≤ n/],
+    [["suite", "SUITE_BAD_BUG", "--store", "STORE"], /cell raft\/register\/none\/1: unknown bug for raft "nope"/],
+    [["suite", "SUITE_NO_SYSTEMS", "--store", "STORE"], /has no systems list/],
+    [["suite", "SUITE_OK", "--resume", "--store", "STORE"], /--resume: no unfinished run of suite ok/],
+    [["suite", "SUITE_OK", "--db", "http://x", "--store", "STORE"], /must be a PostgreSQL URL/],
+    [["compare", "/nonexistent-run-dir"], /compare: \/nonexistent-run-dir is not a folder/],
+    [["compare", "DIR"], /neither a run folder .* nor a suite folder/],
+  ])("%j", async (args, message) => {
+    const substitutions: Record<string, string> = {
+      SUITE_BAD_BUG: file("bad-bug.yaml", "systems: [{ system: raft, bug: nope }]\n"),
+      SUITE_NO_SYSTEMS: file("no-systems.yaml", "workloads: [register]\n"),
+      SUITE_OK: file("ok.yaml", "systems: [raft]\n"),
+      STORE: join(dir, "store"),
+      DIR: dir,
+    };
+    const result = await faultline(args.map((arg) => substitutions[arg] ?? arg));
+    expect(result.code, result.stderr).toBe(254);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(existsSync(join(dir, "store", "suites"))).toBe(false);
   });
 });

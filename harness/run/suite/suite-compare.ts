@@ -1,7 +1,7 @@
 // The comparison page of a suite folder, or of any mix of suite folders and run folders: what
 // `faultline compare` and the end of `faultline suite` write.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import { loadComparedRun } from "../../../reports/compare-load.ts";
@@ -58,6 +58,7 @@ export function writeComparison(source: ComparisonSource, outPath: string, descr
     }
   });
   const title = source.suites.length ? `Suite ${[...new Set(source.suites)].join(" + ")}: systems compared` : "Faultline: systems compared";
+  mkdirSync(pageDir, { recursive: true });
   writeFileAtomic(resolve(outPath), renderComparison({ title, runs, source: describe, generatedAt: now }));
   return runs;
 }

@@ -7,8 +7,8 @@
 // --resume continues the newest unfinished suite folder of the same suite and shard: finished runs
 // are kept, everything else runs again.
 
-import { join, relative, resolve } from "node:path";
-import { writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { UsageError } from "../../errors.ts";
 import { firstFailureInWords } from "../../../reports/in-words.ts";
 import type { CheckResult } from "../../../checkers/checker.ts";
@@ -179,7 +179,10 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteOutcome> 
   const written = readSuiteRecord(dir);
   const junit = junitXml(written, dir);
   writeFileAtomic(join(dir, "junit.xml"), junit);
-  if (options.junitPath) writeFileSync(options.junitPath, junit);
+  if (options.junitPath) {
+    mkdirSync(dirname(options.junitPath), { recursive: true });
+    writeFileSync(options.junitPath, junit);
+  }
   if (options.afterRuns) {
     await options.afterRuns(dir, written).catch((err: unknown) => log(`faultline suite ${suite.name}: warning: ${(err as Error).message}`));
   }
