@@ -6,15 +6,17 @@
 import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion } from "../../harness/op.ts";
 import type { WorkloadOptions } from "../../workloads/workload.ts";
-import { PlannedClient, type Session } from "../client/planned-client.ts";
+import { PlannedClient, type Session, unfinished } from "../client/planned-client.ts";
 import type { ClusterContext } from "../system.ts";
 import { Connection, type Endpoint } from "./connection.ts";
 import type { Isolation } from "./isolation.ts";
 import { postgresOptions } from "./options.ts";
 import { describeError, unsuccessfulCompletion } from "./outcome.ts";
-import { runTransaction, type PostgresPlanner, type TransactionBody } from "./transaction.ts";
+import type { MakeSqlPlanner } from "../sql/planners.ts";
+import type { SqlPlan } from "../sql/transaction-body.ts";
+import { runTransaction } from "./transaction.ts";
 
-class PostgresSession implements Session<TransactionBody> {
+class PostgresSession implements Session<SqlPlan> {
   private connection: Connection | undefined;
 
   constructor(
@@ -24,18 +26,18 @@ class PostgresSession implements Session<TransactionBody> {
     private readonly applicationName: string,
   ) {}
 
-  async perform(body: TransactionBody, signal: AbortSignal): Promise<Completion> {
+  async perform(plan: SqlPlan, signal: AbortSignal): Promise<Completion> {
     const connection = (this.connection ??= new Connection(this.endpoint, this.applicationName));
-    const result = await runTransaction(connection, this.isolation, body, signal);
+    const result = await runTransaction(connection, this.isolation, plan.body, signal);
     if (result.committed) return result.value === undefined ? { type: "ok" } : { type: "ok", value: result.value };
     if (!result.clean) this.discard(connection);
-    return unsuccessfulCompletion(result.phase, result.error);
+    return unsuccessfulCompletion(result.phase, result.error, plan.readOnly);
   }
 
   /** runTransaction reports every way a transaction can end; an error escaping it is a bug on our
    *  side, after which nobody can say whether COMMIT went out. */
-  outcome(error: unknown): Completion {
-    return { type: "info", error: `the client failed while running the transaction: ${describeError(error)}` };
+  outcome(error: unknown, plan: SqlPlan): Completion {
+    return unfinished(plan, `the client failed while running the transaction: ${describeError(error)}`);
   }
 
   async close(): Promise<void> {
@@ -51,7 +53,7 @@ class PostgresSession implements Session<TransactionBody> {
   }
 }
 
-export async function openPostgresClient(makePlanner: (options: WorkloadOptions) => PostgresPlanner, ctx: ClusterContext, node: string, workload: string): Promise<Client> {
+export async function openPostgresClient(makePlanner: MakeSqlPlanner, ctx: ClusterContext, node: string, workload: string): Promise<Client> {
   // ClusterContext.options is an untyped record; WorkloadOptions only adds that keys is a number,
   // and bank settings ignore keys.
   const planner = makePlanner(ctx.options as WorkloadOptions);

@@ -1,13 +1,14 @@
-// The isolation levels a run can choose (options.ts). PostgreSQL's repeatable read is snapshot
-// isolation, so the three levels cover the models Elle tells apart most often.
+// PostgreSQL's isolation clause for the shared levels (clusters/sql/isolation.ts). PostgreSQL's
+// repeatable read is snapshot isolation, so the three levels cover the models Elle tells apart
+// most often.
 
-export const ISOLATION_LEVELS = ["read-committed", "repeatable-read", "serializable"] as const;
+import { type Isolation, isolationSql } from "../sql/isolation.ts";
 
-export type Isolation = (typeof ISOLATION_LEVELS)[number];
+export { ISOLATION_LEVELS, type Isolation } from "../sql/isolation.ts";
 
 export const DEFAULT_ISOLATION: Isolation = "serializable";
 
 /** What follows BEGIN: `isolation level repeatable read`. */
 export function beginClause(isolation: Isolation): string {
-  return `isolation level ${isolation.replace("-", " ")}`;
+  return `isolation level ${isolationSql(isolation)}`;
 }

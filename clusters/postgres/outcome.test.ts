@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { Refusal, RolledBack, unsuccessfulCompletion } from "./outcome.ts";
+import { RolledBack, unsuccessfulCompletion } from "./outcome.ts";
+import { Refusal } from "../sql/transaction-body.ts";
 import { ConnectionLost, DeadlinePassed } from "./transaction.ts";
 
 // postgres.js builds its errors from the server's fields; its typings only know Error's

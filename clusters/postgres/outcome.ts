@@ -17,14 +17,10 @@
 
 import postgres from "postgres";
 import type { Completion } from "../../harness/op.ts";
+import { Refusal } from "../sql/transaction-body.ts";
 
 export type Phase = "before-commit" | "commit";
 
-/** The client decided not to go on (a transfer would overdraw, an op is malformed); the
- *  transaction was rolled back. */
-export class Refusal extends Error {
-  override name = "Refusal";
-}
 
 /** COMMIT was answered with ROLLBACK: the server had aborted the transaction. */
 export class RolledBack extends Error {
@@ -60,7 +56,7 @@ export function describeError(error: unknown): string {
 }
 
 /** The completion of a transaction that did not commit, or did not say it did. */
-export function unsuccessfulCompletion(phase: Phase, error: unknown): Completion {
+export function unsuccessfulCompletion(phase: Phase, error: unknown, readOnly = false): Completion {
   if (error instanceof Refusal) return { type: "fail", answered: true, error: error.message };
   if (error instanceof RolledBack) return { type: "fail", answered: true, error: `${error.message}: the transaction was rolled back` };
   const described = describeError(error);
@@ -68,5 +64,7 @@ export function unsuccessfulCompletion(phase: Phase, error: unknown): Completion
   if (isPostgresError(error) && sqlstateName(error.code) !== undefined) {
     return { type: "fail", error: `${described}; COMMIT was refused and the transaction rolled back` };
   }
+  // A transaction that only read changes nothing, whether or not its COMMIT went through.
+  if (readOnly) return { type: "fail", error: `${described}; this happened during COMMIT of a transaction that only read, so nothing changed` };
   return { type: "info", error: `${described}; this happened during COMMIT, so the transaction may have committed` };
 }

@@ -257,7 +257,7 @@ describe.skipIf(missing.length > 0)("postgres on the local runtime", () => {
       "serializable",
       async (statement) => {
         await statement("insert into registers (k, v) values (60, 6)");
-        const [{ pid }] = await statement("select pg_backend_pid() as pid");
+        const [{ pid }] = (await statement("select pg_backend_pid() as pid")).rows;
         await runtime.pause(NODE);
         // The signal mirror stops the backend a few milliseconds after the postmaster.
         await waitForState(pid as number, "T");

@@ -13,7 +13,8 @@ import { openPostgresClient } from "./client.ts";
 import { closeSql, openSql } from "./connection.ts";
 import { postgresOptions } from "./options.ts";
 import { postgresPlanners } from "./planners.ts";
-import { createSchema } from "./schema.ts";
+import { createTables } from "../sql/planners.ts";
+import { postgresDialect } from "./dialect.ts";
 import { PostgresServer } from "./server.ts";
 import { serverUser } from "./server-user.ts";
 
@@ -91,7 +92,7 @@ export const postgresSystem: System = {
     await server.start();
     const sql = openSql(server.endpoint, "faultline-setup");
     try {
-      await createSchema(sql, balances);
+      await createTables(postgresDialect, (text, params = []) => sql.unsafe(text, [...params]), balances);
     } finally {
       await closeSql(sql);
     }

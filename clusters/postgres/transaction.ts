@@ -14,20 +14,10 @@
 // driver, it never will be, so the phase recorded at that instant is exact.
 
 import postgres from "postgres";
-import type { Planner } from "../client/planned-client.ts";
+import { Refusal, type Statement } from "../sql/transaction-body.ts";
 import type { Connection } from "./connection.ts";
 import { beginClause, type Isolation } from "./isolation.ts";
-import { type Phase, Refusal, RolledBack } from "./outcome.ts";
-
-/** Runs one statement of the transaction; rows come back as plain objects. */
-export type Statement = (text: string, params?: readonly (number | null)[]) => Promise<Record<string, unknown>[]>;
-
-/** Runs inside BEGIN … COMMIT; resolves the completion value, or undefined to record the op's own
- *  value. Throw outcome.Refusal to roll back on purpose. */
-export type TransactionBody = (statement: Statement) => Promise<unknown>;
-
-/** A workload's planner for PostgreSQL: each op becomes one transaction (planners.ts). */
-export type PostgresPlanner = Planner<TransactionBody>;
+import { type Phase, RolledBack } from "./outcome.ts";
 
 export type TransactionResult<T> =
   | { committed: true; value: T }
@@ -66,7 +56,9 @@ export async function runTransaction<T>(connection: Connection, isolation: Isola
   };
   const statement: Statement = async (text, params = []) => {
     gate();
-    return (await sql.unsafe(text, [...params])) as Record<string, unknown>[];
+    const result = await sql.unsafe(text, [...params]);
+    // postgres.js answers an array of row objects that also carries the command's row count.
+    return { rows: [...result] as Record<string, unknown>[], affected: result.count ?? 0 };
   };
   /** Ends a failed transaction so the connection can be reused; false if it cannot be. */
   const rollBack = async (error: unknown): Promise<boolean> => {

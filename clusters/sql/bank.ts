@@ -1,10 +1,9 @@
-// bank over accounts(id int primary key, balance int), filled at setup with
-// workloads/bank.ts's initialBalances.
+// bank over accounts(id, balance), filled at setup with workloads/bank.ts's initialBalances.
 //
-//   transfer {from, to, amount}   select balance of from; select balance of to;
+//   transfer {from, to, amount}   read the balance of from, then of to;
 //                                 refuse (roll back → fail) if from would go negative;
-//                                 update from := b1 - amount; update to := b2 + amount
-//   read null                     select id, balance from accounts → {[id]: balance}
+//                                 set from := b1 - amount; set to := b2 + amount
+//   read null                     every account → {[id]: balance}
 //
 // The transfer reads and then writes the values it computed, as Jepsen's bank client does, rather
 // than `set balance = balance - amount`: a single-statement update re-reads the row under its
@@ -13,14 +12,9 @@
 // create money, and the bank checker sees the total change.
 
 import type { Invocation } from "../../harness/op.ts";
+import type { SqlDialect } from "./dialect.ts";
 import { isInt4 } from "./micro-ops.ts";
-import type { PostgresPlanner, TransactionBody } from "./transaction.ts";
-import { Refusal } from "./outcome.ts";
-import type { Statement } from "./transaction.ts";
-
-const BALANCE = "select balance from accounts where id = $1::int";
-const SET_BALANCE = "update accounts set balance = $2::int where id = $1::int";
-const READ_ALL = "select id, balance from accounts order by id";
+import { Refusal, type SqlPlan, type SqlPlanner, type Statement } from "./transaction-body.ts";
 
 export interface BankPlannerSettings {
   /** Overdrafts are allowed: a transfer may take an account below zero. */
@@ -42,36 +36,38 @@ function parseTransfer(value: unknown): Transfer | string {
   return { from, to, amount };
 }
 
-async function balanceOf(statement: Statement, account: number): Promise<number> {
-  const rows = await statement(BALANCE, [account]);
+async function balanceOf(dialect: SqlDialect, statement: Statement, account: number): Promise<number> {
+  const { rows } = await statement(dialect.balance, [account]);
   if (rows.length === 0) throw new Refusal(`bank: account ${account} does not exist`);
-  return rows[0].balance as number;
+  return Number(rows[0].balance);
 }
 
-export function bankPlanner(settings: BankPlannerSettings): PostgresPlanner {
+export function bankPlanner(dialect: SqlDialect, settings: BankPlannerSettings): SqlPlanner {
   return {
-    plan(op: Invocation): TransactionBody | string {
+    plan(op: Invocation): SqlPlan | string {
       if (op.f === "read") {
-        return async (statement) => {
+        const body: SqlPlan["body"] = async (statement) => {
           const balances: Record<string, number> = {};
-          for (const row of await statement(READ_ALL)) balances[String(row.id)] = row.balance as number;
+          for (const row of (await statement(dialect.readAccounts)).rows) balances[String(row.id)] = Number(row.balance);
           return balances;
         };
+        return { body, readOnly: true };
       }
       if (op.f !== "transfer") return `bank: unknown op f=${JSON.stringify(op.f)}; expected "transfer" or "read"`;
       const transfer = parseTransfer(op.value);
       if (typeof transfer === "string") return transfer;
       const { from, to, amount } = transfer;
-      return async (statement) => {
-        const fromBalance = await balanceOf(statement, from);
-        const toBalance = await balanceOf(statement, to);
+      const body: SqlPlan["body"] = async (statement) => {
+        const fromBalance = await balanceOf(dialect, statement, from);
+        const toBalance = await balanceOf(dialect, statement, to);
         if (fromBalance - amount < 0 && !settings.negativeAllowed) {
           throw new Refusal(`bank: insufficient funds: account ${from} holds ${fromBalance}, the transfer needs ${amount}`);
         }
-        await statement(SET_BALANCE, [from, fromBalance - amount]);
-        await statement(SET_BALANCE, [to, toBalance + amount]);
+        await statement(dialect.setBalance, [from, fromBalance - amount]);
+        await statement(dialect.setBalance, [to, toBalance + amount]);
         return undefined;
       };
+      return { body, readOnly: false };
     },
   };
 }
