@@ -90,7 +90,7 @@ function claimCell(claim: ClaimJudgement | undefined, m: RunMetrics): string {
   if (!claim) return `<td class="na">–</td>`;
   const expected = claim.verdict === "refuted" && claim.claimed === false;
   const tag = claim.claimed === false ? ` <span class="tag">not claimed${expected ? " · expected" : ""}</span>` : "";
-  return `<td class="claim ${verdictClass(claim.verdict)}${expected ? " expected" : ""}" title="${escapeHtml(`${claim.claim}: ${claim.evidence}`)}"><span class="${verdictClass(claim.verdict)}">${escapeHtml(claim.verdict)}</span>${tag}<div class="num">${escapeHtml(decidingNumber(claim, m))}</div><div class="what">${escapeHtml(claim.claim)}</div></td>`;
+  return `<td class="claim ${verdictClass(claim.verdict)}${expected ? " expected" : ""}" title="${escapeHtml(`${claim.claim}: ${claim.evidence}`)}"><span class="${verdictClass(claim.verdict)}">${escapeHtml(claim.verdict)}</span>${tag}<div class="num">${escapeHtml(decidingNumber(claim, m))}</div></td>`;
 }
 
 /** A path as an href: each segment percent-encoded, so nothing in it can end the attribute or
@@ -131,7 +131,7 @@ function capPicture(runs: readonly ComparedRun[]): string {
     const cy = rows[row] + (stack % 4) * 14 - 21;
     const color = run.valid === true ? "#1a7f37" : run.valid === false ? "#cf222e" : "#9a6700";
     const title = `${run.label} — ${runTitle(run)}: minority side served ${pct(share)}, majority ${pct(run.metrics.majoritySide?.availability)}; ${run.valid === true ? "consistent" : run.valid === false ? "inconsistent" : "unknown"}`;
-    return `<a href="${linkOf(run)}" class="dot"><title>${escapeHtml(title)}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${color}" stroke="#fff"/><text x="${(cx + 9).toFixed(1)}" y="${(cy + 4).toFixed(1)}">${escapeHtml(run.label)}</text></a>`;
+    return `<a href="${linkOf(run)}" class="dot"><title>${escapeHtml(title)}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${color}" stroke="#fff"/>${share > 0.7 ? `<text x="${(cx - 9).toFixed(1)}" y="${(cy + 4).toFixed(1)}" text-anchor="end">` : `<text x="${(cx + 9).toFixed(1)}" y="${(cy + 4).toFixed(1)}">`}${escapeHtml(run.label)}</text></a>`;
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<line x1="${x(t)}" y1="${top}" x2="${x(t)}" y2="${bottom}" class="grid"/><text x="${x(t)}" y="${bottom + 16}" text-anchor="middle">${t * 100}%</text>`).join("");
   const rowLabels = Object.entries(rows)
@@ -170,15 +170,15 @@ function claimsTable(runs: readonly ComparedRun[]): string {
     });
   }
   return `<h2>Systems × claims</h2>
-<p class="meta">Each claim cell: the verdict, then the number that decides it. "not claimed · expected" marks a refuted promise the system never made (an AP system losing writes) — an expected result, not a broken promise. Hover a cell for the evidence; the run column opens its report.</p>
+<p class="meta">Each claim cell: the verdict, then the number that decides it (hover it for the claim in full and the evidence). "not claimed · expected" marks a refuted promise the system never made (an AP system losing writes) — an expected result, not a broken promise. The run column opens its report.</p>
 <p><label>Filter: <input id="filter" type="search" placeholder="system, workload, nemesis…"></label></p>
 <div class="wide"><table class="compare"><thead><tr><th>system</th><th>run</th><th>verdict</th><th>consistency model</th><th>safety property</th><th>CAP under partition</th><th>acknowledged writes lost</th><th>stale reads</th><th>anomalies</th><th>majority side served</th><th>minority side served</th><th>p99 latency (ok ops)</th><th>failover time</th></tr></thead>
 <tbody>${rows.join("\n")}</tbody></table></div>`;
 }
 
 const CSS = `
-.wide{overflow-x:auto}table.compare td,table.compare th{font-size:13px}th.system{background:#fff;min-width:130px}
-td.claim{min-width:150px}td.runcell{min-width:190px}td.claim .num{font-weight:600}td.claim .what{color:#57606a;font-size:11px}td.expected{background:#f3f8f3}
+main{max-width:1560px}.wide{overflow-x:auto}table.compare td,table.compare th{font-size:12px}th.system{background:#fff;min-width:100px}
+td.claim{min-width:118px}td.runcell{min-width:128px}td.claim .num{font-weight:600}td.claim .what{color:#57606a;font-size:11px}td.expected{background:#f3f8f3}
 td.numcol{text-align:right;white-space:nowrap}.tag{font-size:11px;background:#eef1f4;border-radius:3px;padding:0 4px;color:#57606a}
 .bug{color:#cf222e;font-size:12px}svg.cap text{font:11px system-ui,sans-serif;fill:#1b1f24}svg.cap .grid{stroke:#e3e6ea}
 svg.cap .quad.cp{fill:#e9f5ec}svg.cap .quad.ap{fill:#fbefe3}svg.cap .quadlabel{fill:#57606a;font-style:italic}svg.cap .rowlabel{font-weight:600}
