@@ -39,6 +39,8 @@ nodes: 3
 time: 4
 recovery: 1
 concurrency: 6
+# Few keys: reads meet recent writes often, so a stale read shows within 4 s.
+keys: 3
 nemeses: [partition]
 systems:
   - raft
@@ -153,6 +155,21 @@ describe("faultline suite: a 2×2 matrix on the local runtime, in two shards", (
     const caught = CELLS.filter((c) => c.startsWith("raft-stale-read/") && linearizable(c)?.failure !== undefined);
     expect(caught.length, `stale-read caught by ${caught.join(", ") || "neither seed"}`).toBeGreaterThan(0);
   });
+
+  it("suite --merge joins the shards into one folder, and names the cells a shard did not run", async () => {
+    const [one, two] = suiteDirs();
+    const merged = await faultline(["suite", suiteFile, "--merge", one, two, "--store", join(work, "merged"), "--junit", join(work, "merged.xml")]);
+    expect([0, 1, 2], merged.stderr).toContain(merged.code);
+    expect(merged.stderr).toContain("merged 2 shard folders: 4 of 4 runnable cells ran");
+    const suites = readJunit(join(work, "merged.xml"));
+    expect(suites.map((s) => cellOf(s["@_name"])).sort()).toEqual(CELLS.slice().sort());
+    expect(suites.flatMap((s) => s.testcase).filter((c) => c.error !== undefined)).toEqual([]);
+
+    const half = await faultline(["suite", suiteFile, "--merge", one, "--store", join(work, "merged-half")]);
+    // Missing cells count as unknown; a refuted run in the half that ran still makes it invalid.
+    expect([1, 2]).toContain(half.code);
+    expect(half.stderr).toMatch(/no shard ran 2 cells: raft\/register\/partition\/2, raft-stale-read\/register\/partition\/2/);
+  }, 60_000);
 
   it("writes a comparison into each suite folder, and faultline compare joins both shards", async () => {
     for (const dir of suiteDirs()) expect(existsSync(join(dir, "compare.html"))).toBe(true);
