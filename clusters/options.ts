@@ -17,7 +17,9 @@ export type OptionDeclaration =
   | (Declared<string> & { type: "choice"; choices: readonly string[] })
   | (Declared<number> & { type: "integer"; min: number; max?: number })
   | (Declared<boolean> & { type: "boolean" })
-  | (Declared<string> & { type: "directory" });
+  | (Declared<string> & { type: "directory" })
+  /** Any non-empty text (an account name, a password). */
+  | (Declared<string> & { type: "text" });
 
 export type OptionDeclarations = Readonly<Record<string, OptionDeclaration>>;
 
@@ -65,7 +67,7 @@ export function describeOption(name: string, declaration: OptionDeclaration): st
         ? `integer ≥ ${declaration.min}${declaration.max === undefined ? "" : ` and ≤ ${declaration.max}`}`
         : declaration.type === "boolean"
           ? "true|false"
-          : "directory";
+          : declaration.type;
   return `${name}=${String(declaration.default)} (${allowed})`;
 }
 
@@ -88,5 +90,8 @@ function valueOf(system: string, name: string, declaration: OptionDeclaration, g
       return refuse("true or false");
     case "directory":
       return typeof given === "string" && given !== "" ? given : refuse("a directory path");
+    case "text":
+      // YAML may give a password of digits as a number; it is meant as text.
+      return (typeof given === "string" && given !== "") || typeof given === "number" ? String(given) : refuse("non-empty text");
   }
 }

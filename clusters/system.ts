@@ -10,7 +10,7 @@ import type { Runtime } from "./runtime/runtime.ts";
 /** What the system promises; the report says of each whether the run upheld or refuted it. */
 export interface Claims {
   /** Strongest consistency the system claims for single objects / transactions. */
-  model?: "linearizable" | "sequential" | "strict-serializable" | "serializable" | "snapshot-isolation" | "read-committed" | "eventual";
+  model?: "linearizable" | "sequential" | "strict-serializable" | "serializable" | "snapshot-isolation" | "repeatable-read" | "read-committed" | "eventual";
   cap: "CP" | "AP";
   /** Free-text qualifiers shown in the report ("reads may be stale without sync"). */
   notes?: string[];

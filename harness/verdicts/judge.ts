@@ -22,6 +22,7 @@ export function transactionalModelsFor(claims: Claims): string[] {
       return ["strict-serializable"];
     case "serializable":
     case "snapshot-isolation":
+    case "repeatable-read":
     case "read-committed":
       return [claims.model];
     default:
