@@ -18,7 +18,7 @@ export const postgresDialect: SqlDialect = {
   readRegister: "select v from registers where k = $1::int",
   casRegister: "update registers set v = $1::int where k = $2::int and v = $3::int",
   balance: "select balance from accounts where id = $1::int",
-  setBalance: "update accounts set balance = $2::int where id = $1::int",
+  setBalance: "update accounts set balance = $1::int where id = $2::int",
   readAccounts: "select id, balance from accounts order by id",
   addElement: "insert into elements (e) values ($1::int)",
   readElements: "select e from elements order by e",

@@ -63,8 +63,8 @@ export function bankPlanner(dialect: SqlDialect, settings: BankPlannerSettings):
         if (fromBalance - amount < 0 && !settings.negativeAllowed) {
           throw new Refusal(`bank: insufficient funds: account ${from} holds ${fromBalance}, the transfer needs ${amount}`);
         }
-        await statement(dialect.setBalance, [from, fromBalance - amount]);
-        await statement(dialect.setBalance, [to, toBalance + amount]);
+        await statement(dialect.setBalance, [fromBalance - amount, from]);
+        await statement(dialect.setBalance, [toBalance + amount, to]);
         return undefined;
       };
       return { body, readOnly: false };

@@ -32,7 +32,7 @@ export interface SqlDialect {
 
   /** Account id's balance: params [id]; column balance. */
   balance: string;
-  /** Sets account id's balance: params [id, balance]. */
+  /** Sets account id's balance: params [balance, id]. */
   setBalance: string;
   /** Every account: columns id, balance. */
   readAccounts: string;
