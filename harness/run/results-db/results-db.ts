@@ -26,6 +26,10 @@ import { RUN_FILES } from "../../store/store.ts";
 import { UsageError } from "../../errors.ts";
 import { migrate } from "./migrations.ts";
 
+/** Columns an update leaves alone: the run's identity, and its suite when the new record names
+ *  none (a run re-recorded on its own is still the suite's). */
+const KEEP_ON_UPDATE = new Set(["run_path", "started_at", "suite", "suite_dir", "suite_cell"]);
+
 export interface RecordedRun {
   /** The run's directory, and the store root it sits in. */
   runDir: string;
@@ -183,7 +187,9 @@ export class ResultsDb implements TrendSource {
       const columns = Object.keys(row) as (keyof typeof row)[];
       const [{ id }] = await tx<{ id: string }[]>`
         insert into faultline_runs ${tx(row, columns)}
-        on conflict (run_path, started_at) do update set ${tx(row, columns.filter((c) => c !== "run_path" && c !== "started_at"))}, recorded_at = now()
+        on conflict (run_path, started_at) do update set ${tx(row, columns.filter((c) => !KEEP_ON_UPDATE.has(c)))},
+          suite = coalesce(excluded.suite, faultline_runs.suite), suite_dir = coalesce(excluded.suite_dir, faultline_runs.suite_dir),
+          suite_cell = coalesce(excluded.suite_cell, faultline_runs.suite_cell), recorded_at = now()
         returning id`;
       await tx`delete from faultline_claims where run_id = ${id}`;
       if (claims.length > 0) {
