@@ -15,6 +15,7 @@ import type { FaultOps } from "../checkers/fault-windows.ts";
 import type { Invocation } from "../harness/op.ts";
 import { LINK_FAULT_FIELDS } from "../clusters/runtime/runtime.ts";
 import type { RuntimeKind, System } from "../clusters/system.ts";
+import { CLOCK_MODES, clockNemesis } from "./clock.ts";
 import { DISK_MODES, diskNemesis } from "./disk.ts";
 import { killNemesis } from "./kill.ts";
 import { LINK_MODES, linkModesFor, linkNemesis } from "./link.ts";
@@ -82,6 +83,9 @@ const linkPair = (mode: string) => pair("start-link", mode, "stop-link", LINK_SH
 // A node whose damaged disk made it refuse to start stays down about as long as a killed one.
 const DISK_SHARE = 0.5;
 const diskPair = (mode: string) => pair("corrupt-disk", mode, "repair-disk", DISK_SHARE);
+// Skewed clocks stay a while: leases and TTLs only notice over seconds.
+const CLOCK_SHARE = 1;
+const clockPair = (mode: string) => pair("clock", mode, "reset-clock", CLOCK_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
@@ -156,6 +160,18 @@ export const faultKinds: Record<string, FaultKind> = {
     perNode: true,
     faults: DISK_MODES.map(diskPair),
     support: ({ system }) => (system.faults?.disk ? { modes: DISK_MODES } : { modes: [], why: `system ${system.name} does not expose its write-ahead log to the disk nemesis; only our own nodes do (System.faults.disk)` }),
+  },
+  clock: {
+    name: "clock",
+    description: "wall clocks moved per node, never the host's: offset (some nodes skewed by ±0.2–5 s), bump (one node jumps ±1–20 s), strobe (one node flips by ±0.5–5 s every 20–200 ms), reset (every clock set right at once); our nodes through a control file, real servers through libfaketime",
+    make: clockNemesis,
+    perNode: true,
+    faults: CLOCK_MODES.map(clockPair),
+    support: ({ system, runtime }) => {
+      const clock = system.faults?.clock;
+      if (!clock) return { modes: [], why: `system ${system.name} has no clock the nemesis can move (our nodes read a control file; real servers need libfaketime in their image, and Go binaries ignore it)` };
+      return clock.runtimes.includes(runtime) ? { modes: CLOCK_MODES } : { modes: [], why: `system ${system.name}'s clocks can be moved on the ${clock.runtimes.join(", ")} runtime only` };
+    },
   },
 };
 

@@ -34,6 +34,8 @@ import { jsonForScript, packHistory, type PageData } from "./page-data.ts";
 import { partitionSvg } from "./partition-layout.ts";
 import { FAULT_COLORS, MAX_PLOTTED_POINTS, MIN_LATENCY_MS, OUTCOME_COLORS, perfPlots } from "./perf-plots.ts";
 import { vegaRuntime } from "./vega-runtime.ts";
+import { clockOffsetSection } from "./clock-offsets.ts";
+import { faultDetailsSection } from "./fault-details.ts";
 
 export interface RunReportInput {
   runDir: string;
@@ -76,6 +78,8 @@ ${claims.length ? table(["claim", "verdict", "decided by", "evidence"], claims.m
   sections.push(...page.sections);
   if (stats) sections.push(availabilitySection(stats, page.bands));
   if (stats) sections.push(latencySection(stats));
+  sections.push(clockOffsetSection(history));
+  sections.push(faultDetailsSection(history));
   sections.push(filesSection(input.runDir));
   sections.push(rawResults(results));
   return htmlPage(`${spec.name} — Faultline`, sections, page.data);

@@ -9,7 +9,9 @@
 //                     leader before it was confirmed) — the command did not and will not happen.
 //   unknown           UNKNOWN (leadership lost or timed out after proposing) — it may still apply.
 
+import { join } from "node:path";
 import { Rng } from "../../harness/rng.ts";
+import { CLOCK_CONTROL_FILE, ControlledClock } from "../node-faults/clock.ts";
 import { RaftCore } from "./core/raft.ts";
 import { DEFAULT_CONFIG, NO_NODE, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from "./core/types.ts";
 import { coreBugs, type RaftBug } from "./bugs.ts";
@@ -47,6 +49,9 @@ export interface NodeConfig {
   requestTimeoutMs: number;
   /** Seeds election timeouts; random when absent. */
   seed?: number;
+  /** The clock nemesis's control file (clusters/node-faults/clock.ts); default
+   *  <dataDir>/faultline-clock. */
+  clockFile?: string;
 }
 
 interface PendingWrite {
@@ -75,6 +80,8 @@ export class RaftKvNode implements KvBackend {
   private readonly ids: NodeIds;
   private readonly selfId: NodeId;
   private readonly machine = new KvStateMachine();
+  /** Wall time, as the clock nemesis may have moved it: expiry stamps, TIME, INFO. */
+  private readonly clock: ControlledClock;
   private core!: RaftCore;
   private storage!: RaftStorage;
   private transport!: PeerTransport;
@@ -107,6 +114,7 @@ export class RaftKvNode implements KvBackend {
     this.fatal = fatal;
     this.ids = new NodeIds([config.name, ...config.peers.map((peer) => peer.name)]);
     this.selfId = this.ids.id(config.name);
+    this.clock = new ControlledClock(config.clockFile ?? join(config.dataDir, CLOCK_CONTROL_FILE), log);
   }
 
   /** Recovers from the data directory, then starts serving peers and clients. `fatal` hears about
@@ -172,6 +180,7 @@ export class RaftKvNode implements KvBackend {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.clock.close();
     this.settleAllPending(`node ${this.config.name} is shutting down`);
     await this.server.close();
     await this.transport.close();
@@ -184,7 +193,7 @@ export class RaftKvNode implements KvBackend {
 
   write(command: KvCommand): Promise<Reply> {
     if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
-    const result = this.core.propose(encodeLogCommand({ timeMs: Date.now(), command }));
+    const result = this.core.propose(encodeLogCommand({ timeMs: this.clock.now(), command }));
     if (!result.ok) return Promise.resolve(this.notLeaderReply(result.leaderHint));
     if (this.pendingWrites.has(result.index)) {
       // Our log now holds a newer-term entry at this index, so the older proposal can never commit
@@ -203,7 +212,7 @@ export class RaftKvNode implements KvBackend {
 
   read(command: KvCommand): Promise<Reply> {
     if (!isReadCommand(command)) return this.write(command);
-    if (this.config.bugs.includes("stale-read")) return Promise.resolve(this.machine.read(command, Date.now()));
+    if (this.config.bugs.includes("stale-read")) return Promise.resolve(this.machine.read(command, this.clock.now()));
     if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
     const requestId = `${this.config.name}-${++this.readCounter}`;
     const result = this.core.readIndex(requestId);
@@ -220,6 +229,10 @@ export class RaftKvNode implements KvBackend {
 
   version(key: string): number {
     return this.machine.version(key);
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   info(): string {
@@ -249,6 +262,7 @@ export class RaftKvNode implements KvBackend {
       `wal_segments:${storage.segments}`,
       `wal_recovery:${this.storage.recovery.outcome}: ${this.storage.recovery.detail}`,
       `bugs:${this.config.bugs.join(",")}`,
+      `clock_offset_ms:${this.clock.offset}`,
     ];
     return `${lines.join("\r\n")}\r\n`;
   }
@@ -402,7 +416,7 @@ export class RaftKvNode implements KvBackend {
     const applied = this.machine.appliedIndex;
     for (const [requestId, pending] of this.pendingReads) {
       if (pending.readIndex !== undefined && pending.readIndex <= applied && isReadCommand(pending.command)) {
-        this.settleRead(requestId, this.machine.read(pending.command, Date.now()));
+        this.settleRead(requestId, this.machine.read(pending.command, this.clock.now()));
       }
     }
   }

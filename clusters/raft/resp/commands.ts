@@ -15,6 +15,7 @@ export type ParsedRequest =
   | { kind: "watch"; keys: string[] }
   | { kind: "unwatch" }
   | { kind: "info" }
+  | { kind: "time" }
   | { kind: "quit" }
   | { kind: "client-setname"; name: string }
   | { kind: "client-getname" }
@@ -27,7 +28,7 @@ export type ParsedRequest =
 export const COMMAND_NAMES = [
   "get", "set", "del", "delifeq", "cas", "incr", "incrby", "decr", "decrby", "rpush", "lrange", "lpop",
   "multi", "exec", "discard", "watch", "unwatch",
-  "ping", "echo", "info", "command", "config", "select", "client", "quit",
+  "ping", "echo", "info", "time", "command", "config", "select", "client", "quit",
 ] as const;
 
 const arityError = (name: string): ParsedRequest => ({ kind: "error", reply: errorReply(`ERR wrong number of arguments for '${name}' command`) });
@@ -80,6 +81,8 @@ export function parseRequest(args: readonly string[], nowMs: number): ParsedRequ
       return rest.length >= 1 ? { kind: "watch", keys: rest } : arityError(name);
     case "info":
       return { kind: "info" };
+    case "time":
+      return rest.length === 0 ? { kind: "time" } : arityError(name);
     case "quit":
       return { kind: "quit" };
     case "ping":

@@ -28,6 +28,10 @@ class ImmediateBackend implements KvBackend {
   info(): string {
     return "role:leader\r\n";
   }
+  /** A clock 90 s ahead, as the clock nemesis would set it: TIME and SET's PX read it. */
+  now(): number {
+    return Date.now() + 90_000;
+  }
 }
 
 const backend = new ImmediateBackend();
@@ -147,5 +151,14 @@ describe("RespServer", () => {
   it("answers what redis-cli and redis-benchmark ask on connect", async () => {
     const { answer } = await rawExchange("COMMAND DOCS\r\nCONFIG GET save\r\nCLIENT SETNAME bench\r\nCLIENT GETNAME\r\nINFO\r\nQUIT\r\n");
     expect(answer).toBe("*0\r\n*0\r\n+OK\r\n$5\r\nbench\r\n$13\r\nrole:leader\r\n\r\n+OK\r\n");
+  });
+
+  it("answers TIME from the node's own clock, as Redis does: seconds and microseconds", async () => {
+    const [seconds, micros] = await client().time();
+    const nodeMs = Number(seconds) * 1000 + Number(micros) / 1000;
+    expect(nodeMs - Date.now()).toBeGreaterThan(89_000);
+    expect(nodeMs - Date.now()).toBeLessThan(91_000);
+    const { answer } = await rawExchange("TIME extra\r\n");
+    expect(answer).toContain("wrong number of arguments for 'time'");
   });
 });

@@ -17,6 +17,8 @@ export interface KvBackend {
   version(key: string): number;
   /** INFO text. */
   info(): string;
+  /** Wall time in ms as this node's clock reads it (SET's EX/PX, TIME). */
+  now(): number;
 }
 
 export interface SessionResult {
@@ -35,7 +37,7 @@ export class Session {
   constructor(private readonly backend: KvBackend) {}
 
   async handle(args: readonly string[]): Promise<SessionResult> {
-    const request = parseRequest(args, Date.now());
+    const request = parseRequest(args, this.backend.now());
     if (this.queued && !["exec", "discard", "multi", "watch", "quit"].includes(request.kind)) {
       if (request.kind === "kv") {
         this.queued.push(request.command);
@@ -69,6 +71,11 @@ export class Session {
         return { reply: OK };
       case "info":
         return { reply: bulk(this.backend.info()) };
+      case "time": {
+        // Redis's TIME: unix seconds and the microseconds within them, as two bulk strings.
+        const micros = Math.round(this.backend.now() * 1000);
+        return { reply: array([bulk(String(Math.floor(micros / 1_000_000))), bulk(String(micros % 1_000_000))]) };
+      }
       case "quit":
         return { reply: OK, close: true };
       case "client-setname":

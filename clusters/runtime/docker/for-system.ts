@@ -40,5 +40,6 @@ export async function createDockerRuntimeFor(layout: DockerLayout, options: Syst
     logDirs: layout.logDirs,
     binds: layout.mountRepo ? ownNodeBinds() : undefined,
     pauseWith: layout.pauseWith,
+    faketime: layout.faketime,
   });
 }

@@ -3,6 +3,11 @@
 
 import type { ImageSource } from "./images/names.ts";
 
+/** libfaketime's control file in every container of a faketime image: a relative offset such as
+ *  "+1.500000" (clusters/node-faults/clock.ts writes the same notation). Beside the server's pid
+ *  file in the runtime's /run/faultline. */
+export const FAKETIME_CONTROL_FILE = "/run/faultline/faketime";
+
 export interface DockerLayout {
   image: ImageSource;
   /** Every container has its own address, so every node uses the product's own ports. Extra ports
@@ -18,4 +23,9 @@ export interface DockerLayout {
   /** How a pause stops a node (DockerRuntimeOptions.pauseWith): "freezer" for products whose
    *  launcher runs the server as a child process, which a signal to the launcher would miss. */
   pauseWith?: "signal" | "freezer";
+  /** The image has Debian's libfaketime: every server starts preloaded with it, reading its wall
+   *  clock's offset from FAKETIME_CONTROL_FILE, which the clock nemesis rewrites (never `date -s`,
+   *  which would move the host's clock for every container). Not for Go binaries, which read the
+   *  clock without libc. */
+  faketime?: boolean;
 }

@@ -7,6 +7,7 @@
 // (nodes and everything they spawned), or its pid and kernel start time match the record.
 
 import { existsSync, readdirSync, rmSync } from "node:fs";
+import { CLOCK_CONTROL_FILE } from "../../node-faults/clock.ts";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive, listProcesses, readEnvironment, readProcess } from "./proc.ts";
@@ -17,6 +18,8 @@ export interface CleanupResult {
   killed: number[];
   /** State files removed. */
   files: string[];
+  /** Clock offsets the run's nodes were left with (their control files), removed. */
+  clockFiles: string[];
   /** State files left in place, and why (a live run, an unreadable file, a process that would not die). */
   skipped: { file: string; reason: string }[];
 }
@@ -27,7 +30,7 @@ export interface CleanupOptions {
 }
 
 export async function cleanupLeftovers(storeDir: string, options: CleanupOptions = {}): Promise<CleanupResult> {
-  const result: CleanupResult = { killed: [], files: [], skipped: [] };
+  const result: CleanupResult = { killed: [], files: [], clockFiles: [], skipped: [] };
   const files = findStateFiles(storeDir);
   if (files.length === 0) return result;
   const processes = listProcesses();
@@ -71,6 +74,15 @@ export async function cleanupLeftovers(storeDir: string, options: CleanupOptions
     if (survivors.length > 0) {
       result.skipped.push({ file, reason: `pids ${survivors.join(", ")} of run ${state.runId} survived SIGKILL; run cleanup again` });
       continue;
+    }
+    // A clock fault in progress leaves an offset beside each node's data; a later start from the
+    // same directory (faultline up on the run, a test) must not inherit it.
+    for (const node of directoryEntries(state.dir)) {
+      const clockFile = join(state.dir, node.name, CLOCK_CONTROL_FILE);
+      if (node.isDirectory() && existsSync(clockFile)) {
+        rmSync(clockFile, { force: true });
+        result.clockFiles.push(clockFile);
+      }
     }
     rmSync(file, { force: true });
     result.files.push(file);

@@ -29,7 +29,7 @@ function describeLocal(local: CleanupResult, stateDir: string): string {
     return `local: nothing to clean up (no state files of dead runs under ${stateDir} or in the store's run directories)`;
   }
   const killed = `killed ${local.killed.length} process(es)${local.killed.length ? ` (pids ${local.killed.join(", ")})` : ""}`;
-  const removed = `removed ${local.files.length} state file(s)`;
+  const removed = `removed ${local.files.length} state file(s)${local.clockFiles.length ? ` and ${local.clockFiles.length} clock offset(s) left by a clock fault` : ""}`;
   const left = local.skipped.length ? `; left ${local.skipped.length}: ${local.skipped.map((s) => `${s.file}: ${s.reason}`).join("; ")}` : "";
   return `local: ${killed}, ${removed}${left}`;
 }
