@@ -130,16 +130,16 @@ export class InferenceScaffold {
   readonly anomalies: Anomalies = new Map();
   /** Set when the history breaks an assumption inference rests on (see Inference.fatal). */
   fatal = false;
-  readonly keys = new KeyIds();
+  readonly keys: KeyIds;
   readonly writes: WriteLog;
   readonly reads: ReadLog;
   /** Reads whose transaction went on to write the same key: the raw material of lost updates. */
   readonly updates: IntVec;
   /** The micro-ops of the transaction describeTxn() last described: key id and kind of each, and
    *  the write or read id the recording pass gave it (-1 for none). */
-  mopKey = new Int32Array(64);
-  mopKind = new Int32Array(64);
-  mopEntry = new Int32Array(64);
+  mopKey: Int32Array;
+  mopKind: Int32Array;
+  mopEntry: Int32Array;
 
   constructor(
     readonly txns: Txns,
@@ -147,9 +147,18 @@ export class InferenceScaffold {
     private readonly grammar: MicroOpGrammar,
   ) {
     const capacity = Math.max(16, txns.mopCount);
+    // Arena tables first, and no ArrayBuffer of our own before them (KeyIds makes one; the
+    // scratch arrays come from the arena). The arena's allocation has just started a V8 marking
+    // under external-memory pressure, and an ArrayBuffer allocated in its first milliseconds was
+    // measured to make V8 declare that marking done and finish it in one pause of seconds (a
+    // million transactions on this machine); a little later it is harmless.
     this.writes = new WriteLog(capacity, alloc);
     this.reads = new ReadLog(capacity, alloc);
+    this.keys = new KeyIds();
     this.updates = new IntVec(1024, alloc);
+    this.mopKey = alloc.int32(64);
+    this.mopKind = alloc.int32(64);
+    this.mopEntry = alloc.int32(64);
   }
 
   get keyCount(): number {
@@ -163,9 +172,9 @@ export class InferenceScaffold {
     const value = this.txns.mops[t];
     const m = value.length;
     if (m > this.mopKey.length) {
-      this.mopKey = new Int32Array(m * 2);
-      this.mopKind = new Int32Array(m * 2);
-      this.mopEntry = new Int32Array(m * 2);
+      this.mopKey = this.alloc.int32(m * 2);
+      this.mopKind = this.alloc.int32(m * 2);
+      this.mopEntry = this.alloc.int32(m * 2);
     }
     const committed = this.txns.type[t] === OK;
     for (let i = 0; i < m; i++) {
