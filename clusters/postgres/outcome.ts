@@ -60,9 +60,12 @@ export function unsuccessfulCompletion(phase: Phase, error: unknown, readOnly = 
   if (error instanceof Refusal) return { type: "fail", answered: true, error: error.message };
   if (error instanceof RolledBack) return { type: "fail", answered: true, error: `${error.message}: the transaction was rolled back` };
   const described = describeError(error);
-  if (phase === "before-commit") return { type: "fail", error: `${described}; COMMIT was never sent, so the transaction was rolled back` };
+  // Serialization failures and deadlocks are the server's own answer, at any phase: it aborted the
+  // transaction (availability counts them as answered, not as refusals).
+  const answered = isPostgresError(error) && (error.code === "40001" || error.code === "40P01") ? { answered: true as const } : {};
+  if (phase === "before-commit") return { type: "fail", ...answered, error: `${described}; COMMIT was never sent, so the transaction was rolled back` };
   if (isPostgresError(error) && sqlstateName(error.code) !== undefined) {
-    return { type: "fail", error: `${described}; COMMIT was refused and the transaction rolled back` };
+    return { type: "fail", ...answered, error: `${described}; COMMIT was refused and the transaction rolled back` };
   }
   // A transaction that only read changes nothing, whether or not its COMMIT went through.
   if (readOnly) return { type: "fail", error: `${described}; this happened during COMMIT of a transaction that only read, so nothing changed` };

@@ -112,7 +112,7 @@ describe.skipIf(missing.length > 0)("postgres on the local runtime", () => {
   }, 30_000);
 
   it("refuses more than one node, naming the fix", async () => {
-    await expect(postgresSystem.setup({ ...ctx, nodes: ["n1", "n2"] })).rejects.toThrow(/one primary.*--nodes 1/);
+    await expect(postgresSystem.setup({ ...ctx, nodes: ["n1", "n2"] })).rejects.toThrow(/runs one server.*--nodes 1/);
   });
 
   it("list-append: appends are read back in order, an unwritten key reads as []", async () => {

@@ -13,7 +13,8 @@
 // rejoins later only when it holds nothing the new line of primaries lacks: its position must not
 // be past the point the new primary was promoted at. Otherwise it has diverged — it acknowledged
 // writes no other node has — and stays fenced, as an operator would rebuild it rather than let it
-// serve; its writes are exactly the ones the history shows lost.
+// serve; its writes are exactly the ones the history shows lost. A database that can rewind such a
+// node (PostgreSQL's pg_rewind) lets it rejoin, having dropped those writes.
 //
 // Each database supplies the operations (ReplicationOps); positions are numbers that grow along
 // one line of history (MariaDB's GTID sequence number, PostgreSQL's WAL LSN).
@@ -40,6 +41,10 @@ export interface ReplicationOps {
   follow(node: string, primary: string): Promise<void>;
   /** Stops `node` taking writes (it answers but was replaced). */
   fence(node: string): Promise<void>;
+  /** follow() winds a node that went its own way back onto the primary's line (pg_rewind), dropping
+   *  what only it had written: a left-out node always rejoins. Without it, a node past the fork
+   *  stays out. */
+  rewinds?: boolean;
 }
 
 export interface FailoverSettings {
@@ -186,7 +191,7 @@ export class FailoverController {
     const status = await this.ops.probe(node).catch(() => undefined);
     if (status === undefined) return;
     const forkAt = this.forkAt.get(node);
-    if (this.standing.get(node) === "diverged" || (forkAt !== undefined && status.position > forkAt)) {
+    if (!this.ops.rewinds && (this.standing.get(node) === "diverged" || (forkAt !== undefined && status.position > forkAt))) {
       if (this.standing.get(node) !== "diverged") {
         this.settings.log(`${this.ops.system} failover controller: ${node} has diverged (position ${status.position}, past ${forkAt} where ${this.current}'s line began): it holds writes no other node has; left out and read-only`);
       }
