@@ -1,17 +1,18 @@
 // One logical client process with a session on one server only (its node), so a client bound to a
 // follower really reads from that follower. The workload's planner (planners.ts) says which
-// requests an op makes; the session sends them, starting a new ZooKeeper session when the server
-// has expired the old one.
+// requests an op makes; the session sends them, starting a new ZooKeeper session when the old one
+// ended (expired while the node was down or cut off). Used by the zookeeper system (real
+// ZooKeeper) and the zab system (our own ensemble): the same C client against both.
 
 import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion } from "../../harness/op.ts";
-import { PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
+import { leaseMsOf } from "../../workloads/lock.ts";
+import { clientsFrom, PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
 import { untilAborted } from "../client/timeout.ts";
-import type { ClusterContext } from "../system.ts";
-import { ZkConnection } from "./connection.ts";
-import { zooKeeperOptions, type ZooKeeperOptions } from "./options.ts";
+import type { ClusterContext, OpenClient } from "../system.ts";
+import { DEFAULT_SESSION_TIMEOUT_MS, ZkConnection } from "./connection.ts";
 import { zooKeeperOutcome } from "./outcome.ts";
-import type { ZkPlan } from "./planners.ts";
+import { zooKeeperPlanners, type ZkPlan, type ZooKeeperClientOptions } from "./planners.ts";
 
 /** How long an op waits for a session that is (re)connecting before failing unsent. */
 const RECONNECT_GRACE_MS = 250;
@@ -24,8 +25,9 @@ class ZooKeeperSession implements Session<ZkPlan> {
   constructor(
     private readonly node: string,
     private readonly endpoint: { host: string; port: number },
+    private readonly sessionTimeoutMs: number,
   ) {
-    this.connection = new ZkConnection(endpoint.host, endpoint.port);
+    this.connection = this.connect();
   }
 
   waitConnected(timeoutMs: number): Promise<boolean> {
@@ -34,9 +36,9 @@ class ZooKeeperSession implements Session<ZkPlan> {
 
   async unready(): Promise<string | undefined> {
     if (this.connection.expired) {
-      // The server ended the session (e.g. while the node was down): start a new one.
+      // The session ended (e.g. expired while the node was down): start a new one.
       this.connection.close();
-      this.connection = new ZkConnection(this.endpoint.host, this.endpoint.port);
+      this.connection = this.connect();
     }
     if (await this.connection.waitConnected(RECONNECT_GRACE_MS)) return undefined;
     return `no session with ${this.node} (state ${this.connection.state})`;
@@ -53,12 +55,23 @@ class ZooKeeperSession implements Session<ZkPlan> {
   async close(): Promise<void> {
     this.connection.close();
   }
+
+  private connect(): ZkConnection {
+    return new ZkConnection(this.endpoint.host, this.endpoint.port, { sessionTimeoutMs: this.sessionTimeoutMs });
+  }
 }
 
-export async function openZooKeeperClient(makePlanner: (options: ZooKeeperOptions) => Planner<ZkPlan>, ctx: ClusterContext, node: string): Promise<Client> {
-  const planner = makePlanner(zooKeeperOptions.parse(ctx.options));
-  const info = ctx.runtime.node(node);
-  const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort });
-  await session.waitConnected(CLIENT_CONNECT_MS);
-  return new PlannedClient("zookeeper", node, planner, session);
+/** The clients record of a system whose servers speak ZooKeeper's protocol: one per workload of
+ *  planners.ts. `readOptions` parses the run's options (and refuses bad ones). */
+export function zooKeeperClients(system: string, readOptions: (options: Record<string, unknown>) => ZooKeeperClientOptions): Readonly<Record<string, OpenClient>> {
+  return clientsFrom(zooKeeperPlanners, async (makePlanner: (options: ZooKeeperClientOptions) => Planner<ZkPlan>, ctx: ClusterContext, node: string, workload: string): Promise<Client> => {
+    const planner = makePlanner(readOptions(ctx.options));
+    const info = ctx.runtime.node(node);
+    // A lock's lease is its holder's session: the server deletes the lock node when the session
+    // expires, which is never sooner than the session timeout after the holder's last request.
+    const sessionTimeoutMs = workload === "lock" ? Math.max(DEFAULT_SESSION_TIMEOUT_MS, Math.ceil(leaseMsOf(ctx.options))) : DEFAULT_SESSION_TIMEOUT_MS;
+    const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort }, sessionTimeoutMs);
+    await session.waitConnected(CLIENT_CONNECT_MS);
+    return new PlannedClient(system, node, planner, session);
+  });
 }

@@ -8,6 +8,15 @@
 //                   then setData(path, new, version): ok, or fail on BadVersion (it changed since)
 // set       add   → create(/faultline/set/e-<element>); already there counts as added
 //           read  → [sync] getChildren(/faultline/set) → the elements
+// lock      acquire → create(/faultline/lock/lock, EPHEMERAL) (ZooKeeper's lock recipe without the
+//                   queue): ok with the node's czxid as the fencing token (exists() on the same
+//                   session reads it back); NodeExists: fail, another client holds it. The lease
+//                   is the session: the server deletes the node when the session expires, so the
+//                   session timeout is the lock workload's leaseMs (client.ts).
+//           release → delete(/faultline/lock/lock): only the holder's session can reach its own
+//                   ephemeral node (a request of an expired session is refused), so no version.
+// unique-ids generate → create(/faultline/ids/id-, SEQUENTIAL) → the suffix ZooKeeper appended
+//                   (the parent's cversion, unique per parent).
 // [sync] only with the sync option: without it a follower answers from its own state, which may
 // lag the leader (SEEDS C3). A stale read inside a cas only makes it fail (BadVersion or a wrong
 // value), never succeed wrongly: setData checks the version at the leader.
@@ -15,11 +24,24 @@
 import type { Invocation } from "../../harness/op.ts";
 import type { OpPlan, Planner } from "../client/planned-client.ts";
 import { OpTimedOut, registerNumber } from "../client/timeout.ts";
+import { tokenOf } from "../../checkers/lock.ts";
 import { ZK_ERRORS, isZkError, type ZkConnection } from "./connection.ts";
-import type { ZooKeeperOptions } from "./options.ts";
+import { ZOO_EPHEMERAL, ZOO_SEQUENCE } from "./native-client.ts";
+
+/** What the planners read of a system's options (the zookeeper and zab systems both have it). */
+export interface ZooKeeperClientOptions {
+  sync: boolean;
+}
+type ZooKeeperOptions = ZooKeeperClientOptions;
 
 export const REGISTER_PATH = "/faultline/register";
 export const SET_PATH = "/faultline/set";
+export const LOCK_PATH = "/faultline/lock";
+export const IDS_PATH = "/faultline/ids";
+/** Every parent the planners create under; a system creates them before the first op. */
+export const PARENT_PATHS = [REGISTER_PATH, SET_PATH, LOCK_PATH, IDS_PATH] as const;
+const LOCK_NODE = `${LOCK_PATH}/lock`;
+const ID_PREFIX = `${IDS_PATH}/id-`;
 const ELEMENT_PREFIX = "e-";
 
 /** Calls on the session; the signal lets a call with several steps stop before a write step once
@@ -129,9 +151,81 @@ function setPlanner({ sync: syncReads }: ZooKeeperOptions): ZkPlanner {
   };
 }
 
+class LockPlanner implements ZkPlanner {
+  /** The token of the lock this client process holds, as far as it knows. */
+  private held: number | undefined;
+
+  plan(op: Invocation): ZkPlan | string {
+    switch (op.f) {
+      case "acquire":
+        return {
+          readOnly: false,
+          run: async (zk, signal) => {
+            try {
+              await zk.create(LOCK_NODE, Buffer.from(zk.session.id), ZOO_EPHEMERAL);
+            } catch (error) {
+              if (isZkError(error, ZK_ERRORS.NODE_EXISTS)) return { type: "fail", answered: true, error: "acquire: the lock is held by another client" };
+              throw error;
+            }
+            if (signal.aborted) throw new OpTimedOut();
+            const stat = await zk.exists(LOCK_NODE);
+            // Our own session's ephemeral node cannot be gone unless the session is: then we may
+            // have held it for a moment, and the acquire's outcome is not certain.
+            if (stat === undefined || stat.ephemeralOwner !== zk.session.id) return { type: "info", error: `acquire: created ${LOCK_NODE}, but it is no longer this session's` };
+            this.held = stat.czxid;
+            return { type: "ok", value: { token: stat.czxid } };
+          },
+        };
+      case "release": {
+        const held = this.held;
+        if (held === undefined) return "lock: release by a client that holds no lock";
+        const token = op.value === null ? held : tokenOf(op.value);
+        if (token !== held) return `lock: release of token ${JSON.stringify(op.value)}, but this client holds token ${held}`;
+        return {
+          readOnly: false,
+          run: async (zk) => {
+            try {
+              await zk.delete(LOCK_NODE, -1);
+            } catch (error) {
+              if (!isZkError(error, ZK_ERRORS.NO_NODE)) throw error;
+              this.held = undefined;
+              return { type: "fail", answered: true, error: `release: ${LOCK_NODE} was gone (the session that held token ${held} expired)` };
+            } finally {
+              // Released, lost, or unknown: this client holds nothing it could release again.
+              if (this.held === held) this.held = undefined;
+            }
+            return { type: "ok" };
+          },
+        };
+      }
+      default:
+        return `zookeeper lock: unknown op ${op.f}; the lock workload has acquire and release`;
+    }
+  }
+}
+
+function uniqueIdsPlanner(): ZkPlanner {
+  return {
+    plan(op: Invocation): ZkPlan | string {
+      if (op.f !== "generate") return `zookeeper unique-ids: unknown op ${op.f}; the unique-ids workload has generate`;
+      return {
+        readOnly: false,
+        run: async (zk) => {
+          const created = await zk.create(ID_PREFIX, Buffer.alloc(0), ZOO_SEQUENCE);
+          const suffix = created.slice(ID_PREFIX.length);
+          if (!/^\d+$/.test(suffix)) return { type: "info", error: `unique-ids: the server created ${created}, which has no sequence suffix` };
+          return { type: "ok", value: Number(suffix) };
+        },
+      };
+    },
+  };
+}
+
 export const zooKeeperPlanners: Readonly<Record<string, (options: ZooKeeperOptions) => ZkPlanner>> = {
   register: registerPlanner,
   set: setPlanner,
+  lock: () => new LockPlanner(),
+  "unique-ids": uniqueIdsPlanner,
 };
 
 /** setData at any version, creating the node if it does not exist yet. Each refused step (no

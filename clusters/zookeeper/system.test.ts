@@ -1,5 +1,5 @@
-// ZooKeeper on three real servers on the local runtime: every client op of both workloads with and
-// without sync, sync itself (which node-zookeeper-client lacks; sync-request.ts adds it), how a
+// ZooKeeper on three real servers on the local runtime, driven by ZooKeeper's C client (npm
+// `zookeeper`): every client op of the workloads with and without sync, sync itself, how a
 // frozen and a dead server show in completions, the leader, a leader crash, and a teardown that
 // leaves no process. Needs Debian's zookeeper and Java (scripts/install-systems.sh); skips without.
 
@@ -39,7 +39,7 @@ describe.skipIf(!installed)("zookeeper system on the local runtime", () => {
 
   it("checks the sync option and workloads by name", async () => {
     await expect(zookeeperSystem.clients.register({ ...ctx, options: { sync: "yes" } }, "n1")).rejects.toThrow(/sync must be true or false/);
-    expect(Object.keys(zookeeperSystem.clients)).toEqual(["register", "set"]);
+    expect(Object.keys(zookeeperSystem.clients)).toEqual(["register", "set", "lock", "unique-ids"]);
   });
 
   it("has one leader and the others following", async () => {
@@ -55,7 +55,7 @@ describe.skipIf(!installed)("zookeeper system on the local runtime", () => {
       expect(await zk.waitConnected(5000)).toBe(true);
       await zk.sync(REGISTER_PATH);
       await zk.sync(`${REGISTER_PATH}/does-not-exist`);
-      expect((await zk.getChildren("/faultline")).sort()).toEqual(["register", "set"]);
+      expect((await zk.getChildren("/faultline")).sort()).toEqual(["ids", "lock", "register", "set"]);
       expect(zk.connected).toBe(true);
     } finally {
       zk.close();
@@ -90,6 +90,25 @@ describe.skipIf(!installed)("zookeeper system on the local runtime", () => {
     const read = await run(b, "read", null);
     expect(read.type).toBe("ok");
     expect([...(read.value as number[])].sort()).toEqual([0, 1, 2]);
+  });
+
+  it("lock: one holder at a time, fencing tokens grow, release frees it; unique ids are distinct", async () => {
+    const a = await open("lock", "n1");
+    const b = await open("lock", "n2");
+    const first = await run(a, "acquire", null);
+    expect(first).toMatchObject({ type: "ok", value: { token: expect.any(Number) } });
+    expect(await run(b, "acquire", null)).toMatchObject({ type: "fail", error: expect.stringMatching(/held by another/) });
+    expect(await run(a, "release", null)).toMatchObject({ type: "ok" });
+    const second = await eventually("b to acquire once a released", async () => {
+      const completion = await run(b, "acquire", null);
+      return completion.type === "ok" ? completion : undefined;
+    });
+    expect((second.value as { token: number }).token).toBeGreaterThan((first.value as { token: number }).token);
+    expect(await run(b, "release", null)).toMatchObject({ type: "ok" });
+    const ids = await open("unique-ids", "n3");
+    const generated = [];
+    for (let i = 0; i < 5; i++) generated.push((await run(ids, "generate", null)).value);
+    expect(new Set(generated).size).toBe(5);
   });
 
   it("a write to a frozen server times out as info; a read there fails", async () => {

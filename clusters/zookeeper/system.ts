@@ -11,15 +11,14 @@
 // Kill and pause work on both runtimes.
 
 import type { System } from "../system.ts";
-import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
 import { waitUntil } from "../lifecycle/wait.ts";
-import { openZooKeeperClient } from "./client.ts";
+import { zooKeeperClients } from "./client.ts";
 import { ZkConnection } from "./connection.ts";
 import { electionPorts } from "./election-ports.ts";
 import { findLeader, serverReport } from "./four-letter.ts";
 import { zooKeeperOptions } from "./options.ts";
-import { REGISTER_PATH, SET_PATH, zooKeeperPlanners } from "./planners.ts";
+import { PARENT_PATHS } from "./planners.ts";
 import { CLASS_PATH_JARS, nodeProcessSpec } from "./server.ts";
 import { sourcePath } from "../../harness/source-path.ts";
 
@@ -33,7 +32,7 @@ const LOGS = "the nodes' stdout.log (the servers log there)";
 export const zookeeperSystem: System = {
   name: "zookeeper",
   description:
-    "ZooKeeper 3.8 from Debian (ZAB); register via getData/setData with versions, set as one znode per element. " +
+    "ZooKeeper 3.8 from Debian (ZAB), driven by ZooKeeper's C client (npm zookeeper); register via getData/setData with versions, set as one znode per element, lock as an ephemeral node, unique ids as sequential nodes. " +
     "Partitions need --runtime docker: on the local runtime servers use their real ports, which the fault proxy does not see",
   claims: {
     model: "sequential",
@@ -44,7 +43,7 @@ export const zookeeperSystem: System = {
   // write committed before it began (the guarantee ZooKeeper's programmer's guide gives sync+read).
   claimsFor: (options) =>
     zooKeeperOptions.parse(options).sync ? { model: "linearizable", cap: "CP", notes: ["--opt sync=true: every read is preceded by sync(path), so it sees every write committed before it began"] } : zookeeperSystem.claims,
-  clients: clientsFrom(zooKeeperPlanners, openZooKeeperClient),
+  clients: zooKeeperClients("zookeeper", (options) => zooKeeperOptions.parse(options)),
   options: zooKeeperOptions,
   // Debian's zookeeper package brings the jars it depends on, and a JRE if none is installed.
   localRequirements: () => [{ program: "java", package: "default-jre-headless" }, ...CLASS_PATH_JARS.map((file) => ({ file, package: "zookeeper" }))],
@@ -78,9 +77,8 @@ export const zookeeperSystem: System = {
     const info = ctx.runtime.node(leader);
     const admin = new ZkConnection(info.host, info.clientPort);
     try {
-      if (!(await admin.waitConnected(10_000))) throw new Error(`zookeeper: no session with the leader ${leader} within 10 s to create ${REGISTER_PATH} and ${SET_PATH}`);
-      await admin.mkdirp(REGISTER_PATH);
-      await admin.mkdirp(SET_PATH);
+      if (!(await admin.waitConnected(10_000))) throw new Error(`zookeeper: no session with the leader ${leader} within 10 s to create ${PARENT_PATHS.join(", ")}`);
+      for (const path of PARENT_PATHS) await admin.mkdirp(path);
     } finally {
       admin.close();
     }

@@ -226,6 +226,15 @@ export interface PingMessage extends LinkMessageBase {
   type: "ping";
 }
 
+/** A server's own message on the learner link, opaque to ZAB (ZooKeeper's REQUEST packets from a
+ *  learner, and the leader's answers): forwarded client writes, syncs, session touches. It rides
+ *  the link's FIFO order with the protocol's own messages, so an answer sent after a COMMIT
+ *  arrives after it. Only once the learner is in broadcast. */
+export interface AppMessage extends LinkMessageBase {
+  type: "app";
+  data: Uint8Array;
+}
+
 export interface PongMessage extends LinkMessageBase {
   type: "pong";
 }
@@ -242,7 +251,8 @@ export type LinkMessage =
   | CommitMessage
   | InformMessage
   | PingMessage
-  | PongMessage;
+  | PongMessage
+  | AppMessage;
 
 export type Message = NotificationMessage | FollowerInfoMessage | LinkMessage;
 
@@ -264,6 +274,9 @@ export interface Ready {
   committed: Proposal[];
   /** To send once everything above is durable. */
   messages: Message[];
+  /** App messages that arrived on learner links, in link order (see AppMessage); absent when none.
+   *  The shell handles them after delivering `committed`. */
+  appMessages?: { from: ServerId; data: Uint8Array }[];
 }
 
 // ---- configuration and results ---------------------------------------------------------------

@@ -133,6 +133,7 @@ export class ZabCore {
   private leading: LeaderState | undefined;
 
   private messages: Message[] = [];
+  private appMessages: { from: ServerId; data: Uint8Array }[] = [];
   private previousEpochs: Epochs;
   private previousSoftState: SoftState;
   private readyInFlight = false;
@@ -218,7 +219,7 @@ export class ZabCore {
 
   hasReady(): boolean {
     if (this.readyInFlight) return false;
-    return this.messages.length > 0 || this.history.hasWork() || !sameEpochs(this.epochs(), this.previousEpochs) || !sameSoftState(this.softState(), this.previousSoftState);
+    return this.messages.length > 0 || this.appMessages.length > 0 || this.history.hasWork() || !sameEpochs(this.epochs(), this.previousEpochs) || !sameSoftState(this.softState(), this.previousSoftState);
   }
 
   ready(): Ready {
@@ -231,6 +232,10 @@ export class ZabCore {
     if (!sameEpochs(epochs, this.previousEpochs)) ready.epochs = epochs;
     const softState = this.softState();
     if (!sameSoftState(softState, this.previousSoftState)) ready.softState = softState;
+    if (this.appMessages.length > 0) {
+      ready.appMessages = this.appMessages;
+      this.appMessages = [];
+    }
     assert(epochs.acceptedEpoch >= this.previousEpochs.acceptedEpoch && epochs.currentEpoch >= this.previousEpochs.currentEpoch, "an epoch went back");
     this.previousEpochs = epochs;
     this.previousSoftState = softState;
@@ -261,6 +266,24 @@ export class ZabCore {
     const snapshot = this.history.compact(zxid, data);
     this.checkInvariants();
     return snapshot;
+  }
+
+  /** A learner in broadcast sends `data` to its leader as an app message (types.ts AppMessage);
+   *  false when it has no established leader to send it to. */
+  sendToLeader(data: Uint8Array): boolean {
+    const learner = this.learner;
+    if (learner === undefined || learner.link === undefined || this.phase !== "broadcast") return false;
+    this.sendLink(learner.link, this.leader, { type: "app", data });
+    return true;
+  }
+
+  /** The leader sends `data` to a synced learner as an app message; false when that learner is not
+   *  connected and synced. */
+  sendToLearner(learner: ServerId, data: Uint8Array): boolean {
+    const handler = this.leading?.handlers.get(learner);
+    if (handler === undefined || handler.stage !== "synced") return false;
+    this.sendLink(handler.link, learner, { type: "app", data });
+    return true;
   }
 
   status(): Status {
@@ -300,6 +323,8 @@ export class ZabCore {
 
   /** Becomes LOOKING: a new round with our own vote (QuorumPeer's LOOKING state). */
   private lookForLeader(): void {
+    // App messages from a leadership that ended are not handed out: their sender is gone.
+    this.appMessages = [];
     this.leading = undefined;
     this.learner = undefined;
     this.state = "looking";
@@ -431,6 +456,9 @@ export class ZabCore {
         return;
       case "ping":
         this.sendLink(link, this.leader, { type: "pong" });
+        return;
+      case "app":
+        if (this.phase === "broadcast") this.appMessages.push({ from: this.leader, data: message.data });
         return;
       default:
         // Messages only a leader receives, and LEADERINFO, which opens the connection.
@@ -620,6 +648,9 @@ export class ZabCore {
         this.handleAck(handler, message);
         return;
       case "pong":
+        return;
+      case "app":
+        if (handler.stage === "synced") this.appMessages.push({ from: handler.learner, data: message.data });
         return;
       default:
         // Messages only a learner receives.

@@ -46,6 +46,8 @@ export function describeMessage(message: Message): string {
     case "ping":
     case "pong":
       return head;
+    case "app":
+      return `${head} ${message.data.length} bytes`;
   }
 }
 
