@@ -155,6 +155,7 @@ export class MysqlCluster {
     await Promise.all(
       nodes.map(async (node) => {
         let last = "no answer yet";
+        const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
         const applied = async (): Promise<boolean> => {
           if (galera) {
             const row = await this.admin.row(node, "select count(*) as accounts from accounts", 1000);
@@ -165,10 +166,17 @@ export class MysqlCluster {
           const status = (await this.admin.query(node, "show slave status", [], 1000)).rows[0];
           const sequence = gtidSequence(row?.pos);
           last = `it has applied GTID sequence ${sequence}; IO thread ${String(status?.Slave_IO_Running)}, SQL thread ${String(status?.Slave_SQL_Running)}${status?.SQL_Delay ? `, MASTER_DELAY ${String(status.SQL_Delay)} s` : ""}${status?.Last_Error ? `, last error: ${String(status.Last_Error)}` : ""}`;
-          return target !== undefined && sequence >= target;
+          if (target !== undefined && sequence >= target) return true;
+          // A delayed replica says how long it will still hold the next event back.
+          const remainingS = Number(status?.SQL_Remaining_Delay ?? 0);
+          if (remainingS * 1000 > deadline - Date.now()) {
+            throw new UsageError(`mysql: ${node} will not catch up within ${CATCH_UP_TIMEOUT_MS / 1000} s (awaited: ${awaited}, GTID sequence ${target} of ${source}; ${last}): MASTER_DELAY holds its next event back ${remainingS} s more; lower --opt master_delay`);
+          }
+          return false;
         };
         const failure = () => `${node} did not catch up (awaited: ${awaited}${target === undefined ? "" : `, GTID sequence ${target} of ${source}`}; ${last})${this.options.master_delay > 0 ? `; --opt master_delay=${this.options.master_delay} holds every event back that long` : ""}`;
-        await waitUntil(this.runtime, { system: "mysql", failure, timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: POLL_MS, logs: LOGS, watch: [node] }, () => applied().catch(() => false)).catch((error: unknown) => {
+        const check = () => applied().catch((error: unknown) => (error instanceof UsageError ? Promise.reject(error) : false));
+        await waitUntil(this.runtime, { system: "mysql", failure, timeoutMs: CATCH_UP_TIMEOUT_MS, pollMs: POLL_MS, logs: LOGS, watch: [node] }, check).catch((error: unknown) => {
           throw new UsageError(oneLine(error));
         });
       }),

@@ -154,7 +154,12 @@ export class PostgresReplicaSet {
           await this.admin.query(node, "select 1", [], 1000);
           return true;
         } catch (error) {
-          last = (error as Error).message;
+          const { code, detail } = error as { code?: string; detail?: string };
+          last = `${(error as Error).message}${detail ? ` (${detail})` : ""}`;
+          // A standby with hot_standby off answers 57P03 until it is promoted: it never will.
+          if (code === "57P03" && /hot standby mode is disabled/i.test(detail ?? "")) {
+            throw new UsageError(`postgres: ${node} will never accept connections (awaited: ${awaited}; it answers ${last}); the failover controller and read-from=replica need to connect to standbys: leave out --opt hot_standby=false`);
+          }
           return false;
         }
       },
