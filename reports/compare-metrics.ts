@@ -59,7 +59,7 @@ function side(a: Availability | undefined): SideShare | null {
 
 const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 
-export function anomaliesOf(workload: Record<string, unknown>): Record<string, number> {
+function anomaliesOf(workload: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
   if (workload.anomalies && typeof workload.anomalies === "object") {
     for (const [type, list] of Object.entries(workload.anomalies as Record<string, unknown>)) {

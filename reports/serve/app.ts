@@ -42,7 +42,7 @@ const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'uns
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function createServeHandler(options: ServeOptions): (req: IncomingMessage, res: ServerResponse) => void {
+function createServeHandler(options: ServeOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const store = resolve(options.store);
   const index = new StoreIndex(store);
 

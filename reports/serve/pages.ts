@@ -35,7 +35,7 @@ function verdictOf(valid: string): string {
   return verdictBadge(valid === "true" ? true : valid === "false" ? false : "unknown");
 }
 
-export function matchesFilter(run: RunEntry, filter: RunFilter): boolean {
+function matchesFilter(run: RunEntry, filter: RunFilter): boolean {
   if (filter.system && run.system !== filter.system) return false;
   if (filter.verdict && run.valid !== filter.verdict) return false;
   const day = run.startedAt.slice(0, 10);

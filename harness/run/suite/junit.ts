@@ -28,13 +28,13 @@ interface Case {
 // Exactly the characters XML 1.0 cannot carry, escaped or not.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-export function xmlText(text: unknown): string {
+function xmlText(text: unknown): string {
   return String(text)
     .replace(NOT_XML, "\uFFFD")
     .replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c] as string);
 }
 
-export function xmlAttr(text: unknown): string {
+function xmlAttr(text: unknown): string {
   return xmlText(text).replace(/"/g, "&quot;").replace(/'/g, "&apos;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../errors.ts";
-import { catalog } from "../registry.ts";
+import { raftSystem } from "../../../clusters/raft/system.ts";
+import { catalog, REGISTRY } from "../registry.ts";
 import { expandMatrix, parseShard, shardOf, type Matrix } from "./matrix.ts";
 import { parseSuite } from "./suite-file.ts";
 
@@ -55,12 +56,21 @@ describe("matrix", () => {
   });
 
   it("skips what a system cannot run and says why; the rest still run", () => {
-    const matrix = expandMatrix(suite({ systems: ["raft", "zookeeper", "postgres"], workloads: ["register", "list-append"], nemeses: ["partition"] }), catalog());
-    expect(matrix.total).toBe(6);
-    expect(matrix.runnable.map((c) => c.id)).toEqual(["raft/register/partition/1", "raft/list-append/partition/1"]);
+    // Systems of the test's own, shaped from raft's entry: one without a set client, one whose
+    // peers a local partition cannot reach, one that runs on Docker only.
+    const systems = {
+      ...REGISTRY.systems,
+      "no-set": { ...raftSystem, name: "no-set", clients: { register: raftSystem.clients.register } },
+      "docker-partitions": { ...raftSystem, name: "docker-partitions", partitionsOn: ["docker" as const] },
+      "docker-only": { ...raftSystem, name: "docker-only", runtimes: ["docker" as const] },
+    };
+    const matrix = expandMatrix(suite({ systems: ["raft", "no-set", "docker-partitions", "docker-only"], workloads: ["register", "set"], nemeses: ["partition"] }), catalog({ ...REGISTRY, systems }));
+    expect(matrix.total).toBe(8);
+    expect(matrix.runnable.map((c) => c.id)).toEqual(["raft/register/partition/1", "raft/set/partition/1", "no-set/register/partition/1"]);
     const reasons = Object.fromEntries(matrix.skipped.map((c) => [c.id, c.reason]));
-    expect(reasons["zookeeper/register/partition/1"]).toMatch(/cannot be partitioned on the local runtime/);
-    expect(reasons["postgres/register/partition/1"]).toMatch(/no client for the register workload/);
+    expect(reasons["no-set/set/partition/1"]).toMatch(/no-set has no client for the set workload/);
+    expect(reasons["docker-partitions/register/partition/1"]).toMatch(/cannot be partitioned on the local runtime/);
+    expect(reasons["docker-only/set/partition/1"]).toMatch(/does not run on the local runtime \(it runs on: docker\)/);
   });
 
   it("merges system options of the suite and the variant; the command line's store wins", () => {

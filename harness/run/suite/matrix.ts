@@ -100,9 +100,19 @@ function unsupported(catalog: SpecCatalog, variant: SystemVariant, settings: Raw
   const runtime = String(settings.runtime ?? DEFAULT_SPEC.runtime);
   if (!info.runtimes.includes(runtime as TestSpec["runtime"])) return `${variant.system} does not run on the ${runtime} runtime (it runs on: ${info.runtimes.join(", ")})`;
   if (!Object.hasOwn(info.clients, workload)) return `${variant.system} has no client for the ${workload} workload (its workloads: ${Object.keys(info.clients).join(", ")})`;
-  const kinds = nemesis === "all" ? Object.keys(catalog.nemeses) : nemesis.split(",").map((word) => word.split(":")[0]);
-  if (kinds.includes("partition") && !(info.partitionsOn ?? info.runtimes).includes(runtime as TestSpec["runtime"])) {
+  if (nemesis === "all" || nemesis === "none") return undefined;
+  const words = nemesis.split(",").map((word) => word.split(":"));
+  if (words.some(([kind]) => kind === "partition") && !(info.partitionsOn ?? info.runtimes).includes(runtime as TestSpec["runtime"])) {
     return `${variant.system} cannot be partitioned on the ${runtime} runtime`;
+  }
+  // What each fault kind can do to this system on this runtime (the nemesis catalog's support).
+  const support = catalog.nemesisSupport?.(variant.system, runtime as TestSpec["runtime"]);
+  for (const [kind, modes] of words) {
+    const can = support?.[kind];
+    if (!can) continue;
+    if (can.modes.length === 0) return `the ${kind} nemesis cannot act on ${variant.system} on the ${runtime} runtime${can.why ? `: ${can.why}` : ""}`;
+    const missing = (modes ?? "").split("+").filter((mode) => mode !== "" && !can.modes.includes(mode));
+    if (missing.length > 0) return `the ${kind} nemesis cannot do ${missing.join(", ")} to ${variant.system} on the ${runtime} runtime (it can: ${can.modes.join(", ")})`;
   }
   return undefined;
 }

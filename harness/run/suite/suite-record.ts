@@ -19,7 +19,7 @@ import { runTimestamp, writeJsonAtomic } from "../../store/store.ts";
 import type { CellKey, Shard, SkippedCell } from "./matrix.ts";
 
 export const SUITE_FILE = "suite.json";
-export const SUITES_DIR = "suites";
+const SUITES_DIR = "suites";
 
 /** done: the run finished and was checked. interrupted: stopped by a signal (its run is kept, and
  *  run again on --resume). error: the harness could not run it (the message says why). */
@@ -59,7 +59,7 @@ export interface SuiteRecord {
   verdict: Validity;
 }
 
-export function suiteRoot(store: string, suite: string): string {
+function suiteRoot(store: string, suite: string): string {
   return join(resolve(store), SUITES_DIR, suite);
 }
 
@@ -122,7 +122,7 @@ export function writeSuiteRecord(dir: string, record: SuiteRecord): void {
 }
 
 /** "raft-stale-read/register/partition,kill/2" → "raft-stale-read.register.partition_kill.2". */
-export function cellSlug(id: string): string {
+function cellSlug(id: string): string {
   return id.replace(/,/g, "_").replace(/[/:+]/g, ".").replace(/[^A-Za-z0-9._-]/g, "-");
 }
 

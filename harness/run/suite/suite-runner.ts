@@ -14,7 +14,7 @@ import { firstFailureInWords } from "../../../reports/in-words.ts";
 import type { CheckResult } from "../../../checkers/checker.ts";
 import type { ClaimJudgement } from "../../store/results.ts";
 import { RUN_FILES, writeFileAtomic } from "../../store/store.ts";
-import { runTest, type RunHooks, type RunOutcome } from "../runner.ts";
+import { runTest } from "../runner.ts";
 import type { Matrix, RunnableCell, Shard } from "./matrix.ts";
 import { describeShard } from "./matrix.ts";
 import type { SuiteDefinition } from "./suite-file.ts";
@@ -43,9 +43,6 @@ export interface SuiteRunOptions {
   onRun?: RunListener;
   /** After the last run: e.g. write the comparison page. Errors are reported, not thrown. */
   afterRuns?: (suiteDir: string, record: SuiteRecord) => Promise<void>;
-  /** Runs one cell; runTest unless a caller measures something else. */
-  runCell?: (spec: RunnableCell["spec"], hooks: RunHooks) => Promise<RunOutcome>;
-  now?: () => Date;
 }
 
 export interface SuiteOutcome {
@@ -60,7 +57,7 @@ export interface SuiteOutcome {
 
 const verdictWord = (valid: unknown) => (valid === true ? "VALID" : valid === false ? "INVALID" : "UNKNOWN");
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
@@ -75,8 +72,7 @@ function guessSeconds(cell: RunnableCell): number {
 
 export async function runSuite(options: SuiteRunOptions): Promise<SuiteOutcome> {
   const { suite, matrix, shard, log } = options;
-  const now = options.now ?? (() => new Date());
-  const runCell = options.runCell ?? ((spec: RunnableCell["spec"], hooks: RunHooks) => runTest(spec, hooks));
+  const now = () => new Date();
   const store = resolve(options.store);
   const started = Date.now();
 
@@ -131,7 +127,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteOutcome> 
     const cellStarted = Date.now();
     let runDir: string | undefined;
     try {
-      const outcome = await runCell(runnable.spec, { signal: options.signal, progress: options.runProgress, onRunDir: (d) => (runDir = d) });
+      const outcome = await runTest(runnable.spec, { signal: options.signal, progress: options.runProgress, onRunDir: (d) => (runDir = d) });
       runDir = outcome.runDir;
       const durationS = (Date.now() - cellStarted) / 1000;
       runSeconds += durationS;
