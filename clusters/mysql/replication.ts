@@ -64,6 +64,10 @@ export function mariadbReplication(runtime: Runtime, admin: AdminLinks, settings
       await admin.query(node, "start slave");
     },
 
+    async resume(node) {
+      await admin.query(node, "set global read_only = 0");
+    },
+
     async fence(node) {
       await admin.query(node, "set global read_only = 1");
     },

@@ -39,6 +39,9 @@ export interface ReplicationOps {
   promote(node: string): Promise<void>;
   /** Makes `node` a replica of `primary`. */
   follow(node: string, primary: string): Promise<void>;
+  /** The current primary's server was started again after a kill: let it take writes (a node
+   *  starts read-only until the controller says otherwise). */
+  resume?(node: string): Promise<void>;
   /** Stops `node` taking writes (it answers but was replaced). */
   fence(node: string): Promise<void>;
   /** follow() winds a node that went its own way back onto the primary's line (pg_rewind), dropping
@@ -187,7 +190,10 @@ export class FailoverController {
   }
 
   private async tryRejoin(node: string): Promise<void> {
-    if (node === this.current) return;
+    if (node === this.current) {
+      await this.ops.resume?.(node);
+      return;
+    }
     const status = await this.ops.probe(node).catch(() => undefined);
     if (status === undefined) return;
     const forkAt = this.forkAt.get(node);
