@@ -1,13 +1,15 @@
 // A ZooKeeper session with exactly one server (the connection string names one node), so that a
 // client bound to a follower reads from that follower. Promises over ZooKeeper's own C client (the
-// npm package `zookeeper`, native-client.ts); every failure rejects with a ZkError whose `code` is
+// npm package `zookeeper`, native-client.ts), which runs in a child process of its own
+// (native-host.ts, native-rpc.ts); every failure rejects with a ZkError whose `code` is
 // ZooKeeper's error code.
 //
 // The C client queues requests made while it is reconnecting and sends them once it reconnects,
 // possibly much later. Callers check `connected` first and send nothing otherwise, so that an op
 // that was never sent can be reported as such.
 
-import { nativeZooKeeper, ZK_ERRORS, type NativeStat, type NativeZooKeeper } from "./native-client.ts";
+import { ZK_ERRORS, type NativeStat } from "./native-client.ts";
+import { RemoteHandle } from "./native-rpc.ts";
 
 /** Session timeout we ask for unless told otherwise; servers clamp it (ours and ZooKeeper's:
  *  server.ts gives ZooKeeper 1–10 s). */
@@ -39,8 +41,10 @@ export interface ZkConnectionOptions {
 }
 
 export class ZkConnection {
-  private readonly client: NativeZooKeeper;
+  private readonly client: RemoteHandle;
   private stateValue: ZkState = "connecting";
+  private sessionValue = { id: "0", password: "" };
+  private timeoutMs = 0;
   private readonly listeners = new Set<() => void>();
   private closedByUs = false;
 
@@ -49,23 +53,15 @@ export class ZkConnection {
     readonly port: number,
     options: ZkConnectionOptions = {},
   ) {
-    const ZooKeeper = nativeZooKeeper();
-    this.client = new ZooKeeper({});
-    this.client.on("connect", () => this.setState("connected"));
-    this.client.on("connecting", () => this.setState("connecting"));
-    this.client.on("close", () => this.setState("closed"));
-    const config: Parameters<NativeZooKeeper["init"]>[0] = {
-      connect: `${host}:${port}`,
-      timeout: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-      // 0 silences the C client's own logging (it writes to stderr).
-      debug_level: 0,
-      host_order_deterministic: true,
+    const events = {
+      onState: (state: ZkState, session?: { id: string; password: string }, timeoutMs?: number) => {
+        if (session !== undefined) this.sessionValue = session;
+        if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+        this.setState(state);
+      },
     };
-    if (options.session !== undefined) {
-      config.client_id = options.session.id;
-      config.client_password = options.session.password;
-    }
-    this.client.init(config);
+    const request = { host, port, timeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, ...(options.session === undefined ? {} : { session: options.session }) };
+    this.client = new RemoteHandle(events, request);
   }
 
   get connected(): boolean {
@@ -84,12 +80,12 @@ export class ZkConnection {
 
   /** The session's id and password (hexadecimal), to resume it from another connection. */
   get session(): { id: string; password: string } {
-    return { id: this.client.client_id, password: this.client.client_password };
+    return this.sessionValue;
   }
 
   /** The negotiated session timeout, ms. */
   get sessionTimeoutMs(): number {
-    return this.client.timeout;
+    return this.timeoutMs;
   }
 
   /** Whether the session is connected within `timeoutMs`. */
@@ -110,57 +106,53 @@ export class ZkConnection {
   }
 
   getData(path: string): Promise<{ data: Buffer | undefined; stat: NativeStat }> {
-    return this.call(`getData ${path}`, (done) => this.client.a_get(path, false, (rc, message, stat, data) => done(rc, message, () => ({ data: data ?? undefined, stat: mustStat(stat) }))));
+    return this.call(`getData ${path}`, "a_get", [path, false], ([stat, data]) => ({ data: asBuffer(data), stat: mustStat(stat) }));
   }
 
   /** getData with a one-shot watch: `onEvent` gets the event type (native-client.ts WatchEventType). */
   watchData(path: string, onEvent: (type: number) => void): Promise<{ data: Buffer | undefined; stat: NativeStat }> {
-    return this.call(`getData ${path} (watch)`, (done) => this.client.aw_get(path, (type) => onEvent(type), (rc, message, stat, data) => done(rc, message, () => ({ data: data ?? undefined, stat: mustStat(stat) }))));
+    return this.call(`getData ${path} (watch)`, "aw_get", [path], ([stat, data]) => ({ data: asBuffer(data), stat: mustStat(stat) }), onEvent);
   }
 
   /** The node's Stat, or undefined when it does not exist. */
   exists(path: string): Promise<NativeStat | undefined> {
-    return this.call(`exists ${path}`, (done) =>
-      this.client.a_exists(path, false, (rc, message, stat) => (rc === ZK_ERRORS.NO_NODE ? done(ZK_ERRORS.OK, message, () => undefined) : done(rc, message, () => mustStat(stat)))),
-    );
+    return this.call<NativeStat | undefined>(`exists ${path}`, "a_exists", [path, false], ([stat]) => mustStat(stat), undefined, true);
   }
 
   /** exists with a one-shot watch (fires on creation when the node is absent). */
   watchExists(path: string, onEvent: (type: number) => void): Promise<NativeStat | undefined> {
-    return this.call(`exists ${path} (watch)`, (done) =>
-      this.client.aw_exists(path, (type) => onEvent(type), (rc, message, stat) => (rc === ZK_ERRORS.NO_NODE ? done(ZK_ERRORS.OK, message, () => undefined) : done(rc, message, () => mustStat(stat)))),
-    );
+    return this.call<NativeStat | undefined>(`exists ${path} (watch)`, "aw_exists", [path], ([stat]) => mustStat(stat), onEvent, true);
   }
 
   setData(path: string, data: Buffer, version: number): Promise<NativeStat> {
-    return this.call(`setData ${path}`, (done) => this.client.a_set(path, data, version, (rc, message, stat) => done(rc, message, () => mustStat(stat))));
+    return this.call(`setData ${path}`, "a_set", [path, data, version], ([stat]) => mustStat(stat));
   }
 
   /** Creates a node; `flags` ZOO_EPHEMERAL / ZOO_SEQUENCE (native-client.ts). Resolves with the
    *  path created (a sequential node's with its suffix). */
   create(path: string, data: Buffer, flags = 0): Promise<string> {
-    return this.call(`create ${path}`, (done) => this.client.a_create(path, data, flags, (rc, message, created) => done(rc, message, () => created)));
+    return this.call(`create ${path}`, "a_create", [path, data, flags], ([created]) => String(created));
   }
 
   delete(path: string, version: number): Promise<void> {
-    return this.call(`delete ${path}`, (done) => this.client.a_delete_(path, version, (rc, message) => done(rc, message, () => undefined)));
+    return this.call(`delete ${path}`, "a_delete_", [path, version], () => undefined);
   }
 
   getChildren(path: string): Promise<string[]> {
-    return this.call(`getChildren ${path}`, (done) => this.client.a_get_children(path, false, (rc, message, children) => done(rc, message, () => children ?? [])));
+    return this.call(`getChildren ${path}`, "a_get_children", [path, false], ([children]) => asStrings(children));
   }
 
   watchChildren(path: string, onEvent: (type: number) => void): Promise<string[]> {
-    return this.call(`getChildren ${path} (watch)`, (done) => this.client.aw_get_children(path, (type) => onEvent(type), (rc, message, children) => done(rc, message, () => children ?? [])));
+    return this.call(`getChildren ${path} (watch)`, "aw_get_children", [path], ([children]) => asStrings(children), onEvent);
   }
 
   getChildren2(path: string): Promise<{ children: string[]; stat: NativeStat }> {
-    return this.call(`getChildren2 ${path}`, (done) => this.client.a_get_children2(path, false, (rc, message, children, stat) => done(rc, message, () => ({ children: children ?? [], stat: mustStat(stat) }))));
+    return this.call(`getChildren2 ${path}`, "a_get_children2", [path, false], ([children, stat]) => ({ children: asStrings(children), stat: mustStat(stat) }));
   }
 
   /** ZooKeeper's sync: resolves once the server has caught up with the leader. */
   sync(path: string): Promise<void> {
-    return this.call(`sync ${path}`, (done) => this.client.a_sync(path, (rc, message) => done(rc, message, () => undefined)));
+    return this.call(`sync ${path}`, "a_sync", [path], () => undefined);
   }
 
   /** Creates every missing node on the way to `path` (persistent, empty). */
@@ -188,27 +180,41 @@ export class ZkConnection {
     for (const listener of [...this.listeners]) listener();
   }
 
-  /** Issues one C client call; `start` gets a completion that maps the code to a result. */
-  private call<T>(what: string, start: (done: (rc: number, message: string, result: () => T) => void) => number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const done = (rc: number, message: string, result: () => T): void => {
-        if (rc !== ZK_ERRORS.OK) {
-          reject(new ZkError(rc, `${what}: ${message} (ZooKeeper error ${rc})`));
-          return;
-        }
-        try {
-          resolve(result());
-        } catch (error) {
-          reject(error);
-        }
-      };
-      const issued = start(done);
-      if (typeof issued === "number" && issued !== ZK_ERRORS.OK) reject(new ZkError(issued, `${what}: not sent, the C client refused it (ZooKeeper error ${issued}; the handle is ${this.state})`));
+  /** Issues one C client call (`method` of native-client.ts's NativeZooKeeper) in the host; its
+   *  completion's code decides, and `shape` turns the rest of its arguments into the result.
+   *  `absentIsUndefined`: NoNode answers undefined (exists). */
+  private call<T>(what: string, method: string, args: unknown[], shape: (results: unknown[]) => T, onWatch?: (type: number) => void, absentIsUndefined = false): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.client.call(
+        method,
+        args,
+        ([rc, message, ...rest]) => {
+          const code = Number(rc);
+          // T includes undefined exactly when absentIsUndefined is passed (exists).
+          if (absentIsUndefined && code === ZK_ERRORS.NO_NODE) return resolve(undefined as T);
+          if (code !== ZK_ERRORS.OK) return reject(new ZkError(code, `${what}: ${String(message)} (ZooKeeper error ${code}${code === ZK_ERRORS.INVALID_STATE ? `; not sent, the handle is ${this.state}` : ""})`));
+          try {
+            resolve(shape(rest));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        onWatch,
+      );
     });
   }
 }
 
-function mustStat(stat: NativeStat | null): NativeStat {
-  if (stat === null) throw new ZkError(ZK_ERRORS.MARSHALLING_ERROR, "the server answered without a Stat");
-  return stat;
+function asBuffer(data: unknown): Buffer | undefined {
+  if (data === null || data === undefined) return undefined;
+  return Buffer.isBuffer(data) ? data : Buffer.from(data as Uint8Array);
+}
+
+function asStrings(children: unknown): string[] {
+  return Array.isArray(children) ? children.map(String) : [];
+}
+
+function mustStat(stat: unknown): NativeStat {
+  if (stat === null || typeof stat !== "object") throw new ZkError(ZK_ERRORS.MARSHALLING_ERROR, "the server answered without a Stat");
+  return stat as NativeStat;
 }

@@ -207,16 +207,38 @@ export class ClientConnection {
       );
       return;
     }
-    const password = this.backend.password(request.sessionId);
-    const timeoutMs = tree.sessionList().find((session) => session.sessionId === request.sessionId)?.timeoutMs;
-    if (!equalBytes(password, request.passwd) || timeoutMs === undefined) {
-      // ZooKeeper tells the client its session is gone with a zero timeout, then closes.
-      this.writeFrame(encodeConnectResponse({ protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false }));
-      this.refuse(`session 0x${request.sessionId.toString(16)} ${timeoutMs === undefined ? "has expired" : "presented a wrong password"}`);
+    if (!equalBytes(this.backend.password(request.sessionId), request.passwd)) {
+      this.expiredSession(request.sessionId, "presented a wrong password");
       return;
     }
-    this.backend.touch(request.sessionId);
-    this.established(request.sessionId, timeoutMs);
+    const known = (): number | undefined => this.backend.tree().sessionList().find((session) => session.sessionId === request.sessionId)?.timeoutMs;
+    const timeoutMs = known();
+    if (timeoutMs !== undefined) {
+      this.backend.touch(request.sessionId);
+      this.established(request.sessionId, timeoutMs);
+      return;
+    }
+    // This server may not have applied the session's creation yet (the client made it through
+    // another server a moment ago): ask the leader, as ZooKeeper's follower revalidates a session
+    // it does not know, by catching up with everything committed before deciding.
+    this.backend.sync().then(
+      () => {
+        const after = known();
+        if (after === undefined) {
+          this.expiredSession(request.sessionId, "has expired");
+          return;
+        }
+        this.backend.touch(request.sessionId);
+        this.established(request.sessionId, after);
+      },
+      (error: unknown) => this.refuse(`revalidating session 0x${request.sessionId.toString(16)} failed: ${(error as Error).message}`),
+    );
+  }
+
+  /** ZooKeeper tells a client its session is gone with a zero timeout, then closes. */
+  private expiredSession(sessionId: bigint, why: string): void {
+    this.writeFrame(encodeConnectResponse({ protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false }));
+    this.refuse(`session 0x${sessionId.toString(16)} ${why}`);
   }
 
   private established(sessionId: bigint, timeoutMs: number): void {
