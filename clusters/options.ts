@@ -76,8 +76,12 @@ function valueOf(system: string, name: string, declaration: OptionDeclaration, g
     throw new UsageError(`${system}: option ${name} must be ${wanted}, got ${JSON.stringify(given)}; pass e.g. --opt ${name}=${String(declaration.default)}`);
   };
   switch (declaration.type) {
-    case "choice":
-      return typeof given === "string" && declaration.choices.includes(given) ? given : refuse(`one of ${declaration.choices.join(", ")}`);
+    case "choice": {
+      // Text that reads as a number arrives as one (harness/spec/typed-options.ts; YAML does the
+      // same): `--opt acks=1` is the choice "1".
+      const text = typeof given === "number" && Number.isFinite(given) ? String(given) : given;
+      return typeof text === "string" && declaration.choices.includes(text) ? text : refuse(`one of ${declaration.choices.join(", ")}`);
+    }
     case "integer": {
       // From the command line every value is text; from YAML or a test it may be a number.
       const value = typeof given === "string" && /^-?\d+$/.test(given.trim()) ? Number(given) : given;

@@ -66,6 +66,10 @@ export interface System {
   clients: Readonly<Record<string, OpenClient>>;
   /** Its `--opt` options, each with type, default and help (clusters/options.ts). */
   options: SystemOptions;
+  /** Workload options this system's clients need, by workload name, as `--opt` text (Kafka's queue
+   *  is a partitioned log: `{queue: {ordered: "per-partition"}}`). The runner puts them under the
+   *  run's own options, which win; each must be an option the workload reads. */
+  workloadDefaults?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** What a node needs installed on the local runtime, checked before any node starts (on docker
    *  the system's image holds it). Given the run's options, which may say where it is. */
   localRequirements?(options: Readonly<Record<string, unknown>>): readonly Requirement[];

@@ -2,9 +2,10 @@
 // `min.insync.replicas` and `unclean.leader.election.enable`; the topic's replication factor and
 // partition count), plus which leader the `leader` fault modes target.
 
-import { declareOptions, type OptionValues, type SystemOptions } from "../options.ts";
+import { declareOptions, type OptionValues } from "../options.ts";
 
-const declared = declareOptions("kafka", {
+/** `--opt acks=1` arrives as the number 1, which a choice takes as its text (clusters/options.ts). */
+export const kafkaOptions = declareOptions("kafka", {
   acks: {
     type: "choice",
     choices: ["all", "1", "0"],
@@ -42,14 +43,7 @@ const declared = declareOptions("kafka", {
   },
 });
 
-export type KafkaOptions = OptionValues<typeof declared.declared>;
-
-/** The options as declared; `--opt acks=1` arrives as the number 1 (text that reads as a number
- *  becomes one), and Kafka's acks is a word or a number, so it is read as text. */
-export const kafkaOptions: SystemOptions<typeof declared.declared> = {
-  ...declared,
-  parse: (raw) => declared.parse(typeof raw.acks === "number" ? { ...raw, acks: String(raw.acks) } : raw),
-};
+export type KafkaOptions = OptionValues<typeof kafkaOptions.declared>;
 
 /** The producer's acks as the protocol takes them. */
 export function acksNumber(acks: KafkaOptions["acks"]): -1 | 0 | 1 {

@@ -1,13 +1,14 @@
 // How the queue workload's ops become Kafka calls (the partitioned-log shape of workloads/queue.ts,
-// --opt ordered=per-partition):
+// ordered=per-partition, the kafka system's default for it):
 //
 //   enqueue {value, partition}  → produce one record (value as text) to that partition of the test
 //                                 topic with the run's acks → ok {partition, offset, value}, the
 //                                 offset the leader gave it
 //   dequeue                     → poll this process's consumer: ok with the records that arrived
 //                                 since its last poll, in order ([] when none did)
-//   drain                       → read the partitions' end offsets, poll until the consumer has
-//                                 reached every one of them → ok with every record taken
+//   drain                       → read the partitions' end offsets (asked again while the cluster
+//                                 cannot answer, until the op's timeout), poll until the consumer
+//                                 has reached every one of them → ok with every record taken
 
 import type { Invocation } from "../../harness/op.ts";
 import type { OpPlan, Planner } from "../client/planned-client.ts";
@@ -30,6 +31,24 @@ type KafkaPlanner = Planner<KafkaPlan>;
 /** How long the leader waits for in-sync replicas before answering REQUEST_TIMED_OUT (acks=all). */
 const PRODUCE_TIMEOUT_MS = 5000;
 
+/** Pause between questions a drain asks again. */
+const ASK_AGAIN_MS = 500;
+
+/** `ask()`'s answer, asked again while it fails (brokers still starting after the heal, a leader
+ *  not yet elected) until `signal` ends the op; then the last failure is thrown. A drain is a
+ *  final read: it may wait for the cluster, not give up at its first refusal. */
+async function untilAnswered<T>(ask: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (;;) {
+    try {
+      return await ask();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ASK_AGAIN_MS));
+      if (signal.aborted) throw error;
+    }
+  }
+}
+
 function queuePlanner(options: KafkaOptions): KafkaPlanner {
   const acks = acksNumber(options.acks);
   return {
@@ -38,7 +57,7 @@ function queuePlanner(options: KafkaOptions): KafkaPlanner {
         case "enqueue": {
           const sent = op.value as { value?: unknown; partition?: unknown } | null;
           if (typeof sent !== "object" || sent === null || (typeof sent.value !== "number" && typeof sent.value !== "string") || typeof sent.partition !== "number") {
-            return `kafka queue: enqueue needs {value, partition} (the partitioned-log queue: pass --opt ordered=per-partition), got ${JSON.stringify(op.value)}`;
+            return `kafka queue: enqueue needs {value, partition} (the partitioned-log queue, ordered=per-partition), got ${JSON.stringify(op.value)}`;
           }
           const partition = sent.partition % options.partitions;
           const value = sent.value;
@@ -66,7 +85,7 @@ function queuePlanner(options: KafkaOptions): KafkaPlanner {
             readOnly: true,
             run: async (kafka, signal) => {
               const consumer = await kafka.consumer();
-              const ends = await kafka.endOffsets();
+              const ends = await untilAnswered(() => kafka.endOffsets(), signal);
               await consumer.reach(ends, signal);
               if (signal.aborted) throw new Error("the drain did not reach the end of every partition before the op's timeout");
               return { type: "ok", value: consumer.take() };

@@ -32,6 +32,7 @@ import { judgeRun } from "../verdicts/judge.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "../errors.ts";
 import { typedOptions } from "../spec/typed-options.ts";
+import { checkOptions } from "../spec/options.ts";
 import type { Workload } from "../../workloads/workload.ts";
 
 export interface RunOutcome {
@@ -94,14 +95,27 @@ export async function createRuntime(spec: TestSpec, system: System, dir: string,
   return createDockerRuntimeFor(layout, { nodes: nodeNames(spec.nodes), testName: spec.name, dir });
 }
 
-export async function runTest(spec: TestSpec, hooks: RunHooks = {}, registry: Registry = REGISTRY): Promise<RunOutcome> {
-  const system: System = registry.systems[spec.system];
-  const workload = registry.workloads[spec.workload];
-  if (!system || !workload) throw new Error(`runTest: the spec names ${system ? "" : `system ${spec.system} `}${workload ? "" : `workload ${spec.workload} `}that the registry does not hold; specs must be built against its catalog`);
+/** The spec with its system's defaults for its workload (System.workloadDefaults) under the
+ *  spec's own options, which win. A default the workload does not read is refused like a typo. */
+export function withWorkloadDefaults(spec: TestSpec, system: System, workload: Workload): TestSpec {
+  const defaults = system.workloadDefaults?.[spec.workload];
+  if (!defaults) return spec;
+  const options = { ...defaults, ...spec.options };
+  checkOptions({ name: system.name, options: system.options }, { name: spec.workload, reader: workload }, options, spec.keys);
+  return { ...spec, options };
+}
+
+export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: Registry = REGISTRY): Promise<RunOutcome> {
+  const system: System = registry.systems[given.system];
+  const workload = registry.workloads[given.workload];
+  if (!system || !workload) throw new Error(`runTest: the spec names ${system ? "" : `system ${given.system} `}${workload ? "" : `workload ${given.workload} `}that the registry does not hold; specs must be built against its catalog`);
+  const spec = withWorkloadDefaults(given, system, workload);
   const runDir = createRunDir(spec.store, spec.name, new Date());
   hooks.onRunDir?.(runDir);
   linkLatest(spec.store, runDir);
   const log = new RunLog(join(runDir, RUN_FILES.log));
+  const defaulted = Object.keys(spec.options).filter((name) => !Object.hasOwn(given.options, name));
+  if (defaulted.length > 0) log.line(`${system.name}'s defaults for workload ${spec.workload}: ${defaulted.map((name) => `${name}=${spec.options[name]}`).join(" ")}`);
   const rng = new Rng(spec.seed);
   const generatorRng = rng.fork();
   const nemesisRng = rng.fork();
