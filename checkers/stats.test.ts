@@ -184,4 +184,22 @@ describe("stats: availability by fault window", () => {
     const { availability } = checkStats(builder.ops, { faultOps: FAULT_OPS });
     expect(availability).toEqual({ ok: 1, fail: 2, answered: 1, info: 1, total: 4, availability: 0.5 });
   });
+
+  it("keeps apart the partitioned ops no other fault overlapped", () => {
+    const builder = new HistoryBuilder(100_000);
+    builder.invoke(N, "start-partition", "isolate-one");
+    builder.ok(N, { components: [["n1"], ["n2", "n3"]] });
+    builder.call(0, "write", 1, undefined, { node: "n2" });
+    builder.invoke(N, "kill", "leader");
+    builder.ok(N, { killed: ["n3"] });
+    builder.invoke(1, "write", 2, { node: "n2" });
+    builder.fail(1, undefined, { node: "n2", error: "no leader" });
+    builder.invoke(N, "start", null);
+    builder.ok(N, { started: ["n3"] });
+    builder.invoke(N, "stop-partition", null);
+    builder.ok(N, "healed");
+    const { partitions, partitionsAlone } = checkStats(builder.ops, { faultOps: FAULT_OPS }).faults;
+    expect(partitions?.majoritySide).toMatchObject({ ok: 1, fail: 1, total: 2 });
+    expect(partitionsAlone?.majoritySide).toMatchObject({ ok: 1, fail: 0, total: 1 });
+  });
 });

@@ -74,6 +74,10 @@ export interface StatsResult extends CheckResult {
     byFault: Record<string, Availability>;
     /** Over every partition window: ops on nodes that reached a majority, and on nodes that did not. */
     partitions: { majoritySide: Availability; minoritySide: Availability } | null;
+    /** The same, over ops that no other fault overlapped: a kill or pause on the majority side
+     *  can cost it its quorum, which says nothing of how the partition alone was handled. Null
+     *  when no op was in a partition without another fault. */
+    partitionsAlone: { majoritySide: Availability; minoritySide: Availability } | null;
   };
 }
 
@@ -198,6 +202,8 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
   const sideTallies = sidesOf.map((split) => (split ? { sides: split.sides.map(() => new Tally()), majority: new Tally(), minority: new Tally() } : null));
   const partitionMajority = new Tally();
   const partitionMinority = new Tally();
+  const aloneMajority = new Tally();
+  const aloneMinority = new Tally();
 
   for (const pair of clientPairs) {
     const outcome = servedOf(pair);
@@ -209,9 +215,11 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
     // minority in the next), but once per side in the partition-wide totals.
     let countedOnMajority = false;
     let countedOnMinority = false;
+    let otherFaultHit = false;
     windows.forEach((faultWindow, i) => {
       if (fromNs > faultWindow.endNs || toNs < faultWindow.startNs) return;
       faultsHit.add(faultWindow.fault);
+      if (!faultWindow.partition) otherFaultHit = true;
       windowTallies[i].all.add(outcome);
       if (node !== undefined) windowTallies[i].byNode.add(node, outcome);
       const sides = sidesOf[i];
@@ -230,6 +238,10 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
     });
     (faultsHit.size > 0 ? inside : outside).add(outcome);
     for (const fault of faultsHit) byFault.add(fault, outcome);
+    if (!otherFaultHit) {
+      if (countedOnMajority) aloneMajority.add(outcome);
+      if (countedOnMinority) aloneMinority.add(outcome);
+    }
   }
 
   const windowStats: WindowStats[] = windows.map((faultWindow, i) => {
@@ -250,5 +262,6 @@ function faultStats(clientPairs: readonly OpPair[], windows: readonly FaultWindo
     outsideFaults: outside.summary(),
     byFault: byFault.summary(),
     partitions: windows.some((faultWindow) => faultWindow.partition) ? { majoritySide: partitionMajority.summary(), minoritySide: partitionMinority.summary() } : null,
+    partitionsAlone: aloneMajority.summary().total + aloneMinority.summary().total > 0 ? { majoritySide: aloneMajority.summary(), minoritySide: aloneMinority.summary() } : null,
   };
 }

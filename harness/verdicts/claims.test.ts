@@ -11,8 +11,10 @@ import { setWorkload } from "../../workloads/set.ts";
 const system = (claims: Claims): Claims => claims;
 const spec = (workload: string, nemesis: string[]): TestSpec => ({ ...DEFAULT_SPEC, name: "t", seed: 1, workload, nemesis });
 const side = (ok: number, total: number) => ({ ok, fail: total - ok, info: 0, total, availability: total ? ok / total : null });
-const stats = (partitions: { majority: number; minority: number } | null) =>
-  ({ valid: true, faults: { partitions: partitions ? { majoritySide: side(partitions.majority, 100), minoritySide: side(partitions.minority, 100) } : null } }) as unknown as CheckResult;
+const sidesOf = (partitions: { majority: number; minority: number } | null) => (partitions ? { majoritySide: side(partitions.majority, 100), minoritySide: side(partitions.minority, 100) } : null);
+/** `alone`: the sides over ops no other fault overlapped; the same as over all partitions unless given. */
+const stats = (partitions: { majority: number; minority: number } | null, alone = partitions) =>
+  ({ valid: true, faults: { partitions: sidesOf(partitions), partitionsAlone: sidesOf(alone) } }) as unknown as CheckResult;
 const CP_SIDES = { majority: 90, minority: 2 };
 
 describe("judgeClaims", () => {
@@ -31,9 +33,19 @@ describe("judgeClaims", () => {
   it("CP is refuted when the majority side stopped serving, though consistency held", () => {
     const [, cap] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: true }, true, stats({ majority: 20, minority: 0 }));
     expect(cap).toMatchObject({ verdict: "refuted", decidedBy: "availability by partition side" });
-    expect(cap.evidence).toMatch(/majority side stopped serving: majority side answered 20.0%/);
+    expect(cap.evidence).toMatch(/majority side stopped serving with no other fault active: majority side answered 20.0%/);
     const [, held] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: true }, true, stats(CP_SIDES));
     expect(held).toMatchObject({ verdict: "held", decidedBy: "linearizability checker + availability by partition side" });
+  });
+
+  it("CP's serving clause looks only at partitions no kill or pause overlapped", () => {
+    const linearizable = system({ model: "linearizable", cap: "CP" });
+    // Kills during the partitions took the majority side's quorum; alone, it served.
+    const [, held] = judgeClaims(linearizable, spec("register", ["partition", "kill"]), registerWorkload, { valid: true }, true, stats({ majority: 30, minority: 0 }, { majority: 92, minority: 0 }));
+    expect(held.verdict).toBe("held");
+    const [, untested] = judgeClaims(linearizable, spec("register", ["partition", "kill"]), registerWorkload, { valid: true }, true, stats({ majority: 30, minority: 0 }, null));
+    expect(untested).toMatchObject({ verdict: "unknown" });
+    expect(untested.evidence).toMatch(/every partition overlapped another fault/);
   });
 
   it("a sequential system's stale register reads refute nothing it claimed", () => {

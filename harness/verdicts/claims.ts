@@ -18,10 +18,11 @@
 //   promise.
 // - CP promises consistency under partition AND that the side holding a majority keeps serving:
 //   refuted when consistency was refuted, or when the majority side answered less than
-//   SERVING_THRESHOLD of its clients' ops over the partitions. The minority side's refusals are
-//   expected and shown as evidence.
+//   SERVING_THRESHOLD of its clients' ops during partitions that no other fault overlapped (a kill
+//   or pause there may take the majority side's quorum away: that is not the partition's doing).
+//   The minority side's refusals are expected and shown as evidence.
 // - AP promises availability under partition: every side keeps serving. Refuted when either side
-//   answered less than SERVING_THRESHOLD of its clients' ops.
+//   answered less than SERVING_THRESHOLD of its clients' ops, over the same ops.
 
 import type { CheckResult, Validity } from "../../checkers/checker.ts";
 import type { Availability, StatsResult } from "../../checkers/stats.ts";
@@ -100,9 +101,11 @@ function judgeProperty(claims: Claims, workload: Workload, verdict: Validity): C
 
 function judgeCap(claims: Claims, spec: TestSpec, consistency: ClaimJudgement | undefined, stats: StatsResult): ClaimJudgement {
   const partitions = stats.faults?.partitions ?? null;
-  const sides = partitions
-    ? `majority side answered ${share(partitions.majoritySide)} of ${partitions.majoritySide.total} ops, minority side ${share(partitions.minoritySide)} of ${partitions.minoritySide.total}`
-    : "no partition in this run";
+  // Serving is judged over ops that no other fault overlapped: a kill or pause on the majority
+  // side can cost it its quorum, which says nothing of how the system handled the partition.
+  const alone = stats.faults?.partitionsAlone ?? null;
+  const sides = partitions ? describeSides(partitions) : "no partition in this run";
+  const servingSides = alone ? `with no other fault active: ${describeSides(alone)}` : "every partition overlapped another fault, so serving could not be judged";
   const threshold = `${SERVING_THRESHOLD * 100}%`;
   if (!spec.nemesis.includes("partition") || !partitions) {
     return { claim: claims.cap, claimed: true, verdict: "not tested", decidedBy: AVAILABILITY, evidence: `needs --nemesis partition; ${sides}` };
@@ -114,19 +117,25 @@ function judgeCap(claims: Claims, spec: TestSpec, consistency: ClaimJudgement | 
     if (!consistency || consistency.verdict === "not tested") {
       return { claim, claimed: true, verdict: "not tested", decidedBy: consistency?.decidedBy ?? AVAILABILITY, evidence: `${consistency ? consistency.evidence : "no consistency model claimed"}; ${sides}` };
     }
-    const majority = partitions.majoritySide.availability;
     if (consistency.verdict === "refuted") return { claim, claimed: true, verdict: "refuted", decidedBy: consistency.decidedBy, evidence: `${consistency.claim}: refuted; ${sides}` };
+    const majority = alone?.majoritySide.availability ?? null;
     if (majority !== null && majority < SERVING_THRESHOLD) {
-      return { claim, claimed: true, verdict: "refuted", decidedBy: AVAILABILITY, evidence: `the majority side stopped serving: ${sides}` };
+      return { claim, claimed: true, verdict: "refuted", decidedBy: AVAILABILITY, evidence: `the majority side stopped serving ${servingSides}; over all partitions: ${sides}` };
     }
-    if (majority === null) return { claim, claimed: true, verdict: "unknown", decidedBy: AVAILABILITY, evidence: `no client op was issued on the majority side; ${sides}` };
-    return { claim, claimed: true, verdict: consistency.verdict, decidedBy: `${consistency.decidedBy} + ${AVAILABILITY}`, evidence: `${consistency.claim}: ${consistency.verdict}; ${sides}` };
+    if (majority === null) return { claim, claimed: true, verdict: "unknown", decidedBy: AVAILABILITY, evidence: `${consistency.claim}: ${consistency.verdict}, but no client op was issued on the majority side of a partition with no other fault active (${servingSides}); over all partitions: ${sides}` };
+    return { claim, claimed: true, verdict: consistency.verdict, decidedBy: `${consistency.decidedBy} + ${AVAILABILITY}`, evidence: `${consistency.claim}: ${consistency.verdict}; ${servingSides}; over all partitions: ${sides}` };
   }
   const claim = `AP: every side serving under partition (≥ ${threshold})`;
-  const minority = partitions.minoritySide.availability;
-  const majority = partitions.majoritySide.availability;
-  if (minority === null || majority === null) return { claim, claimed: true, verdict: "unknown", decidedBy: AVAILABILITY, evidence: `no client op was issued on the ${minority === null ? "minority" : "majority"} side; ${sides}` };
-  return { claim, claimed: true, verdict: minority >= SERVING_THRESHOLD && majority >= SERVING_THRESHOLD ? "held" : "refuted", decidedBy: AVAILABILITY, evidence: sides };
+  const minority = alone?.minoritySide.availability ?? null;
+  const majority = alone?.majoritySide.availability ?? null;
+  if (minority === null || majority === null) {
+    return { claim, claimed: true, verdict: "unknown", decidedBy: AVAILABILITY, evidence: `no client op was issued on the ${minority === null ? "minority" : "majority"} side of a partition with no other fault active; over all partitions: ${sides}` };
+  }
+  return { claim, claimed: true, verdict: minority >= SERVING_THRESHOLD && majority >= SERVING_THRESHOLD ? "held" : "refuted", decidedBy: AVAILABILITY, evidence: `${servingSides}; over all partitions: ${sides}` };
+}
+
+function describeSides(partitions: { majoritySide: Availability; minoritySide: Availability }): string {
+  return `majority side answered ${share(partitions.majoritySide)} of ${partitions.majoritySide.total} ops, minority side ${share(partitions.minoritySide)} of ${partitions.minoritySide.total}`;
 }
 
 function describeValidity(valid: unknown): string {
