@@ -45,13 +45,16 @@ class WatchedRun {
     }
   }
 
+  /** The harness has exited (a wait for something it will never do should end now). */
+  readonly gone = (): boolean => this.harness.child.exitCode !== null || this.harness.child.signalCode !== null;
+
   runDir(): Promise<string> {
-    return waitFor("the run directory", () => runDirOf(this.harness), 60_000, () => this.harness.lastWords());
+    return waitFor("the run directory", () => runDirOf(this.harness), 60_000, () => this.harness.lastWords(), 25, this.gone);
   }
 
   async phase(name: string, timeoutMs = 90_000): Promise<string> {
     const runDir = await this.runDir();
-    await waitFor(`phase ${name} in harness.log`, () => (phasesLogged(runDir).includes(name) ? true : undefined), timeoutMs, () => this.harness.lastWords(), 5);
+    await waitFor(`phase ${name} in harness.log`, () => (phasesLogged(runDir).includes(name) ? true : undefined), timeoutMs, () => this.harness.lastWords(), 5, this.gone);
     return runDir;
   }
 
@@ -66,6 +69,7 @@ class WatchedRun {
       60_000,
       () => this.harness.lastWords(),
       5,
+      this.gone,
     );
   }
 

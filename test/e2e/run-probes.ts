@@ -10,11 +10,12 @@ import { RUN_ID_ENV, type RunState } from "../../clusters/runtime/local/run-stat
 
 /** Polls `probe` every `everyMs` until it returns something; throws naming `what` and, if given,
  *  the harness's last words. */
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number, lastWords?: () => string, everyMs = 25): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number, lastWords?: () => string, everyMs = 25, gone?: () => boolean): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
+    if (gone?.()) throw new Error(`the harness exited while waiting for ${what}${lastWords ? `; it said: ${lastWords()}` : ""}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastWords ? `; harness said: ${lastWords()}` : ""}`);
     await sleep(everyMs);
   }
