@@ -4,6 +4,7 @@
 // primary the failover controller names, or for a transaction that only reads with
 // read-from=replica, a replica. A connection that failed is dropped and the next op opens anew.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion } from "../../harness/op.ts";
 import type { WorkloadOptions } from "../../workloads/workload.ts";
@@ -16,6 +17,9 @@ import type { ClusterContext } from "../system.ts";
 import { type Credentials, DATABASE, describeMysqlError, MysqlConnection, PORT } from "./connection.ts";
 import { unsuccessfulCompletion } from "./outcome.ts";
 import { runTransaction } from "./transaction.ts";
+
+/** How long a client waits after its node refused a connection before the op fails. */
+const REFUSED_BACKOFF_MS = 250;
 
 /** The node a transaction should run on, or why none can take it now. */
 export type Route = (plan: SqlPlan, home: string) => { node: string } | { unavailable: string };
@@ -39,6 +43,10 @@ class MysqlSession implements Session<SqlPlan> {
     try {
       connection = await this.connection(node);
     } catch (error) {
+      // A node that is down refuses at once; a client that went straight on would spend the run's
+      // whole op rate on refusals while the clients of live nodes wait their turn. A real
+      // connection pool backs off the same way.
+      await sleep(REFUSED_BACKOFF_MS, undefined, { signal }).catch(() => {});
       return { type: "fail", node, error: `could not open a session on ${node}: ${describeMysqlError(error)}; nothing was sent` };
     }
     const result = await runTransaction(connection, plan.body, signal);

@@ -14,7 +14,7 @@ import { DATABASE, describeMysqlError, isServerError, MysqlConnection, PORT } fr
 import { mysqlDialect } from "./dialect.ts";
 import type { MysqlOptions } from "./options.ts";
 import { gtidSequence, mariadbReplication } from "./replication.ts";
-import { initialiseDataDir, mysqlProcessSpec } from "./server.ts";
+import { initialiseDataDir, mysqlProcessSpec, recoverGaleraPosition } from "./server.ts";
 
 /** Covers InnoDB recovery after a kill, and a Galera state transfer. */
 const READY_TIMEOUT_MS = 60_000;
@@ -63,7 +63,9 @@ export class MysqlCluster {
    *  node comes up read-only and the controller decides whether it follows the primary. */
   async restart(node: string): Promise<void> {
     if (this.runtime.state(node) === "running") return;
-    await this.startServer(node, false);
+    const startPosition = this.options.topology === "galera" ? await recoverGaleraPosition(this.runtime, { nodes: this.ctx.nodes, node, options: this.options }) : undefined;
+    if (startPosition) this.ctx.log(`mysql ${node}: recovered Galera position ${startPosition}`);
+    await this.startServer(node, false, startPosition);
     await this.controller?.rejoin(node);
   }
 
@@ -99,8 +101,8 @@ export class MysqlCluster {
     this.ctx.log(`mysql: Galera cluster of ${this.ctx.nodes.length} nodes synced`);
   }
 
-  private async startServer(node: string, bootstrap: boolean): Promise<void> {
-    await this.runtime.start(node, mysqlProcessSpec(this.runtime, { nodes: this.ctx.nodes, node, options: this.options, bootstrap }));
+  private async startServer(node: string, bootstrap: boolean, startPosition?: string): Promise<void> {
+    await this.runtime.start(node, mysqlProcessSpec(this.runtime, { nodes: this.ctx.nodes, node, options: this.options, bootstrap, startPosition }));
     let last = "no attempt yet";
     await waitUntil(
       this.runtime,

@@ -31,9 +31,12 @@ export interface ServerArgs {
   options: MysqlOptions;
   /** Galera: start a new cluster from this node (the first node at setup only). */
   bootstrap?: boolean;
+  /** Galera: the position (uuid:seqno) the node's data holds, recovered after a crash, so that it
+   *  rejoins by an incremental transfer (IST) instead of a full copy (SST). */
+  startPosition?: string;
 }
 
-export function mysqlProcessSpec(runtime: Runtime, { nodes, node, options, bootstrap = false }: ServerArgs): ProcessSpec {
+export function mysqlProcessSpec(runtime: Runtime, { nodes, node, options, bootstrap = false, startPosition }: ServerArgs): ProcessSpec {
   const dir = dataDir(runtime, node);
   const common = [
     // mariadbd drops root for mysql itself; the runtime's signals still reach it (one process).
@@ -76,6 +79,7 @@ export function mysqlProcessSpec(runtime: Runtime, { nodes, node, options, boots
           // cluster whose every node was killed form its primary component again on restart.
           "--wsrep-provider-options=gcache.size=32M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S",
           ...(bootstrap ? ["--wsrep-new-cluster"] : []),
+          ...(startPosition ? [`--wsrep-start-position=${startPosition}`] : []),
         ]
       : [
           "--log-bin=binlog",
@@ -91,4 +95,16 @@ export function mysqlProcessSpec(runtime: Runtime, { nodes, node, options, boots
           "--slave-net-timeout=2",
         ];
   return { command: "mariadbd", args: [...common, ...topology] };
+}
+
+/** Galera after a crash: the node's grastate.dat says seqno -1, and a server started so would ask
+ *  for a full state transfer, which locks its donor for seconds. `mariadbd --wsrep-recover` reads
+ *  the position from InnoDB instead (what MariaDB's galera_recovery script does before a start);
+ *  undefined when it cannot tell. */
+export async function recoverGaleraPosition(runtime: Runtime, args: ServerArgs): Promise<string | undefined> {
+  const spec = mysqlProcessSpec(runtime, args);
+  const log = `${dataDir(runtime, args.node)}/wsrep-recover.log`;
+  await runtime.exec(args.node, spec.command, [...spec.args, "--wsrep-recover", `--log-error=${log}`]);
+  const read = await runtime.exec(args.node, "cat", [log]);
+  return /WSREP: Recovered position: ([0-9a-f-]{36}:-?\d+)/.exec(read.stdout)?.[1];
 }
