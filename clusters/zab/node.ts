@@ -451,7 +451,9 @@ export class ZabNode implements ClientBackend {
     const early = this.soft.state === "leading" && this.soft.phase === "broadcast" && ready.epochs === undefined;
     const late: Message[] = [];
     for (const message of ready.messages) {
-      if (early) this.send(message);
+      // A learner's forwarded requests and pongs depend on nothing it logs: they need not wait
+      // for its fsync either (its ACKs do).
+      if (early || message.type === "app" || message.type === "pong") this.send(message);
       else late.push(message);
     }
     const persisted = mustPersist ? this.storage.persist(ready) : undefined;

@@ -16,16 +16,23 @@ import { zooKeeperPlanners, type ZkPlan, type ZooKeeperClientOptions } from "./p
 
 /** How long an op waits for a session that is (re)connecting before failing unsent. */
 const RECONNECT_GRACE_MS = 250;
+/** The C client waits up to a third of the session timeout between attempts to reconnect to its
+ *  one server; a workload whose sessions hold nothing (all but lock) opens a new session instead
+ *  once the old one has been reconnecting this long, so a server that is back serves at once. */
+const REPLACE_AFTER_MS = 500;
 /** How long opening a client waits for its session; ops fail fast (unsent) while there is none. */
 const CLIENT_CONNECT_MS = 1000;
 
 class ZooKeeperSession implements Session<ZkPlan> {
   private connection: ZkConnection;
+  private connectingSince: number | undefined;
 
   constructor(
     private readonly node: string,
     private readonly endpoint: { host: string; port: number },
     private readonly sessionTimeoutMs: number,
+    /** The session holds state (a lock's ephemeral node): reconnect it, never replace it. */
+    private readonly keepSession: boolean,
   ) {
     this.connection = this.connect();
   }
@@ -35,10 +42,16 @@ class ZooKeeperSession implements Session<ZkPlan> {
   }
 
   async unready(): Promise<string | undefined> {
-    if (this.connection.expired) {
-      // The session ended (e.g. expired while the node was down): start a new one.
+    const now = Date.now();
+    if (this.connection.connected) this.connectingSince = undefined;
+    else this.connectingSince ??= now;
+    const stuck = !this.keepSession && this.connectingSince !== undefined && now - this.connectingSince > REPLACE_AFTER_MS;
+    if (this.connection.expired || stuck) {
+      // The session ended (e.g. expired while the node was down), or is slow to come back: start
+      // a new one.
       this.connection.close();
       this.connection = this.connect();
+      this.connectingSince = now;
     }
     if (await this.connection.waitConnected(RECONNECT_GRACE_MS)) return undefined;
     return `no session with ${this.node} (state ${this.connection.state})`;
@@ -70,7 +83,7 @@ export function zooKeeperClients(system: string, readOptions: (options: Record<s
     // A lock's lease is its holder's session: the server deletes the lock node when the session
     // expires, which is never sooner than the session timeout after the holder's last request.
     const sessionTimeoutMs = workload === "lock" ? Math.max(DEFAULT_SESSION_TIMEOUT_MS, Math.ceil(leaseMsOf(ctx.options))) : DEFAULT_SESSION_TIMEOUT_MS;
-    const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort }, sessionTimeoutMs);
+    const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort }, sessionTimeoutMs, workload === "lock");
     await session.waitConnected(CLIENT_CONNECT_MS);
     return new PlannedClient(system, node, planner, session);
   });

@@ -1,0 +1,134 @@
+// Our 3-server ZAB ensemble against Debian's ZooKeeper 3.8 (3 servers), side by side in one run,
+// both on loopback through the local runtime and both fsyncing every proposal before it counts,
+// driven by the same client (ZooKeeper's C client, npm `zookeeper`) at the same concurrency:
+//   setData writes/s, p50 and p99 (a closed loop, each worker setting its own znode at any
+//     version, its session on the servers in turn, as a client population spreads over an
+//     ensemble)
+//   failover: leader SIGKILL → a surviving server says it leads, with the others following
+//     (srvr), and → the first ok write through a session opened on a survivor then. Median of
+//     RECOVERY_TRIALS; the killed server is restarted between trials.
+// Needs Debian's zookeeper and Java; without them only our rows are reported.
+
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LocalSystem } from "../test/support/local-system.ts";
+import { findLeader, serverReport } from "../clusters/zookeeper/four-letter.ts";
+import { ZkConnection } from "../clusters/zookeeper/connection.ts";
+import { zookeeperSystem } from "../clusters/zookeeper/system.ts";
+import { zabSystem } from "../clusters/zab/system.ts";
+import type { System } from "../clusters/system.ts";
+import type { BenchRow } from "./bench-row.ts";
+import { closedLoop, median, type LoadResult } from "./closed-loop.ts";
+
+const NODES = ["n1", "n2", "n3"];
+const CONCURRENCY = 32;
+const DURATION_MS = 8_000;
+const RECOVERY_TRIALS = 3;
+const RECOVERY_TIMEOUT_MS = 30_000;
+const VALUE = Buffer.from("v".repeat(64));
+
+interface Measured {
+  load: LoadResult;
+  electedMs: number;
+  firstWriteMs: number;
+}
+
+async function connect(cluster: LocalSystem, node: string): Promise<ZkConnection> {
+  const info = cluster.runtime.node(node);
+  const zk = new ZkConnection(info.host, info.clientPort, { sessionTimeoutMs: 10_000 });
+  if (!(await zk.waitConnected(10_000))) throw new Error(`${cluster.system.name}: no session with ${node} within 10 s`);
+  return zk;
+}
+
+async function load(cluster: LocalSystem): Promise<LoadResult> {
+  const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, (_, worker) => connect(cluster, NODES[worker % NODES.length])));
+  try {
+    await sessions[0].mkdirp("/bench");
+    for (let worker = 0; worker < CONCURRENCY; worker++) await sessions[worker].create(`/bench/w${worker}`, VALUE).catch(() => undefined);
+    return await closedLoop(CONCURRENCY, DURATION_MS, async (worker) => {
+      await sessions[worker].setData(`/bench/w${worker}`, VALUE, -1);
+    });
+  } finally {
+    for (const session of sessions) session.close();
+  }
+}
+
+/** ms from the leader's SIGKILL to a new leader with the others following, and to a first ok write. */
+async function failover(cluster: LocalSystem): Promise<{ electedMs: number; firstWriteMs: number }> {
+  const leader = await findLeader(cluster.runtime, NODES, 1000);
+  if (leader === undefined) throw new Error(`${cluster.system.name}: no leader before the failover trial`);
+  const survivors = NODES.filter((node) => node !== leader);
+  const killedAt = performance.now();
+  await cluster.runtime.kill(leader, "SIGKILL");
+  let electedMs = Number.NaN;
+  while (performance.now() - killedAt < RECOVERY_TIMEOUT_MS) {
+    const modes = await Promise.all(survivors.map(async (node) => (await serverReport(cluster.runtime, node, 200))?.mode));
+    if (modes.includes("leader") && modes.every((mode) => mode === "leader" || mode === "follower")) {
+      electedMs = performance.now() - killedAt;
+      break;
+    }
+    await sleep(5);
+  }
+  let firstWriteMs = Number.NaN;
+  while (performance.now() - killedAt < RECOVERY_TIMEOUT_MS) {
+    const info = cluster.runtime.node(survivors[0]);
+    const zk = new ZkConnection(info.host, info.clientPort, { sessionTimeoutMs: 10_000 });
+    try {
+      if (await zk.waitConnected(1000)) {
+        await zk.setData("/bench/w0", VALUE, -1);
+        firstWriteMs = performance.now() - killedAt;
+        break;
+      }
+    } catch {
+      // Not yet: the survivors are still electing or synchronising.
+    } finally {
+      zk.close();
+    }
+    await sleep(5);
+  }
+  await cluster.system.restartNode(cluster.ctx, leader);
+  // Let the restarted server rejoin before the next trial.
+  const deadline = performance.now() + RECOVERY_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const modes = await Promise.all(NODES.map(async (node) => (await serverReport(cluster.runtime, node, 200))?.mode));
+    if (modes.filter((mode) => mode === "leader").length === 1 && modes.every((mode) => mode === "leader" || mode === "follower")) break;
+    await sleep(50);
+  }
+  return { electedMs, firstWriteMs };
+}
+
+async function measure(system: System, seed: number): Promise<Measured> {
+  const cluster = new LocalSystem(system, NODES, seed);
+  await cluster.start();
+  try {
+    const result = await load(cluster);
+    const trials: { electedMs: number; firstWriteMs: number }[] = [];
+    for (let trial = 0; trial < RECOVERY_TRIALS; trial++) trials.push(await failover(cluster));
+    return { load: result, electedMs: median(trials.map((t) => t.electedMs)), firstWriteMs: median(trials.map((t) => t.firstWriteMs)) };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function describeLoad(name: string, result: LoadResult): string {
+  return `${name}: ${Math.round(result.writesPerSecond)} writes/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.errorCount} errors${result.sampleErrors.length ? ` (${result.sampleErrors.join("; ")})` : ""}`;
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const ours = await measure(zabSystem, 7);
+  console.log(describeLoad("zab", ours.load));
+  const installed = existsSync("/usr/share/java/zookeeper.jar") && spawnSync("java", ["-version"]).status === 0;
+  const theirs = installed ? await measure(zookeeperSystem, 7) : undefined;
+  if (theirs) console.log(describeLoad("zookeeper", theirs.load));
+  else console.log("zookeeper not installed (apt-get install zookeeper, or scripts/install-systems.sh): only our rows");
+  const row = (name: string, value: number, unit: string, baseline: number | undefined): BenchRow =>
+    baseline === undefined ? { name, value, unit } : { name, value, unit, baseline: { name: "zookeeper 3.8", value: baseline }, ratio: value / baseline };
+  return [
+    row(`zab setData writes/s (3 servers, ${CONCURRENCY} sessions)`, ours.load.writesPerSecond, "writes/s", theirs?.load.writesPerSecond),
+    row("zab setData p50", ours.load.p50Ms, "ms", theirs?.load.p50Ms),
+    row("zab setData p99", ours.load.p99Ms, "ms", theirs?.load.p99Ms),
+    row("zab leader SIGKILL → new leader (srvr)", ours.electedMs, "ms", theirs?.electedMs),
+    row("zab leader SIGKILL → first ok write", ours.firstWriteMs, "ms", theirs?.firstWriteMs),
+  ];
+}
