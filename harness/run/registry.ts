@@ -1,5 +1,5 @@
 // Everything a test spec may name: systems, workloads, fault kinds. Adding a system or workload
-// is adding one line here.
+// is adding one line here (a system is one folder in clusters/, a workload one file in workloads/).
 
 import { elasticsearchSystem } from "../../clusters/elasticsearch/system.ts";
 import { etcdSystem } from "../../clusters/etcd/system.ts";
@@ -23,12 +23,21 @@ export const systems: Record<string, System> = byName([raftSystem, etcdSystem, r
 /** Every workload (workloads/catalog.ts: adding one is a line there). */
 export const workloads: Record<string, Workload> = workloadCatalog;
 
+/** The systems and workloads one run may name. The runner takes one, so a test can run a system
+ *  of its own with the same code path as the registered ones. */
+export interface Registry {
+  systems: Readonly<Record<string, System>>;
+  workloads: Readonly<Record<string, Workload>>;
+}
+
+export const REGISTRY: Registry = { systems, workloads };
+
 /** What specs are validated against. */
-export function catalog(): SpecCatalog {
+export function catalog(registry: Registry = REGISTRY): SpecCatalog {
   return {
-    systems,
-    workloads,
+    systems: registry.systems,
+    workloads: registry.workloads,
     nemeses: Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultModes(kind)])),
-    nemesisSupport: (system, runtime) => Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: systems[system], runtime })])),
+    nemesisSupport: (system, runtime) => Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: registry.systems[system], runtime })])),
   };
 }
