@@ -79,7 +79,7 @@ export class MysqlConnection {
 }
 
 /** A mysql2 error with the server's error number (a server error, not a socket one). */
-export interface ServerError extends Error {
+interface ServerError extends Error {
   errno: number;
   code: string;
   sqlState?: string;

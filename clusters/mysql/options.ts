@@ -6,8 +6,7 @@ import { declareOptions, type OptionValues } from "../options.ts";
 import { ISOLATION_LEVELS } from "../sql/isolation.ts";
 import { PROVISIONED_CLIENT } from "./connection.ts";
 
-export const TOPOLOGIES = ["async", "galera"] as const;
-export type Topology = (typeof TOPOLOGIES)[number];
+const TOPOLOGIES = ["async", "galera"] as const;
 
 export const mysqlOptions = declareOptions("mysql", {
   topology: {

@@ -17,7 +17,7 @@ export const DOCKER_PORT = 5432;
 const BINDIR = "/usr/lib/postgresql/15/bin";
 const USER = { kind: "switch", name: SERVER_USER } as const;
 
-export function dockerDataDir(runtime: Runtime, node: string): string {
+function dockerDataDir(runtime: Runtime, node: string): string {
   return `${runtime.node(node).dataDir}/pgdata`;
 }
 

@@ -6,7 +6,7 @@ import { declareOptions, type OptionValues } from "../options.ts";
 import { DEFAULT_BINDIR } from "./binaries.ts";
 import { DEFAULT_ISOLATION, ISOLATION_LEVELS } from "./isolation.ts";
 
-export const TOPOLOGIES = ["single", "streaming"] as const;
+const TOPOLOGIES = ["single", "streaming"] as const;
 
 export const postgresOptions = declareOptions("postgres", {
   topology: {

@@ -23,7 +23,7 @@ export function lsnNumber(lsn: unknown): number {
   return parseInt(high, 16) * 2 ** 32 + parseInt(low, 16);
 }
 
-export interface PostgresReplicationHooks {
+interface PostgresReplicationHooks {
   /** Turns a running primary that was replaced into a standby of `primary` (stop, pg_rewind,
    *  configure, start). */
   demote(node: string, primary: string): Promise<void>;

@@ -16,7 +16,7 @@ import type { SqlDialect } from "./dialect.ts";
 import { isInt4 } from "./micro-ops.ts";
 import { Refusal, type SqlPlan, type SqlPlanner, type Statement } from "./transaction-body.ts";
 
-export interface BankPlannerSettings {
+interface BankPlannerSettings {
   /** Overdrafts are allowed: a transfer may take an account below zero. */
   negativeAllowed: boolean;
 }

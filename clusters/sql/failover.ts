@@ -56,7 +56,7 @@ export interface FailoverSettings {
   log(line: string): void;
 }
 
-export type NodeStanding = "primary" | "replica" | "left out" | "diverged";
+type NodeStanding = "primary" | "replica" | "left out" | "diverged";
 
 export class FailoverController {
   private current: string;
