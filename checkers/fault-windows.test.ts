@@ -6,6 +6,21 @@ import { HistoryBuilder } from "../test/support/history-builder.ts";
 const N = "nemesis";
 
 describe("fault windows", () => {
+  it("takes the windows a nemesis reports it made on its own (reactive faults), with their own times", () => {
+    const builder = new HistoryBuilder();
+    builder.invoke(N, "react", "isolate-new-leader");
+    const armed = builder.ok(N, { mode: "isolate-new-leader" });
+    builder.invoke(N, "stop-react", null);
+    const stopped = builder.ok(N, { fired: [], windows: [{ fault: "reactive", label: "isolate n2", nodes: ["n2"], startNs: 5, endNs: 7 }, { fault: "reactive", startNs: 8, endNs: 1e12 }, { label: "malformed" }] });
+    const windows = faultWindows(builder.ops, FAULT_OPS).map((window) => [window.label, window.startNs, window.endNs, window.uncertain]);
+    // The armed stretch itself, then the two well-formed reports (the second cut at the history's end).
+    expect(windows).toEqual([
+      ["isolate n2", 5, 7, false],
+      ["reactive", 8, stopped.time, false],
+      ["reactive", armed.time, stopped.time, false],
+    ].sort((a, b) => (a[1] as number) - (b[1] as number)));
+  });
+
   it("opens a partition window when start-partition completes and closes it when stop-partition completes", () => {
     const builder = new HistoryBuilder();
     builder.invoke(N, "start-partition", "random-halves");

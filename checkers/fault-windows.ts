@@ -12,7 +12,9 @@
 //       value describes a cut — {grudge: {node: [nodes it cannot hear]}}, {components: [[n1, n2],
 //       [n3]]} or a bare array of arrays — the window carries that partition's layout.
 // Besides the vocabulary: start-X / stop-X for any other fault X, without node detail (other
-// tools' histories), and heal, which ends every open window.
+// tools' histories), and heal, which ends every open window. A nemesis that acted on its own
+// between its ops (reactive faults) reports what it did in the value of a completed op:
+// {windows: [{fault, label, nodes, startNs, endNs}]}, each a window of its own.
 // A window starts when the start op completed (the fault is in place by then) and ends when the
 // stop op completed (it is certainly gone by then). A start that failed opened nothing; one that
 // ended info may or may not have happened: its window is marked uncertain. A stop that failed or
@@ -175,6 +177,7 @@ export function faultWindows(history: readonly Op[], vocabulary: readonly FaultO
   for (const pair of pairOps(history)) {
     const { invoke, completion } = pair;
     if (invoke.process !== "nemesis" || completion?.type === "fail") continue;
+    if (completion) windows.push(...reportedWindows(completion, historyEndNs));
     const f = invoke.f;
     // Our nemesis says info when it does not know whether the fault took; Jepsen's says info always.
     const uncertain = !completion || (completion.type === "info" && invoke.type === "invoke");
@@ -208,6 +211,33 @@ export function faultWindows(history: readonly Op[], vocabulary: readonly FaultO
   }
   close(() => true, null);
   return windows.sort((a, b) => a.startNs - b.startNs || a.start.index - b.start.index);
+}
+
+/** The windows a completed nemesis op reports it made on its own (see the top of this file). */
+function reportedWindows(completion: Op, historyEndNs: number): FaultWindow[] {
+  const reported = (completion.value as { windows?: unknown } | null)?.windows;
+  if (!Array.isArray(reported)) return [];
+  const found: FaultWindow[] = [];
+  for (const item of reported) {
+    const { fault, label, nodes, startNs, endNs } = (item ?? {}) as Record<string, unknown>;
+    if (typeof fault !== "string" || typeof startNs !== "number" || typeof endNs !== "number") continue;
+    const named = isStringArray(nodes) ? nodes : null;
+    found.push({
+      fault,
+      label: typeof label === "string" ? label : named ? `${fault} ${named.join(",")}` : fault,
+      startNs,
+      endNs: Math.min(Math.max(endNs, startNs), Math.max(historyEndNs, startNs)),
+      open: false,
+      uncertain: false,
+      start: opRef(completion),
+      stop: opRef(completion),
+      // Named in the label only: windows one op reports share its index, and a report merges
+      // windows of one op that name nodes into a single band.
+      nodes: null,
+      partition: null,
+    });
+  }
+  return found;
 }
 
 function labelOf(faultWindow: OpenWindow): string {

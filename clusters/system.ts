@@ -147,6 +147,9 @@ export interface NodeEvent {
 }
 
 export interface EventWatch {
+  /** Resolves once every node that answers is being listened to (a bounded wait: a node that is
+   *  down is listened to when it comes back). */
+  ready: Promise<void>;
   /** Stops watching and closes every connection; idempotent. */
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { LINK_MODES, linkModesFor, linkNemesis } from "./link.ts";
 import type { Nemesis } from "./nemesis.ts";
 import { partitionNemesis } from "./partition.ts";
 import { pauseNemesis } from "./pause.ts";
+import { ELECTION_MODES, modeIsolates, REACTIVE_MODES, REACTIVE_RULES, reactiveNemesis, type ReactiveMode } from "./reactive.ts";
 
 export interface FaultPair {
   /** The name a user picks this pair by (--nemesis partition:isolate-leader): the start op's
@@ -36,7 +37,7 @@ export interface FaultPair {
 
 /** Where a run would put a fault: the system (with its fault hooks) on one runtime. */
 export interface FaultTarget {
-  system: Pick<System, "name" | "runtimes" | "partitionsOn" | "faults">;
+  system: Pick<System, "name" | "runtimes" | "partitionsOn" | "faults" | "leader">;
   runtime: RuntimeKind;
 }
 
@@ -86,6 +87,9 @@ const diskPair = (mode: string) => pair("corrupt-disk", mode, "repair-disk", DIS
 // Skewed clocks stay a while: leases and TTLs only notice over seconds.
 const CLOCK_SHARE = 1;
 const clockPair = (mode: string) => pair("clock", mode, "reset-clock", CLOCK_SHARE);
+// Armed half the time: each armed stretch sees a few elections (or many appends) to strike at.
+const REACTIVE_SHARE = 1;
+const reactivePair = (mode: string) => pair("react", mode, "stop-react", REACTIVE_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
@@ -171,6 +175,21 @@ export const faultKinds: Record<string, FaultKind> = {
       const clock = system.faults?.clock;
       if (!clock) return { modes: [], why: `system ${system.name} has no clock the nemesis can move (our nodes read a control file; real servers need libfaketime in their image, and Go binaries ignore it)` };
       return clock.runtimes.includes(runtime) ? { modes: CLOCK_MODES } : { modes: [], why: `system ${system.name}'s clocks can be moved on the ${clock.runtimes.join(", ")} runtime only` };
+    },
+  },
+  reactive: {
+    name: "reactive",
+    description: `faults that strike on an observed event, not a timer: ${REACTIVE_MODES.map((mode) => `${mode} (${REACTIVE_RULES[mode].description})`).join("; ")}; from the nodes' own events, or a polled leader for systems without them (elections only)`,
+    make: reactiveNemesis,
+    perNode: false,
+    faults: REACTIVE_MODES.map(reactivePair),
+    support: (target) => {
+      const { system } = target;
+      const isolating = peerTrafficFaultable(target);
+      const usable = (modes: readonly ReactiveMode[]) => modes.filter((mode) => isolating || !modeIsolates(mode));
+      if (system.faults?.events) return { modes: usable(REACTIVE_MODES), why: isolating ? undefined : `isolating needs partitions, which the ${target.runtime} runtime cannot make for ${system.name}` };
+      if (system.leader) return { modes: usable(ELECTION_MODES), why: `system ${system.name} publishes no events; only its elections can be watched (its leader polled)` };
+      return { modes: [], why: `system ${system.name} neither publishes events nor names a leader to watch` };
     },
   },
 };

@@ -7,6 +7,7 @@
 
 import type { Completion, Invocation } from "../harness/op.ts";
 import type { LinkCounters, LinkFaults } from "../clusters/runtime/runtime.ts";
+import { setLinkFaultsFrom } from "./link-faults.ts";
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
 
 export type LinkMode = "drop" | "delay" | "duplicate" | "reorder";
@@ -36,7 +37,7 @@ interface Link {
 /** Which directed links a fault hits: every one; both directions of one node's links; or a random
  *  half of the directed links, so that a → b may suffer while b → a does not. */
 function chooseLinks(ctx: NemesisContext): { scope: string; links: Link[] } {
-  const all = ctx.nodes.flatMap((from) => ctx.nodes.filter((to) => to !== from).map((to) => ({ from, to })));
+  const all = allLinks(ctx.nodes);
   const draw = ctx.rng.int(3);
   if (draw === 0) return { scope: "all links", links: all };
   if (draw === 1) {
@@ -45,6 +46,10 @@ function chooseLinks(ctx: NemesisContext): { scope: string; links: Link[] } {
   }
   const half = ctx.rng.shuffle(all).slice(0, Math.max(1, Math.floor(all.length / 2)));
   return { scope: "half the directed links, one way", links: half.sort((a, b) => linkName(a).localeCompare(linkName(b))) };
+}
+
+function allLinks(nodes: readonly string[]): Link[] {
+  return nodes.flatMap((from) => nodes.filter((to) => to !== from).map((to) => ({ from, to })));
 }
 
 function linkName(link: Link): string {
@@ -133,7 +138,7 @@ export function linkNemesis(): Nemesis {
     const current = active;
     if (!current) return undefined;
     const after = await ctx.runtime.linkCounters();
-    await ctx.runtime.setLinkFaults({}, current.links);
+    await setLinkFaultsFrom(ctx.runtime, "link", {}, current.links);
     active = undefined;
     const observed = observedBetween(current.before, after, current.links);
     return { mode: current.mode, links: current.links.map(linkName), observed: observed.total, observedPerLink: observed.links };
@@ -155,14 +160,14 @@ export function linkNemesis(): Nemesis {
       await lift(ctx);
       const { scope, links } = chooseLinks(ctx);
       const before = await ctx.runtime.linkCounters();
-      await ctx.runtime.setLinkFaults(faults, links);
+      await setLinkFaultsFrom(ctx.runtime, "link", faults, links);
       active = { mode, links, before };
       return { type: "ok", value: { mode, scope, links: links.map(linkName), faults, runtime: ctx.runtime.kind } };
     },
     async heal(ctx) {
       await lift(ctx);
-      // Whatever a failed start may have left: every link back to healthy.
-      await ctx.runtime.setLinkFaults({});
+      // Whatever a failed start may have left: this nemesis's faults off every link.
+      await setLinkFaultsFrom(ctx.runtime, "link", {}, allLinks(ctx.nodes));
     },
   };
 }

@@ -8,6 +8,9 @@ import type { ClusterContext, System } from "../clusters/system.ts";
 export interface NemesisContext extends ClusterContext {
   system: System;
   rng: Rng;
+  /** The history's clock (ns since the run started), once the run has one: a nemesis that acts
+   *  between its own ops (reactive faults) dates what it did with it. */
+  nowNs?(): number;
 }
 
 export interface Nemesis {

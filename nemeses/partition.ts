@@ -4,6 +4,7 @@ import type { Completion, Invocation } from "../harness/op.ts";
 import { grudgeFromComponents, type Grudge } from "../harness/grudge.ts";
 
 export { grudgeFromComponents };
+import { setGrudge } from "./grudges.ts";
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
 import { resolveTarget } from "./targets.ts";
 
@@ -48,8 +49,8 @@ export function partitionNemesis(): Nemesis {
     fs: ["start-partition", "stop-partition"],
     async invoke(ctx: NemesisContext, op: Invocation): Promise<Completion> {
       if (op.f === "stop-partition") {
-        // Only the partition: a link fault of another lane stays until its own stop.
-        await ctx.runtime.partition({});
+        // Only this nemesis's cut: link faults and another nemesis's isolation stay until their own stop.
+        await setGrudge(ctx.runtime, "partition", undefined);
         return { type: "ok", value: "healed" };
       }
       const mode = (op.value as PartitionMode) ?? "random-halves";
@@ -72,11 +73,11 @@ export function partitionNemesis(): Nemesis {
         }
         grudge = grudgeFromComponents(components);
       }
-      await ctx.runtime.partition(grudge);
+      await setGrudge(ctx.runtime, "partition", grudge);
       return { type: "ok", value: { mode, ...(components ? { components } : {}), grudge, ...(note ? { note } : {}) } };
     },
     async heal(ctx) {
-      await ctx.runtime.partition({});
+      await setGrudge(ctx.runtime, "partition", undefined);
     },
   };
 }

@@ -8,6 +8,7 @@ export const USAGE = `usage: main.ts --name NAME --client-port P --peer-port Q -
          [--peers NAME=HOST:PORT,…] [--client-addresses NAME=HOST:PORT,…] [--host 127.0.0.1]
          [--storage fsync|power-loss] [--bug NAME]… [--tick-ms 10] [--election-ticks 10]
          [--heartbeat-ticks 1] [--snapshot-every 10000] [--request-timeout-ms 10000] [--seed N]
+         [--max-entries-per-message 64]
 bugs: ${RAFT_BUGS.map((bug) => bug.name).join(", ")}`;
 
 export function parseNodeArguments(argv: readonly string[]): NodeConfig {
@@ -30,6 +31,7 @@ export function parseNodeArguments(argv: readonly string[]): NodeConfig {
       "heartbeat-ticks": { type: "string", default: "1" },
       "snapshot-every": { type: "string", default: "10000" },
       "request-timeout-ms": { type: "string", default: "10000" },
+      "max-entries-per-message": { type: "string", default: "64" },
       seed: { type: "string" },
     },
   });
@@ -65,6 +67,7 @@ export function parseNodeArguments(argv: readonly string[]): NodeConfig {
     heartbeatTicks,
     snapshotEvery: positiveInteger("snapshot-every", values["snapshot-every"]),
     requestTimeoutMs: positiveInteger("request-timeout-ms", values["request-timeout-ms"]),
+    maxEntriesPerMessage: positiveInteger("max-entries-per-message", values["max-entries-per-message"]),
     seed: values.seed === undefined ? undefined : nonNegativeInteger("seed", values.seed),
   };
 }

@@ -6,6 +6,7 @@ import { posix } from "node:path";
 import type { ClusterContext, SystemFaultHooks } from "../system.ts";
 import { CLOCK_CONTROL_FILE } from "../node-faults/clock.ts";
 import { offsetFromReading, removeOffsetFile, writeOffsetFile } from "../node-faults/offset-file.ts";
+import { watchRaftEvents } from "./events-watch.ts";
 import { fetchInfo } from "./info.ts";
 import { createConnection, type Endpoint } from "./redis-connection.ts";
 
@@ -40,6 +41,7 @@ export const raftFaultHooks: SystemFaultHooks = {
       return info?.walRecovery || undefined;
     },
   },
+  events: { watch: watchRaftEvents },
   clock: {
     runtimes: ["local", "docker"],
     setOffset: (ctx, node, offsetMs) => writeOffsetFile(ctx.runtime, node, clockFile(ctx, node), offsetMs),

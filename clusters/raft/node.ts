@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { Rng } from "../../harness/rng.ts";
 import { CLOCK_CONTROL_FILE, ControlledClock } from "../node-faults/clock.ts";
+import { encodeEvent, EVENTS_CHANNEL, type EmittedEvent } from "../node-faults/events.ts";
 import { RaftCore } from "./core/raft.ts";
 import { DEFAULT_CONFIG, NO_NODE, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from "./core/types.ts";
 import { coreBugs, type RaftBug } from "./bugs.ts";
@@ -47,6 +48,8 @@ export interface NodeConfig {
   snapshotEvery: number;
   /** A client request still unsettled after this long is answered UNKNOWN (writes) or ABORTED (reads). */
   requestTimeoutMs: number;
+  /** Most entries in one append (the core's maxEntriesPerMessage); the core's default when absent. */
+  maxEntriesPerMessage?: number;
   /** Seeds election timeouts; random when absent. */
   seed?: number;
   /** The clock nemesis's control file (clusters/node-faults/clock.ts); default
@@ -98,6 +101,8 @@ export class RaftKvNode implements KvBackend {
   /** By request id. */
   private readonly pendingReads = new Map<string, PendingRead>();
   private readCounter = 0;
+  /** The commit index last reported in a `committed` event. */
+  private reportedCommit = 0;
   private readyRunning = false;
   /** The applied index at which the next snapshot is due. */
   private nextSnapshotAt = 0;
@@ -145,6 +150,7 @@ export class RaftKvNode implements KvBackend {
         voters: this.ids.ids(),
         electionTicks: config.electionTicks,
         heartbeatTicks: config.heartbeatTicks,
+        maxEntriesPerMessage: config.maxEntriesPerMessage ?? DEFAULT_CONFIG.maxEntriesPerMessage,
         applied: durable?.snapshot?.metadata.index,
         random: new Rng(config.seed ?? Math.floor(Math.random() * 2 ** 32)),
         bugs: coreBugs(config.bugs),
@@ -335,6 +341,23 @@ export class RaftKvNode implements KvBackend {
       this.term = ready.hardState.term;
       this.vote = ready.hardState.vote;
     }
+    const firstNew = ready.entries[0];
+    if (firstNew && firstNew.index <= this.machine.appliedIndex) {
+      // Only possible once safety is lost (a bug switch): the state machine already applied what
+      // the log now replaces, and no longer matches the log.
+      this.log(`SAFETY LOST: replacing log entries from index ${firstNew.index} (term ${firstNew.term}), but this node already applied up to ${this.machine.appliedIndex}; its state machine now holds an entry no longer in its log`);
+    }
+    const lastNew = ready.entries[ready.entries.length - 1];
+    if (this.role === "leader" && lastNew) this.emit(() => ({ kind: "appended", term: this.term, index: lastNew.index, entryTerm: lastNew.term }));
+    if (this.role === "leader" && ready.hardState && ready.hardState.commit > this.reportedCommit) {
+      const commit = ready.hardState.commit;
+      const entryTerm = this.core.termAt(commit);
+      // The correct rule commits only an entry of the leader's own term; an earlier term's entry
+      // counted into a commit is the commit-old-term bug at work (Raft paper Figure 8).
+      if (entryTerm !== undefined && entryTerm !== this.term) this.log(`leader of term ${this.term} committed index ${commit}, an entry of term ${entryTerm}, by counting replicas`);
+      this.emit(() => ({ kind: "committed", term: this.term, index: commit, entryTerm }));
+    }
+    if (ready.hardState) this.reportedCommit = ready.hardState.commit;
     if (ready.snapshot) {
       this.log(`installing snapshot from the leader at index ${ready.snapshot.metadata.index} (term ${ready.snapshot.metadata.term})`);
       this.machine.restore(ready.snapshot.data);
@@ -365,7 +388,7 @@ export class RaftKvNode implements KvBackend {
     //    need not wait for step 2: a committed entry is already durable on a quorum, whether
     //    or not this node's own copy is yet.
     for (const entry of ready.committedEntries) this.apply(entry);
-    this.replica?.apply(ready.committedEntries.map((entry) => ({ index: entry.index, data: entry.kind === "noop" ? EMPTY : entry.data })));
+    this.replica?.apply(ready.committedEntries.map((entry) => ({ index: entry.index, data: entry.kind === "normal" ? entry.data : EMPTY })));
     for (const readState of ready.readStates) {
       const pending = this.pendingReads.get(readState.requestId);
       if (pending) pending.readIndex = readState.index;
@@ -379,8 +402,15 @@ export class RaftKvNode implements KvBackend {
     this.core.advance(ready);
   }
 
+  /** Tells a watching harness what just happened (clusters/node-faults/events.ts); free when
+   *  nobody listens. */
+  private emit(event: () => EmittedEvent): void {
+    if (this.server?.hasSubscribers(EVENTS_CHANNEL)) this.server.publish(EVENTS_CHANNEL, encodeEvent(event()));
+  }
+
   private onSoftState(soft: SoftState): void {
     const wasLeader = this.role === "leader";
+    if (soft.role === "leader" && !wasLeader) this.emit(() => ({ kind: "elected", term: this.core.status().term }));
     if (soft.role !== this.role || soft.leader !== this.leader) {
       this.log(`role ${this.role} → ${soft.role} (term ${this.core.status().term}, leader ${this.ids.name(soft.leader) ?? "unknown"})`);
     }
@@ -401,11 +431,15 @@ export class RaftKvNode implements KvBackend {
   private send(message: Message): void {
     const peer = this.ids.name(message.to);
     if (!peer || message.to === this.selfId) throw new Error(`core addressed a ${message.type} to node id ${message.to}, which is not a peer of ${this.config.name}`);
+    if (message.type === "appendEntriesResponse" && !message.reject && message.index > 0) {
+      this.emit(() => ({ kind: "acknowledged", term: message.term, index: message.index, peer }));
+    }
     this.transport.send(peer, encodeMessage(message));
   }
 
   private apply(entry: Entry): void {
-    const reply = this.machine.apply(entry.index, entry.kind === "noop" ? EMPTY : entry.data);
+    // No-ops and configuration changes advance the state machine's index and change nothing else.
+    const reply = this.machine.apply(entry.index, entry.kind === "normal" ? entry.data : EMPTY);
     const pending = this.pendingWrites.get(entry.index);
     if (!pending) return;
     if (pending.term === entry.term) this.settleWrite(entry.index, reply ?? OK);

@@ -15,6 +15,7 @@ export const raftOptions = declareOptions("raft", {
   heartbeatTicks: { type: "integer", min: 1, default: 1, help: "ticks between the leader's heartbeats; must be below electionTicks" },
   snapshotEvery: { type: "integer", min: 1, default: 10_000, help: "applied entries between a node's snapshots" },
   requestTimeoutMs: { type: "integer", min: 1, default: 10_000, help: "how long a write waits to commit (then UNKNOWN) and a read to be served (then ABORTED)" },
+  maxEntriesPerMessage: { type: "integer", min: 1, default: 64, help: "most entries one append carries (etcd's MaxSizePerMsg, counted in entries); 1 sends a lagging follower an earlier term's entries apart from the leader's own" },
 });
 
 /** Option → the node's flag. */
@@ -24,4 +25,5 @@ export const RAFT_OPTION_FLAGS: Readonly<Record<Exclude<keyof typeof raftOptions
   heartbeatTicks: "--heartbeat-ticks",
   snapshotEvery: "--snapshot-every",
   requestTimeoutMs: "--request-timeout-ms",
+  maxEntriesPerMessage: "--max-entries-per-message",
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Message } from "./core/types.ts";
+import { decodeConfig, encodeConfig, type Message } from "./core/types.ts";
 import { decodeMessage, encodeMessage } from "./wire.ts";
 
 describe("peer message wire format", () => {
@@ -15,16 +15,20 @@ describe("peer message wire format", () => {
       entries: [
         { index: 5, term: 3, kind: "normal", data: Buffer.from('{"op":"set"}') },
         { index: 6, term: 3, kind: "noop", data: new Uint8Array([0, 255, 7]) },
+        { index: 7, term: 3, kind: "config", data: encodeConfig([1, 2, 4]) },
       ],
     };
     const decoded = decodeMessage(encodeMessage(message));
     expect(decoded.type).toBe("appendEntries");
     if (decoded.type !== "appendEntries") return;
-    expect(decoded.entries.map((entry) => [...entry.data])).toEqual([[...Buffer.from('{"op":"set"}')], [0, 255, 7]]);
-    expect(decoded.entries.map((entry) => entry.kind)).toEqual(["normal", "noop"]);
+    expect(decoded.entries.map((entry) => [...entry.data]).slice(0, 2)).toEqual([[...Buffer.from('{"op":"set"}')], [0, 255, 7]]);
+    expect(decoded.entries.map((entry) => entry.kind)).toEqual(["normal", "noop", "config"]);
+    expect(decodeConfig(decoded.entries[2].data)).toEqual([1, 2, 4]);
     expect(decoded.entries[0].data).toBeInstanceOf(Uint8Array);
     const snapshot: Message = { type: "installSnapshot", from: 2, to: 1, term: 9, snapshot: { metadata: { index: 10, term: 9 }, data: new Uint8Array([1, 2]) } };
     expect(decodeMessage(encodeMessage(snapshot))).toEqual(snapshot);
+    const withVoters: Message = { ...snapshot, snapshot: { metadata: { index: 10, term: 9, voters: [1, 3, 5] }, data: new Uint8Array([3]) } };
+    expect(decodeMessage(encodeMessage(withVoters))).toEqual(withVoters);
   });
 
   it("round-trips every message type, with and without optional fields", () => {

@@ -7,14 +7,15 @@
 //   bytes    = length:u32 then that many bytes
 //   body by type:
 //     appendEntries          prevIndex:num prevTerm:num commit:num count:u32 count × entry
-//       entry                term:num index:num kind:u8 (0 normal, 1 noop) data:bytes
+//       entry                term:num index:num kind:u8 (0 normal, 1 noop, 2 config) data:bytes
 //     appendEntriesResponse  reject:u8 index:num hintIndex:num hintTerm:num
 //     heartbeat              commit:num context
 //     heartbeatResponse      context
 //       context              present:u8, then utf8 text as bytes when present
 //     requestVote            preVote:u8 lastIndex:num lastTerm:num
 //     requestVoteResponse    preVote:u8 granted:u8
-//     installSnapshot        index:num term:num data:bytes
+//     installSnapshot        index:num term:num voters data:bytes
+//       voters               count:u32 (0: the bootstrap voters) then count × id:u32
 //
 // Every node of a cluster runs the same code, so there is one format; the leading format byte
 // makes a payload from anything else (an old JSON-speaking node, a stray client) fail loudly.
@@ -32,6 +33,8 @@ const TYPE_CODES: Record<MessageType, number> = {
   installSnapshot: 7,
 };
 const TYPES_BY_CODE = new Map<number, MessageType>(Object.entries(TYPE_CODES).map(([type, code]) => [code, type as MessageType]));
+const KIND_CODES: Record<Entry["kind"], number> = { normal: 0, noop: 1, config: 2 };
+const KINDS_BY_CODE: readonly Entry["kind"][] = ["normal", "noop", "config"];
 const HEADER_BYTES = 1 + 1 + 4 + 4 + 8;
 const ENTRY_FIXED_BYTES = 8 + 8 + 1 + 4;
 
@@ -82,7 +85,7 @@ export function encodeMessage(message: Message): Buffer {
       size += 2;
       break;
     case "installSnapshot":
-      size += 8 * 2 + 4 + message.snapshot.data.length;
+      size += 8 * 2 + 4 + 4 * (message.snapshot.metadata.voters?.length ?? 0) + 4 + message.snapshot.data.length;
       break;
   }
   const out = new Writer(Buffer.allocUnsafe(size));
@@ -100,7 +103,7 @@ export function encodeMessage(message: Message): Buffer {
       for (const entry of message.entries) {
         out.num(entry.term);
         out.num(entry.index);
-        out.u8(entry.kind === "noop" ? 1 : 0);
+        out.u8(KIND_CODES[entry.kind]);
         out.bytes(entry.data);
       }
       break;
@@ -129,6 +132,8 @@ export function encodeMessage(message: Message): Buffer {
     case "installSnapshot":
       out.num(message.snapshot.metadata.index);
       out.num(message.snapshot.metadata.term);
+      out.u32(message.snapshot.metadata.voters?.length ?? 0);
+      for (const voter of message.snapshot.metadata.voters ?? []) out.u32(voter);
       out.bytes(message.snapshot.data);
       break;
   }
@@ -215,8 +220,9 @@ export function decodeMessage(payload: Buffer): Message {
         const term = read.num("entry term");
         const index = read.num("entry index");
         const kindCode = read.u8("entry kind");
-        if (kindCode > 1) throw new Error(`peer appendEntries message has entry ${index} of unknown kind ${kindCode}`);
-        entries.push({ term, index, kind: kindCode === 1 ? "noop" : "normal", data: read.bytes("entry data") });
+        const kind = KINDS_BY_CODE[kindCode];
+        if (kind === undefined) throw new Error(`peer appendEntries message has entry ${index} of unknown kind ${kindCode}`);
+        entries.push({ term, index, kind, data: read.bytes("entry data") });
       }
       message = { type, ...base, prevIndex, prevTerm, entries, commit };
       break;
@@ -244,7 +250,10 @@ export function decodeMessage(payload: Buffer): Message {
     case "installSnapshot": {
       const index = read.num("snapshot index");
       const term = read.num("snapshot term");
-      message = { type, ...base, snapshot: { metadata: { index, term }, data: read.bytes("snapshot data") } };
+      const count = read.u32("snapshot voter count");
+      const voters: number[] = [];
+      for (let i = 0; i < count; i++) voters.push(read.u32("snapshot voter"));
+      message = { type, ...base, snapshot: { metadata: { index, term, ...(count > 0 ? { voters } : {}) }, data: read.bytes("snapshot data") } };
       break;
     }
   }

@@ -199,6 +199,7 @@ export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: R
     log.line(`cluster up: ${clusterContext.nodes.join(" ")}`);
 
     const clock = new RealClock();
+    nemesisContext.nowNs = () => clock.nowNs();
     const generator = buildRunShape({
       workload,
       workloadOptions: { ...options, keys: spec.keys },

@@ -87,6 +87,15 @@ export class InteractionEnv {
         node.observe();
         return [result.ok ? `index ${result.index}, term ${result.term}` : `not leader (leader hint ${result.leaderHint})`];
       }
+      case "add":
+      case "remove": {
+        // add|remove <leader> <node>: one server in or out through the leader's log.
+        const node = this.live(Number(args[0]));
+        const result = this.core(node).proposeConfChange({ type: name, node: Number(args[1]) });
+        node.observe();
+        if (result.ok) return [`index ${result.index}, term ${result.term}, voters ${result.voters.join(",")}`];
+        return [result.error === "not-leader" ? `not leader (leader hint ${result.leaderHint})` : `refused: ${result.reason}`];
+      }
       case "read": {
         const node = this.live(Number(args[0]));
         const requestId = args[1];
@@ -144,6 +153,14 @@ export class InteractionEnv {
         return this.ids(args, true).map((id) => this.describeStatus(this.node(id)));
       case "log":
         return this.ids(args, true).map((id) => this.describeLog(this.node(id)));
+      case "config":
+        // Each node's configuration: the voters it uses now, and the entry they come from.
+        return this.ids(args, true).map((id) => {
+          const core = this.node(id).core;
+          if (core === undefined) return `${id}: down`;
+          const status = core.status();
+          return `${id}: voters ${status.voters.join(",")} (config entry ${status.configIndex === 0 ? "none" : status.configIndex}, commit ${status.commit})`;
+        });
       default:
         throw new Error(`unknown command ${name}`);
     }
@@ -154,7 +171,7 @@ export class InteractionEnv {
     const options = new Map(args.slice(1).map((arg) => arg.split("=") as [string, string]));
     const bugs: CoreBugs = {};
     for (const bug of (options.get("bugs") ?? "").split(",").filter(Boolean)) {
-      if (bug !== "commitOldTerm" && bug !== "voteWithoutLogCheck") throw new Error(`unknown bug ${bug}`);
+      if (bug !== "commitOldTerm" && bug !== "voteWithoutLogCheck" && bug !== "unsafeConfChange") throw new Error(`unknown bug ${bug}`);
       bugs[bug] = true;
     }
     const settings: NodeSettings = {

@@ -93,9 +93,9 @@ describe("raft log", () => {
     log.commitTo(4);
     log.applyingTo(3);
     log.appliedTo(3);
-    expect(() => log.compact(4, new Uint8Array())).toThrow(AssertionError);
-    const snapshot = log.compact(2, new Uint8Array([7]));
-    expect(snapshot.metadata).toEqual({ index: 2, term: 2 });
+    expect(() => log.compact(4, new Uint8Array(), [1, 2, 3])).toThrow(AssertionError);
+    const snapshot = log.compact(2, new Uint8Array([7]), [1, 2, 3]);
+    expect(snapshot.metadata).toEqual({ index: 2, term: 2, voters: [1, 2, 3] });
     expect([log.firstIndex(), log.term(2), log.term(1), log.term(3)]).toEqual([3, 2, undefined, 2]);
     expect(() => log.slice(2, 3)).toThrow(AssertionError);
     expect(log.findConflictByTerm(4, 1)).toEqual({ index: 1, term: 0 });

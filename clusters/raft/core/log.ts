@@ -14,7 +14,7 @@
 // `applying ≤ committed` may break; everything else still holds.
 
 import { assert } from "../../consensus/assert.ts";
-import type { Entry, Snapshot } from "./types.ts";
+import type { Entry, NodeId, Snapshot } from "./types.ts";
 
 export class RaftLog {
   private entries: Entry[] = [];
@@ -29,8 +29,24 @@ export class RaftLog {
   applied = 0;
   applying = 0;
   unstableFrom = 1;
+  /** Indexes of the "config" entries in `entries`, ascending: the latest is the configuration. */
+  private configIndexes: number[] = [];
 
   constructor(private readonly tolerateViolations: boolean) {}
+
+  /** The latest config entry in the log (committed or not), if any is after the snapshot. */
+  latestConfigEntry(): Entry | undefined {
+    const index = this.configIndexes[this.configIndexes.length - 1];
+    return index === undefined ? undefined : this.entries[index - this.snapshotIndex - 1];
+  }
+
+  /** The latest config entry at or below `index`, if one is after the snapshot. */
+  configEntryAtOrBefore(index: number): Entry | undefined {
+    for (let i = this.configIndexes.length - 1; i >= 0; i--) {
+      if (this.configIndexes[i] <= index) return this.entries[this.configIndexes[i] - this.snapshotIndex - 1];
+    }
+    return undefined;
+  }
 
   /** Rebuilds the log from what a shell persisted (restart). */
   static restore(
@@ -46,6 +62,7 @@ export class RaftLog {
     const first = durable.entries[0];
     assert(first === undefined || first.index === log.snapshotIndex + 1, () => `persisted entries start at ${first?.index}, snapshot ends at ${log.snapshotIndex}`);
     log.entries = durable.entries.slice();
+    log.configIndexes = log.entries.filter((entry) => entry.kind === "config").map((entry) => entry.index);
     log.unstableFrom = log.lastIndex() + 1;
     log.committed = tolerateViolations ? Math.min(durable.commit, log.lastIndex()) : durable.commit;
     assert(log.committed >= log.snapshotIndex, () => `persisted commit ${durable.commit} below snapshot ${log.snapshotIndex}`);
@@ -110,12 +127,16 @@ export class RaftLog {
       // Overwriting a committed entry loses it: only possible once safety is already broken.
       assert(this.tolerateViolations, () => `truncating committed entries: append at ${from}, committed ${this.committed}`);
     }
-    if (from <= this.lastIndex()) this.entries.length = from - this.firstIndex();
+    if (from <= this.lastIndex()) {
+      this.entries.length = from - this.firstIndex();
+      while (this.configIndexes.length > 0 && this.configIndexes[this.configIndexes.length - 1] >= from) this.configIndexes.pop();
+    }
     const previousTerm = this.lastTerm();
     for (let i = 0; i < entries.length; i++) {
       assert(entries[i].index === from + i, "appended entries must be contiguous");
       assert(entries[i].term >= (i === 0 ? previousTerm : entries[i - 1].term), () => `entry ${entries[i].index} term ${entries[i].term} lower than its predecessor`);
       this.entries.push(entries[i]);
+      if (entries[i].kind === "config") this.configIndexes.push(entries[i].index);
     }
     this.unstableFrom = Math.min(this.unstableFrom, from);
     if (this.committed > this.lastIndex()) this.committed = this.lastIndex();
@@ -215,6 +236,7 @@ export class RaftLog {
     const { index, term } = snapshot.metadata;
     assert(index > this.committed, () => `snapshot ${index} not ahead of commit ${this.committed}`);
     this.entries = [];
+    this.configIndexes = [];
     this.snapshotIndex = index;
     this.snapshotTerm = term;
     this.snapshot = snapshot;
@@ -227,16 +249,18 @@ export class RaftLog {
     this.check();
   }
 
-  /** Replaces the log prefix up to `index` (applied and durable) by a snapshot. */
-  compact(index: number, data: Uint8Array): Snapshot {
+  /** Replaces the log prefix up to `index` (applied and durable) by a snapshot, which records
+   *  `voters`, the configuration as of `index`. */
+  compact(index: number, data: Uint8Array, voters: NodeId[]): Snapshot {
     assert(index > this.snapshotIndex, () => `compact(${index}) not after the snapshot at ${this.snapshotIndex}`);
     assert(index <= this.applied, () => `compact(${index}) beyond applied ${this.applied}`);
     assert(index <= this.persistedIndex(), () => `compact(${index}) beyond persisted ${this.persistedIndex()}`);
     assert(this.unstableSnapshot === undefined, "compact while a received snapshot is not yet persisted");
     const term = this.term(index);
     assert(term !== undefined, `compact(${index}): no such entry`);
-    const snapshot: Snapshot = { metadata: { index, term }, data };
+    const snapshot: Snapshot = { metadata: { index, term, voters: [...voters] }, data };
     this.entries = this.entries.slice(index - this.snapshotIndex);
+    this.configIndexes = this.configIndexes.filter((configIndex) => configIndex > index);
     this.snapshotIndex = index;
     this.snapshotTerm = term;
     this.snapshot = snapshot;

@@ -27,8 +27,11 @@ function messagesOf(readies: Ready[]): Message[] {
 }
 
 describe("raft core", () => {
-  test("configuration is validated", () => {
-    expect(() => new RaftCore(config(4, [1, 2, 3]))).toThrow(AssertionError);
+  test("configuration is validated; a node outside the voters waits to be added and never campaigns", () => {
+    const joiner = new RaftCore(config(4, [1, 2, 3]));
+    for (let tick = 0; tick < 100; tick++) joiner.tick();
+    expect(joiner.status()).toMatchObject({ role: "follower", term: 0, voters: [1, 2, 3] });
+    expect(joiner.hasReady()).toBe(false);
     expect(() => new RaftCore(config(1, [1, 1, 2]))).toThrow(AssertionError);
     expect(() => new RaftCore(config(1, [1, 2, 3], { heartbeatTicks: 10 }))).toThrow(AssertionError);
     expect(() => new RaftCore(config(0, [0, 1]))).toThrow(AssertionError);
@@ -109,12 +112,16 @@ describe("raft core", () => {
     expect(follower.readIndex("r")).toEqual({ ok: false, error: "not-leader", leaderHint: 1 });
   });
 
-  test("a message for another node is a shell bug; one from a non-voter is noise", () => {
+  test("a message for another node is a shell bug; a vote request from a non-voter is noise", () => {
     const core = new RaftCore(config(1, [1, 2, 3]));
     const heartbeat: Message = { type: "heartbeat", from: 2, to: 3, term: 5, commit: 0 };
     expect(() => core.step(heartbeat)).toThrow(AssertionError);
-    core.step({ ...heartbeat, from: 9, to: 1 });
+    core.step({ type: "requestVote", from: 9, to: 1, term: 7, preVote: false, lastIndex: 10, lastTerm: 6 });
     expect(core.status().term).toBe(0);
+    expect(core.hasReady()).toBe(false);
+    // A leader outside our (possibly stale) configuration is still heard: it may have added us.
+    core.step({ ...heartbeat, from: 9, to: 1 });
+    expect(core.status()).toMatchObject({ term: 5, leader: 9 });
   });
 
   test("restart from durable state re-emits committed entries above the applied index", () => {
@@ -183,7 +190,7 @@ describe("raft core", () => {
     expect(core.status()).toMatchObject({ role: "leader", commit: 3, applied: 3 });
     expect(() => core.compact(4, new Uint8Array())).toThrow(AssertionError);
     const snapshot = core.compact(3, new Uint8Array([42]));
-    expect(snapshot.metadata).toEqual({ index: 3, term: 1 });
+    expect(snapshot.metadata).toEqual({ index: 3, term: 1, voters: [1, 2, 3] });
     expect(core.status()).toMatchObject({ firstIndex: 4, snapshotIndex: 3 });
     // Follower 3 never acknowledged anything; once it answers a heartbeat the leader probes it
     // again, and the entries it needs are gone.

@@ -9,8 +9,33 @@
 //   commit only current-term entries ....... maybeCommit
 //   never overwrite committed entries ...... RaftLog.append / maybeAppend (asserted)
 //   reads only after a quorum round ........ readIndex / handleHeartbeatResponse
+//   one membership change at a time ........ proposeConfChange
+//
+// Membership changes, one server at a time (Ongaro's thesis §4.1, with the rule from his 2015
+// correction). A "config" entry names the new voters; every node uses the latest config entry in
+// its log, committed or not, from the moment it appends it (a truncation that removes it falls back
+// to the one before). Why this is safe:
+//   - Adding or removing one server changes the cluster by one member, so any majority of the old
+//     voters and any majority of the new voters share at least one server (with n old voters, a
+//     majority of n and one of n ± 1 together exceed the n + 1 servers involved). Two leaders of
+//     one term would each need a majority of votes; a vote is cast once per term, so the shared
+//     server rules that out even while some nodes use the old configuration and others the new.
+//   - Only one change is in flight: a leader proposes the next change only once the previous one
+//     is committed. Then at any moment at most two configurations are in use, adjacent ones.
+//   - A leader proposes a change only after committing an entry of its own term (the no-op it
+//     appends at election). Without this, a leader of an older term may have left an uncommitted
+//     change C1 on a minority while the new leader, unaware of it, commits a different change C2;
+//     C1 and C2 each differ from the base by one server but from each other by two, and a later
+//     leader holding C1 could be elected by a majority that misses C2's — two committed histories.
+//     Committing in its term first means every earlier uncommitted change is either in the new
+//     leader's log (and so committed first) or can never commit.
+//   - Entries commit by a majority of the voters of the leader's latest configuration; a leader
+//     that removed itself counts only the others, and steps down once that removal is committed.
+//   - A node outside its latest configuration never campaigns, and voters ignore a vote request
+//     from a node outside theirs (a removed server would otherwise disturb the cluster with terms).
 
 import { assert } from "../../consensus/assert.ts";
+import { decodeConfig, encodeConfig, type ConfChange, type ConfChangeResult } from "./types.ts";
 import { RaftLog } from "./log.ts";
 import { Progress } from "./progress.ts";
 import { committedIndex, isMajority, voteResult } from "../../consensus/quorum.ts";
@@ -56,8 +81,13 @@ interface PendingRead {
 export class RaftCore implements RaftNode {
   readonly id: NodeId;
   private readonly config: RaftConfig;
-  private readonly voters: readonly NodeId[];
-  private readonly peers: readonly NodeId[];
+  /** The configuration until the log or a snapshot says otherwise. */
+  private readonly bootstrapVoters: readonly NodeId[];
+  /** The latest configuration in the log: its voters, and the other voters this node talks to. */
+  private voters: readonly NodeId[];
+  private peers: readonly NodeId[];
+  /** Index of the config entry `voters` came from (0: the snapshot's or the bootstrap voters). */
+  private configIndex = 0;
   private readonly tolerateViolations: boolean;
   private readonly log: RaftLog;
 
@@ -94,28 +124,30 @@ export class RaftCore implements RaftNode {
 
   constructor(config: RaftConfig, durable?: DurableState) {
     assert(Number.isInteger(config.id) && config.id > 0, `node id ${config.id} must be a positive integer`);
-    assert(config.voters.includes(config.id), `node ${config.id} is not among the voters ${config.voters.join(",")}`);
+    // A node outside the bootstrap voters is one a config entry may add later; it waits until then.
     assert(new Set(config.voters).size === config.voters.length, "duplicate voters");
     assert(config.electionTicks > 0 && config.heartbeatTicks > 0 && config.heartbeatTicks < config.electionTicks, `heartbeatTicks ${config.heartbeatTicks} must be in (0, electionTicks ${config.electionTicks})`);
     assert(config.maxEntriesPerMessage > 0 && config.maxInflight > 0, "maxEntriesPerMessage and maxInflight must be positive");
     this.config = config;
     this.id = config.id;
-    this.voters = [...config.voters].sort((a, b) => a - b);
+    this.bootstrapVoters = [...config.voters].sort((a, b) => a - b);
+    this.voters = this.bootstrapVoters;
     this.peers = this.voters.filter((voter) => voter !== this.id);
     const bugs = config.bugs ?? {};
-    this.tolerateViolations = Boolean(bugs.tolerateViolations || bugs.commitOldTerm || bugs.voteWithoutLogCheck);
+    this.tolerateViolations = Boolean(bugs.tolerateViolations || bugs.commitOldTerm || bugs.voteWithoutLogCheck || bugs.unsafeConfChange);
 
     if (durable === undefined) {
       assert(config.applied === undefined || config.applied === 0, "applied without durable state");
       this.log = new RaftLog(this.tolerateViolations);
     } else {
       const hardState = durable.hardState;
-      assert(hardState.vote === NO_NODE || this.voters.includes(hardState.vote), `persisted vote for unknown node ${hardState.vote}`);
+      assert(hardState.vote === NO_NODE || (Number.isInteger(hardState.vote) && hardState.vote > 0), `persisted vote for impossible node id ${hardState.vote}`);
       this.log = RaftLog.restore({ snapshot: durable.snapshot, entries: durable.entries, commit: hardState.commit, applied: config.applied }, this.tolerateViolations);
       this.term = hardState.term;
       this.vote = hardState.vote;
       assert(this.log.lastTerm() <= this.term, () => `persisted log has term ${this.log.lastTerm()} beyond hard state term ${this.term}`);
     }
+    this.refreshConfig();
     this.resetRandomizedElectionTimeout();
     this.previousHardState = this.hardState();
     this.previousSoftState = this.softState();
@@ -131,8 +163,10 @@ export class RaftCore implements RaftNode {
 
   step(message: Message): void {
     assert(message.to === this.id, () => `message for ${message.to} stepped into ${this.id}`);
-    // Only voters take part; anything else is noise on the network.
-    if (!this.peers.includes(message.from)) return;
+    if (message.from === this.id || !(message.from > 0)) return;
+    // A vote request from outside our configuration (a removed server, a stray) is noise: not
+    // even its term is taken.
+    if (message.type === "requestVote" && !this.voters.includes(message.from)) return;
     this.stepMessage(message);
     this.checkInvariants();
   }
@@ -161,8 +195,32 @@ export class RaftCore implements RaftNode {
     return { ok: true };
   }
 
+  proposeConfChange(change: ConfChange): ConfChangeResult {
+    if (this.role !== "leader") return { ok: false, error: "not-leader", leaderHint: this.leader };
+    const refused = (reason: string): ConfChangeResult => ({ ok: false, error: "refused", reason });
+    const unsafe = this.config.bugs?.unsafeConfChange === true;
+    if (!unsafe && this.configIndex > this.log.committed) {
+      return refused(`the configuration change at index ${this.configIndex} is not committed yet (commit ${this.log.committed}); one change at a time, retry once it is`);
+    }
+    if (!unsafe && this.log.term(this.log.committed) !== this.term) {
+      return refused(`leader ${this.id} has not committed an entry of its term ${this.term} yet; retry shortly`);
+    }
+    if (!(Number.isInteger(change.node) && change.node > 0)) return refused(`node id ${change.node} is not a positive integer`);
+    const present = this.voters.includes(change.node);
+    if (change.type === "add" && present) return refused(`node ${change.node} is already a voter`);
+    if (change.type === "remove" && !present) return refused(`node ${change.node} is not a voter`);
+    const voters = change.type === "add" ? [...this.voters, change.node] : this.voters.filter((voter) => voter !== change.node);
+    if (voters.length === 0) return refused("the last voter cannot be removed");
+    const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, kind: "config", data: encodeConfig(voters) };
+    this.log.append([entry]);
+    this.refreshConfig();
+    this.broadcastAppend();
+    this.checkInvariants();
+    return { ok: true, index: entry.index, term: entry.term, voters: [...this.voters] };
+  }
+
   campaign(): void {
-    if (this.role === "leader") return;
+    if (this.role === "leader" || !this.voters.includes(this.id)) return;
     this.startCampaign(this.config.preVote ? "preVote" : "election");
     this.checkInvariants();
   }
@@ -217,11 +275,14 @@ export class RaftCore implements RaftNode {
     if (lastCommitted !== undefined) this.log.appliedTo(lastCommitted.index);
     // The leader's own entries count towards a quorum only once durable.
     if (this.role === "leader" && lastEntry !== undefined && this.maybeCommit()) this.broadcastAppend();
+    this.stepDownIfRemoved();
     this.checkInvariants();
   }
 
   compact(index: number, data: Uint8Array): Snapshot {
-    const snapshot = this.log.compact(index, data);
+    const configEntry = this.log.configEntryAtOrBefore(index);
+    const voters = configEntry ? decodeConfig(configEntry.data) : (this.log.snapshot?.metadata.voters ?? [...this.bootstrapVoters]);
+    const snapshot = this.log.compact(index, data, voters);
     this.checkInvariants();
     return snapshot;
   }
@@ -239,6 +300,8 @@ export class RaftCore implements RaftNode {
       lastIndex: this.log.lastIndex(),
       snapshotIndex: this.log.snapshotIndex,
       snapshotTerm: this.log.snapshotTerm,
+      voters: [...this.voters],
+      configIndex: this.configIndex,
     };
   }
 
@@ -263,6 +326,13 @@ export class RaftCore implements RaftNode {
   // ---- time ----------------------------------------------------------------------------------
 
   private tickElection(): void {
+    if (!this.voters.includes(this.id)) {
+      // Outside the configuration: never campaign (it would only disturb the voters). The time
+      // without a leader still counts, up to the election timeout, so that its lease runs out:
+      // a node whose configuration is stale may be a voter after all, and its vote is needed.
+      if (this.electionElapsed < this.config.electionTicks) this.electionElapsed++;
+      return;
+    }
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
@@ -299,7 +369,7 @@ export class RaftCore implements RaftNode {
   }
 
   private quorumActive(): boolean {
-    const active = new Set<NodeId>([this.id]);
+    const active = new Set<NodeId>(this.voters.includes(this.id) ? [this.id] : []);
     for (const [peer, progress] of this.progress) if (progress.recentActive) active.add(peer);
     return isMajority(this.voters, active);
   }
@@ -491,6 +561,30 @@ export class RaftCore implements RaftNode {
     }
   }
 
+  /** Takes the latest configuration in the log (after any change to the log): voters, peers and,
+   *  on a leader, a progress for every peer. */
+  private refreshConfig(): void {
+    const entry = this.log.latestConfigEntry();
+    const voters = entry ? decodeConfig(entry.data) : (this.log.snapshot?.metadata.voters ?? [...this.bootstrapVoters]);
+    this.configIndex = entry?.index ?? 0;
+    const sorted = [...voters].sort((a, b) => a - b);
+    if (sorted.join(",") === this.voters.join(",")) return;
+    this.voters = sorted;
+    this.peers = sorted.filter((voter) => voter !== this.id);
+    if (this.role !== "leader") return;
+    for (const peer of this.peers) {
+      if (!this.progress.has(peer)) this.progress.set(peer, new Progress(peer, this.log.lastIndex() + 1, this.config.maxInflight));
+    }
+    for (const peer of [...this.progress.keys()]) if (!this.peers.includes(peer)) this.progress.delete(peer);
+  }
+
+  /** A leader whose own removal is committed steps down (it can no longer lead a configuration it
+   *  is not in); it has already told the others the commit. */
+  private stepDownIfRemoved(): void {
+    if (this.role !== "leader" || this.voters.includes(this.id) || this.configIndex > this.log.committed) return;
+    this.becomeFollower(this.term, NO_NODE);
+  }
+
   private stepCandidate(message: Message): void {
     switch (message.type) {
       case "appendEntries":
@@ -541,6 +635,7 @@ export class RaftCore implements RaftNode {
       return;
     }
     const lastNewIndex = this.log.maybeAppend(message.prevIndex, message.prevTerm, message.commit, message.entries);
+    this.refreshConfig();
     if (lastNewIndex !== undefined) {
       this.send({ type: "appendEntriesResponse", from: this.id, to: message.from, term: this.term, reject: false, index: lastNewIndex, hintIndex: 0, hintTerm: 0 });
       return;
@@ -570,6 +665,7 @@ export class RaftCore implements RaftNode {
       acknowledged = this.log.committed;
     } else {
       this.log.installSnapshot(message.snapshot);
+      this.refreshConfig();
       acknowledged = index;
     }
     this.send({ type: "appendEntriesResponse", from: this.id, to: message.from, term: this.term, reject: false, index: acknowledged, hintIndex: 0, hintTerm: 0 });
@@ -579,7 +675,8 @@ export class RaftCore implements RaftNode {
 
   private handleAppendEntriesResponse(message: AppendEntriesResponseMessage): void {
     const progress = this.progress.get(message.from);
-    assert(progress !== undefined, () => `no progress for peer ${message.from}`);
+    // An answer from a node that has since left the configuration.
+    if (progress === undefined) return;
     progress.recentActive = true;
     if (message.reject) {
       let nextProbe = message.hintIndex;
@@ -607,14 +704,15 @@ export class RaftCore implements RaftNode {
     if (this.maybeCommit()) this.broadcastAppend();
     else if (wasPaused) this.sendAppend(message.from, false);
     // Fill the inflight window.
-    while (this.sendAppend(message.from, false)) {
+    while (this.role === "leader" && this.progress.has(message.from) && this.sendAppend(message.from, false)) {
       // Each call sends one message; stop once paused or nothing is left.
     }
+    this.stepDownIfRemoved();
   }
 
   private handleHeartbeatResponse(message: HeartbeatResponseMessage): void {
     const progress = this.progress.get(message.from);
-    assert(progress !== undefined, () => `no progress for peer ${message.from}`);
+    if (progress === undefined) return;
     progress.recentActive = true;
     progress.probeSent = false;
     // Acknowledgements may have been lost; the follower is alive, so let one more append go.
@@ -649,6 +747,7 @@ export class RaftCore implements RaftNode {
   }
 
   private broadcastAppend(): void {
+    if (this.role !== "leader") return;
     for (const peer of this.peers) this.sendAppend(peer, true);
   }
 
@@ -665,8 +764,9 @@ export class RaftCore implements RaftNode {
 
   /** Advances the commit index to what a majority holds; true if it moved. */
   private maybeCommit(): boolean {
-    const acknowledged = [this.log.persistedIndex()];
-    for (const progress of this.progress.values()) acknowledged.push(progress.match);
+    // Each voter of the latest configuration: this node by what it has made durable (if it is
+    // one: a leader that removed itself counts only the others), the rest by their match.
+    const acknowledged = this.voters.map((voter) => (voter === this.id ? this.log.persistedIndex() : (this.progress.get(voter)?.match ?? 0)));
     const index = committedIndex(acknowledged);
     if (index <= this.log.committed) return false;
     // Raft §5.4.2 (Figure 8): counting replicas proves nothing about an entry of an earlier
@@ -729,6 +829,8 @@ export class RaftCore implements RaftNode {
     this.log.check();
     assert((this.role === "leader") === (this.leader === this.id), () => `node ${this.id}: role ${this.role} but leader ${this.leader}`);
     assert(this.role !== "leader" || this.vote === this.id, () => `leader ${this.id} did not vote for itself in term ${this.term}`);
+    // A leader outside its configuration is one whose removal is not committed yet.
+    assert(this.role !== "leader" || this.voters.includes(this.id) || this.configIndex > this.log.committed || this.tolerateViolations, () => `leader ${this.id} outside its committed configuration ${this.voters.join(",")}`);
     assert(this.role === "leader" || this.progress.size === 0, "progress kept outside leadership");
     assert(this.log.lastTerm() <= this.term, () => `log term ${this.log.lastTerm()} beyond current term ${this.term}`);
     if (this.role === "leader") {

@@ -6,7 +6,7 @@
 // More seeds than the default: SEEDS=20000 npx vitest run clusters/raft/core/simulation.test.ts
 
 import { describe, expect, test } from "vitest";
-import { FIGURE_8_HUNT, optionsForSeed, runRaftSimulation, type RaftSimulationOptions } from "../../../test/support/raft-simulation/simulation.ts";
+import { FIGURE_8_HUNT, MEMBERSHIP_MIX, optionsForSeed, runRaftSimulation, runRaftSimulationCountingChanges, type RaftSimulationOptions } from "../../../test/support/raft-simulation/simulation.ts";
 import type { SimulationResult } from "../../../test/support/simulation/simulation.ts";
 import type { CoreBugs } from "./types.ts";
 
@@ -25,9 +25,10 @@ function failureReport(result: SimulationResult, bug?: keyof CoreBugs): string {
   return [`seed ${result.seed}: ${result.violation?.message}`, `replay: ${replayLine(result.seed, bug)}`, "last events:", ...result.trace.slice(-60)].join("\n");
 }
 
-/** Options for a bug hunt: the bug on, and for commitOldTerm the Figure-8 fault mix. */
+/** Options for a bug hunt: the bug on, and for commitOldTerm the Figure-8 fault mix; for
+ *  unsafeConfChange membership changes in one proposal of two. */
 function bugOptions(seed: number, bug: keyof CoreBugs, trace = false): RaftSimulationOptions {
-  const profile = bug === "commitOldTerm" ? FIGURE_8_HUNT : {};
+  const profile = bug === "commitOldTerm" ? FIGURE_8_HUNT : bug === "unsafeConfChange" ? { ...MEMBERSHIP_MIX, membershipRate: 0.5 } : {};
   return optionsForSeed(seed, { ...profile, bugs: { [bug]: true }, trace });
 }
 
@@ -70,6 +71,22 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
     });
   }
 
+  // Membership changes (one server out or in, through the log) among the usual faults: every
+  // safety property must still hold, and after the faults the remaining members must converge.
+  const membershipSeeds = Math.ceil(seeds / 3);
+  test(`with servers leaving and joining, safety and liveness hold for seeds 1..${membershipSeeds}`, () => {
+    let changes = 0;
+    for (let seed = 1; seed <= membershipSeeds; seed++) {
+      const options = optionsForSeed(seed, MEMBERSHIP_MIX);
+      const { result, configCommits } = runRaftSimulationCountingChanges(options);
+      if (result.violation !== undefined) expect.fail(`${failureReport(result)}\n(membership mix: replay with optionsForSeed(${seed}, MEMBERSHIP_MIX))`);
+      changes += configCommits;
+    }
+    console.log(`membership: ${changes} changes committed over ${membershipSeeds} seeds`);
+    // The changes must actually have happened, or the sweep proves nothing.
+    expect(changes).toBeGreaterThan(membershipSeeds * 2);
+  });
+
   test("a seed replays exactly", () => {
     const first = runRaftSimulation(optionsForSeed(42, { trace: true }));
     const second = runRaftSimulation(optionsForSeed(42, { trace: true }));
@@ -83,6 +100,7 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
   const hunts: { bug: keyof CoreBugs; budget: number }[] = [
     { bug: "commitOldTerm", budget: 40 },
     { bug: "voteWithoutLogCheck", budget: 40 },
+    { bug: "unsafeConfChange", budget: 60 },
   ];
   for (const { bug, budget } of hunts) {
     test(`the ${bug} bug is caught within ${budget} seeds`, () => {
@@ -90,6 +108,9 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
       for (let seed = 1; seed <= budget; seed++) {
         const result = runRaftSimulation(bugOptions(seed, bug));
         if (result.violation === undefined) continue;
+        // Two configurations in flight at once can also leave no majority to elect anybody: a
+        // stuck cluster, which is not what this hunt looks for.
+        if (bug === "unsafeConfChange" && result.violation.kind === "liveness") continue;
         expect(SAFETY_KINDS, failureReport(result, bug)).toContain(result.violation.kind);
         caught.push(seed);
         const healthy = runRaftSimulation({ ...bugOptions(seed, bug), bugs: {} });
@@ -103,7 +124,8 @@ describe.runIf(replaySeed === undefined)("raft simulation", () => {
     // (bugs imply tolerateViolations) rather than stop at its first broken invariant.
     test(`with ${bug} on, a broken cluster keeps running`, () => {
       let broken = 0;
-      for (let seed = 1; seed <= 15; seed++) {
+      const seedCount = bug === "unsafeConfChange" ? 60 : 15;
+      for (let seed = 1; seed <= seedCount; seed++) {
         const result = runRaftSimulation({ ...bugOptions(seed, bug), recordViolations: true, checkLiveness: false, maxEvents: 200_000 });
         if (result.violation !== undefined) expect.fail(failureReport(result, bug));
         if (result.violations.length > 0) broken++;

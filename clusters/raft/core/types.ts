@@ -66,8 +66,11 @@ export type NodeId = number;
 export const NO_NODE: NodeId = 0;
 
 /** "noop" is the empty entry a leader appends on election so that it can commit (and thereby
- *  commit earlier-term entries and serve reads) in its own term. */
-export type EntryKind = "normal" | "noop";
+ *  commit earlier-term entries and serve reads) in its own term. "config" carries a new set of
+ *  voters (encodeConfig); it takes effect on every node as soon as it is in the node's log,
+ *  committed or not (single-server membership change: raft.ts has the rules and why they are
+ *  safe). */
+export type EntryKind = "normal" | "noop" | "config";
 
 export interface Entry {
   term: number;
@@ -92,6 +95,9 @@ export interface SnapshotMetadata {
   index: number;
   /** Term of the entry at `index`. */
   term: number;
+  /** The voters as of `index` (the configuration the log had there); absent: the bootstrap
+   *  voters (RaftConfig.voters). */
+  voters?: NodeId[];
 }
 
 export interface Snapshot {
@@ -243,6 +249,9 @@ export interface CoreBugs {
   commitOldTerm?: boolean;
   /** Votes (and pre-votes) are granted without the candidate-log up-to-date check. */
   voteWithoutLogCheck?: boolean;
+  /** Membership changes without their two rules (raft.ts): a leader proposes a new change while
+   *  the previous one is uncommitted, and before it has committed an entry of its own term. */
+  unsafeConfChange?: boolean;
   /** Don't stop on evidence that safety was already lost (a follower asked to overwrite a
    *  committed entry, a commit index beyond the log, two leaders in one term); cope as well as
    *  possible and continue wrong, so that the harness can observe the damage. Implied by the
@@ -253,7 +262,8 @@ export interface CoreBugs {
 
 export interface RaftConfig {
   id: NodeId;
-  /** Every voter, this node included. Fixed for the cluster's life (no membership change). */
+  /** The bootstrap voters: the configuration until a config entry (or a snapshot's voters) says
+   *  otherwise. A node outside it may still be added later by a config entry. */
   voters: NodeId[];
   /** Base election timeout in ticks; each timeout is drawn from [electionTicks, 2×electionTicks). */
   electionTicks: number;
@@ -292,6 +302,32 @@ export type ProposeResult =
 
 export type ReadIndexResult = { ok: true } | { ok: false; error: "not-leader"; leaderHint: NodeId };
 
+/** One server in or out (raft.ts: one change at a time). */
+export interface ConfChange {
+  type: "add" | "remove";
+  node: NodeId;
+}
+
+export type ConfChangeResult =
+  | { ok: true; index: number; term: number; voters: NodeId[] }
+  | { ok: false; error: "not-leader"; leaderHint: NodeId }
+  /** Refused; `reason` says why and when to try again. */
+  | { ok: false; error: "refused"; reason: string };
+
+/** The data of a "config" entry: the voters it sets, ascending. */
+export function encodeConfig(voters: readonly NodeId[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ voters: [...voters].sort((a, b) => a - b) }));
+}
+
+export function decodeConfig(data: Uint8Array): NodeId[] {
+  const parsed = JSON.parse(new TextDecoder().decode(data)) as { voters?: unknown };
+  const voters = parsed.voters;
+  if (!Array.isArray(voters) || !voters.every((id) => Number.isInteger(id) && (id as number) > 0)) {
+    throw new Error(`config entry holds no voter list: ${new TextDecoder().decode(data).slice(0, 80)}`);
+  }
+  return voters as NodeId[];
+}
+
 /** A read-only view for the shell, tests and the simulator. */
 export interface Status {
   id: NodeId;
@@ -307,6 +343,11 @@ export interface Status {
   /** Index and term of the snapshot the log starts after (0, 0 without one). */
   snapshotIndex: number;
   snapshotTerm: number;
+  /** The voters of the latest configuration in the log (committed or not), ascending. */
+  voters: NodeId[];
+  /** Index of the latest config entry (0: none in the log); a change is in flight while it is
+   *  above commit. */
+  configIndex: number;
 }
 
 /** The core's public methods; RaftCore implements it. */
@@ -315,6 +356,8 @@ export interface RaftNode {
   step(message: Message): void;
   propose(data: Uint8Array | string): ProposeResult;
   readIndex(requestId: string): ReadIndexResult;
+  /** Leader only: one server in or out, through the log. */
+  proposeConfChange(change: ConfChange): ConfChangeResult;
   /** Start an election now (tests, or a shell that wants a fast first election). */
   campaign(): void;
   hasReady(): boolean;

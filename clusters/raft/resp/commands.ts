@@ -16,6 +16,8 @@ export type ParsedRequest =
   | { kind: "unwatch" }
   | { kind: "info" }
   | { kind: "time" }
+  /** Redis pub/sub, listen side only: the node publishes its events (clusters/node-faults/events.ts). */
+  | { kind: "subscribe"; channels: string[] }
   | { kind: "quit" }
   | { kind: "client-setname"; name: string }
   | { kind: "client-getname" }
@@ -28,7 +30,7 @@ export type ParsedRequest =
 export const COMMAND_NAMES = [
   "get", "set", "del", "delifeq", "cas", "incr", "incrby", "decr", "decrby", "rpush", "lrange", "lpop",
   "multi", "exec", "discard", "watch", "unwatch",
-  "ping", "echo", "info", "time", "command", "config", "select", "client", "quit",
+  "ping", "echo", "info", "time", "subscribe", "command", "config", "select", "client", "quit",
 ] as const;
 
 const arityError = (name: string): ParsedRequest => ({ kind: "error", reply: errorReply(`ERR wrong number of arguments for '${name}' command`) });
@@ -83,6 +85,8 @@ export function parseRequest(args: readonly string[], nowMs: number): ParsedRequ
       return { kind: "info" };
     case "time":
       return rest.length === 0 ? { kind: "time" } : arityError(name);
+    case "subscribe":
+      return rest.length >= 1 ? { kind: "subscribe", channels: [...rest] } : arityError(name);
     case "quit":
       return { kind: "quit" };
     case "ping":

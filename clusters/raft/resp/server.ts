@@ -4,7 +4,7 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { RespRequestParser, type ParserLimits } from "./parser.ts";
-import { encodeReply, errorReply } from "./reply.ts";
+import { array, bulk, encodeReply, errorReply, integer } from "./reply.ts";
 import { Session, type KvBackend } from "./session.ts";
 
 const MAX_QUEUED_REQUESTS = 1024;
@@ -20,6 +20,8 @@ export interface RespServerOptions {
 export class RespServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Subscribed connections, per channel. */
+  private readonly subscribers = new Map<string, Set<Socket>>();
 
   constructor(private readonly options: RespServerOptions) {}
 
@@ -31,6 +33,24 @@ export class RespServer {
       server.listen(this.options.port, this.options.host, () => resolve());
     });
     server.on("error", (error) => this.options.log(`client server error: ${error.message}`));
+  }
+
+  /** Whether anyone listens on `channel` (so that a publisher can skip building messages). */
+  hasSubscribers(channel: string): boolean {
+    return (this.subscribers.get(channel)?.size ?? 0) > 0;
+  }
+
+  /** Sends `message` to every connection subscribed to `channel` (Redis's message push); returns
+   *  how many got it. A connection that does not keep up is dropped rather than buffered. */
+  publish(channel: string, message: string): number {
+    const listeners = this.subscribers.get(channel);
+    if (!listeners) return 0;
+    const push = encodeReply(array([bulk("message"), bulk(channel), bulk(message)]));
+    for (const socket of listeners) {
+      if (socket.writableLength > 4 * 1024 * 1024) socket.destroy();
+      else socket.write(push);
+    }
+    return listeners.size;
   }
 
   /** The port actually bound (useful when started on port 0). */
@@ -79,6 +99,16 @@ export class RespServer {
           if (closing || socket.destroyed) return;
           const result = await session.handle(args);
           if (socket.destroyed) return;
+          if (result.subscribe) {
+            for (const channel of result.subscribe) {
+              let listeners = this.subscribers.get(channel);
+              if (!listeners) this.subscribers.set(channel, (listeners = new Set()));
+              listeners.add(socket);
+              const count = [...this.subscribers.values()].filter((set) => set.has(socket)).length;
+              socket.write(encodeReply(array([bulk("subscribe"), bulk(channel), integer(count)])));
+            }
+            return;
+          }
           socket.write(encodeReply(result.reply));
           if (result.close) {
             closing = true;
@@ -100,6 +130,7 @@ export class RespServer {
     socket.on("close", () => {
       closing = true;
       this.sockets.delete(socket);
+      for (const listeners of this.subscribers.values()) listeners.delete(socket);
     });
   }
 }

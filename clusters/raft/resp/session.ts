@@ -23,6 +23,9 @@ export interface KvBackend {
 
 export interface SessionResult {
   reply: Reply;
+  /** SUBSCRIBE: the connection now also receives what is published on these channels (the reply
+   *  confirms the first; the server writes one confirmation per channel, as Redis does). */
+  subscribe?: string[];
   /** Close the connection after writing the reply (QUIT). */
   close?: boolean;
 }
@@ -71,6 +74,8 @@ export class Session {
         return { reply: OK };
       case "info":
         return { reply: bulk(this.backend.info()) };
+      case "subscribe":
+        return { reply: OK, subscribe: request.channels };
       case "time": {
         // Redis's TIME: unix seconds and the microseconds within them, as two bulk strings.
         const micros = Math.round(this.backend.now() * 1000);

@@ -18,7 +18,8 @@ export interface RaftStorageOptions {
 }
 
 /** The first byte of an entry's WAL data says what kind of entry it is. */
-const KIND_BYTE = { normal: 0, noop: 1 } as const;
+const KIND_BYTE = { normal: 0, noop: 1, config: 2 } as const;
+const KIND_OF_BYTE: readonly Entry["kind"][] = ["normal", "noop", "config"];
 
 export class RaftStorage {
   private constructor(
@@ -47,7 +48,7 @@ export class RaftStorage {
             `(index ${recovered.snapshot.index}, term ${recovered.snapshot.term}); remove ${options.dataDir} to resync the node from its peers`,
         );
       }
-      snapshot = { metadata: { index: contents.index, term: contents.term }, data: contents.data };
+      snapshot = { metadata: { index: contents.index, term: contents.term, ...(contents.voters ? { voters: contents.voters } : {}) }, data: contents.data };
       // Files of older snapshots (or one written just before a crash, never marked) are garbage.
       await removeSnapshotFilesExcept(directory, recovered.snapshot.path);
     }
@@ -115,7 +116,7 @@ export class RaftStorage {
 
   private writeSnapshotFile(snapshot: Snapshot): Promise<string> {
     const data = Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.length);
-    return writeSnapshotFile(this.directory, { index: snapshot.metadata.index, term: snapshot.metadata.term, data });
+    return writeSnapshotFile(this.directory, { index: snapshot.metadata.index, term: snapshot.metadata.term, ...(snapshot.metadata.voters ? { voters: snapshot.metadata.voters } : {}), data });
   }
 
   private toWalHardState(hardState: HardState): WalHardState {
@@ -132,7 +133,7 @@ function toWalEntry(entry: Entry): WalEntry {
 
 function fromWalEntry(entry: WalEntry): Entry {
   const kindByte = entry.data.readUInt8(0);
-  const kind = kindByte === KIND_BYTE.noop ? "noop" : kindByte === KIND_BYTE.normal ? "normal" : undefined;
+  const kind = KIND_OF_BYTE[kindByte];
   if (!kind) throw new Error(`WAL entry ${entry.index} has unknown kind byte ${kindByte}`);
   return { index: entry.index, term: entry.term, kind, data: new Uint8Array(entry.data.subarray(1)) };
 }

@@ -1,17 +1,21 @@
 // How Raft values read in simulation traces, safety violations and scenario transcripts. The
 // scenario transcripts (clusters/raft/core/testdata) pin these texts: a change here shows there.
 
-import type { Entry, Message, Ready } from "../../../clusters/raft/core/types.ts";
+import { decodeConfig, type Entry, type Message, type Ready } from "../../../clusters/raft/core/types.ts";
 
 const decoder = new TextDecoder();
 
 /** A readable identity for an entry: two entries are the same iff their keys are. */
 export function entryKey(entry: Entry): string {
-  return entry.kind === "noop" ? `${entry.term}:noop` : `${entry.term}:${decoder.decode(entry.data)}`;
+  if (entry.kind === "noop") return `${entry.term}:noop`;
+  if (entry.kind === "config") return `${entry.term}:config ${decodeConfig(entry.data).join(",")}`;
+  return `${entry.term}:${decoder.decode(entry.data)}`;
 }
 
 export function describeEntry(entry: Entry): string {
-  return entry.kind === "noop" ? `${entry.index}@${entry.term} noop` : `${entry.index}@${entry.term} ${JSON.stringify(decoder.decode(entry.data))}`;
+  if (entry.kind === "noop") return `${entry.index}@${entry.term} noop`;
+  if (entry.kind === "config") return `${entry.index}@${entry.term} config ${decodeConfig(entry.data).join(",")}`;
+  return `${entry.index}@${entry.term} ${JSON.stringify(decoder.decode(entry.data))}`;
 }
 
 export function describeMessage(message: Message): string {

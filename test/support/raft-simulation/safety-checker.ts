@@ -2,7 +2,7 @@
 // knows the whole cluster, which no node does, so it sees what no single node could: two
 // leaders in one term, two logs that disagree, a committed entry lost.
 
-import { NO_NODE, type Entry, type HardState, type NodeId, type RaftNode } from "../../../clusters/raft/core/types.ts";
+import { decodeConfig, NO_NODE, type Entry, type HardState, type NodeId, type RaftNode } from "../../../clusters/raft/core/types.ts";
 import { InvariantChecker } from "../simulation/violation.ts";
 import { entryKey } from "./describe.ts";
 
@@ -27,6 +27,12 @@ export class RaftSafetyChecker extends InvariantChecker<RaftViolationKind> {
   private readonly appliedDigests = new Map<number, number>();
   /** Highest commit index any node has reached. */
   maxCommitted = 0;
+  /** Config entries (membership changes) seen committed. */
+  configCommits = 0;
+  /** The voters of the committed config entry with the highest index: the cluster as it is,
+   *  whatever a node that missed its removal believes. Undefined until one commits. */
+  committedVoters: NodeId[] | undefined;
+  private committedConfigIndex = 0;
   /** For each open read: the highest commit index any node had when the read was requested. */
   private readonly readFloors = new Map<string, number>();
 
@@ -57,7 +63,16 @@ export class RaftSafetyChecker extends InvariantChecker<RaftViolationKind> {
       for (const entry of core.entries(start, end)) {
         const key = entryKey(entry);
         const known = this.committed.get(entry.index);
-        if (known === undefined) this.committed.set(entry.index, { key, term: entry.term, maxTermWhenSeen: maxTerm });
+        if (known === undefined) {
+          this.committed.set(entry.index, { key, term: entry.term, maxTermWhenSeen: maxTerm });
+          if (entry.kind === "config") {
+            this.configCommits++;
+            if (entry.index > this.committedConfigIndex) {
+              this.committedConfigIndex = entry.index;
+              this.committedVoters = decodeConfig(entry.data);
+            }
+          }
+        }
         else if (known.key !== key) this.fail("state-machine-safety", `node ${id} commits ${key} at index ${entry.index}, where ${known.key} was committed`);
       }
     }

@@ -32,6 +32,8 @@ export class RaftSimNode implements SimulatedNode<Message, RaftWrite> {
   private observedCommit = 0;
   private observedTerm = 0;
   private wasLeader = false;
+  /** Set when the faults stop (the simulation's settle phase): no more membership changes. */
+  settling = false;
 
   constructor(
     readonly id: NodeId,
@@ -40,6 +42,9 @@ export class RaftSimNode implements SimulatedNode<Message, RaftWrite> {
     private readonly checker: RaftSafetyChecker,
     /** The highest term any node has reached: the checker dates each commit it sees by it. */
     private readonly maxTerm: () => number,
+    /** Chance that a client proposal on a leader becomes a membership change instead: one server
+     *  of the bootstrap voters out (while a majority of them would remain) or one back in. */
+    private readonly membershipRate = 0,
   ) {
     this.disk = { hardState: { term: 0, vote: NO_NODE, commit: 0 }, entries: [] };
     this.core = new RaftCore(this.config(undefined));
@@ -58,7 +63,13 @@ export class RaftSimNode implements SimulatedNode<Message, RaftWrite> {
   view(): NodeView | undefined {
     const status = this.core?.status();
     if (status === undefined) return undefined;
-    return { leading: status.role === "leader", term: status.term, leader: status.leader, commit: status.commit };
+    // A member of the cluster as its latest committed configuration says (a removed node may never
+    // have heard of its removal).
+    const member = (this.checker.committedVoters ?? this.settings.voters).includes(this.id);
+    // A leader that removed itself leads only until that removal commits: it does not count as the
+    // cluster's leader (the settle phase would hand it a final write it is about to abandon).
+    const leading = status.role === "leader" && status.voters.includes(this.id);
+    return { leading, term: status.term, leader: status.leader, commit: status.commit, member };
   }
 
   tick(): void {
@@ -70,8 +81,24 @@ export class RaftSimNode implements SimulatedNode<Message, RaftWrite> {
   }
 
   propose(value: string): ProposeOutcome<RaftWrite> {
+    // Changes stop with the faults: the settle phase needs the cluster to hold still.
+    if (this.membershipRate > 0 && !this.settling && this.random.bool(this.membershipRate)) return this.changeMembership();
     const result = this.liveCore().propose(value);
     return result.ok ? { ok: true, position: { index: result.index, term: result.term } } : { ok: false, refusal: `not leader (hint ${result.leaderHint})` };
+  }
+
+  /** One server out or in, at random, keeping at least a majority of the bootstrap voters. */
+  private changeMembership(): ProposeOutcome<RaftWrite> {
+    const core = this.liveCore();
+    const voters = core.status().voters;
+    const outside = this.settings.voters.filter((id) => !voters.includes(id));
+    const canRemove = voters.length > Math.floor(this.settings.voters.length / 2) + 1;
+    const change = outside.length > 0 && (!canRemove || this.random.bool())
+      ? { type: "add" as const, node: this.random.pick(outside) }
+      : { type: "remove" as const, node: this.random.pick(voters) };
+    const result = core.proposeConfChange(change);
+    if (result.ok) return { ok: true, position: { index: result.index, term: result.term } };
+    return { ok: false, refusal: result.error === "not-leader" ? `not leader (hint ${result.leaderHint})` : `${change.type} ${change.node} refused: ${result.reason}` };
   }
 
   read(requestId: string): boolean {

@@ -14,6 +14,8 @@ import { RaftSimNode, highestTerm, type NodeSettings, type RaftWrite } from "./s
 
 export interface RaftSimulationOptions extends SimulationOptions {
   bugs?: CoreBugs;
+  /** Share of client proposals that become a membership change (one server out or in). */
+  membershipRate?: number;
   maxEntriesPerMessage?: number;
   preVote?: boolean;
   checkQuorum?: boolean;
@@ -23,8 +25,10 @@ class RaftProtocol implements SimulatedProtocol<Message, RaftWrite> {
   private readonly nodes: RaftSimNode[] = [];
   private readonly checker: RaftSafetyChecker;
   private readonly settings: NodeSettings;
+  private readonly membershipRate: number;
 
   constructor(options: RaftSimulationOptions) {
+    this.membershipRate = options.membershipRate ?? 0;
     this.checker = new RaftSafetyChecker(options.recordViolations ? "record" : "throw");
     this.settings = {
       voters: Array.from({ length: options.nodes }, (_, i) => i + 1),
@@ -43,13 +47,21 @@ class RaftProtocol implements SimulatedProtocol<Message, RaftWrite> {
   }
 
   createNode(id: NodeId, random: Rng): RaftSimNode {
-    const node = new RaftSimNode(id, this.settings, random, this.checker, () => highestTerm(this.nodes));
+    const node = new RaftSimNode(id, this.settings, random, this.checker, () => highestTerm(this.nodes), this.membershipRate);
     this.nodes.push(node);
     return node;
   }
 
   committed(): number {
     return this.checker.maxCommitted;
+  }
+
+  faultsOff(): void {
+    for (const node of this.nodes) node.settling = true;
+  }
+
+  get configCommits(): number {
+    return this.checker.configCommits;
   }
 
   isCommitted(write: RaftWrite): boolean {
@@ -71,6 +83,13 @@ class RaftProtocol implements SimulatedProtocol<Message, RaftWrite> {
 
 export function runRaftSimulation(options: RaftSimulationOptions): SimulationResult {
   return runSimulation(options, new RaftProtocol(options));
+}
+
+/** A run, and how many membership changes it committed (proof that the changes happened). */
+export function runRaftSimulationCountingChanges(options: RaftSimulationOptions): { result: SimulationResult; configCommits: number } {
+  const protocol = new RaftProtocol(options);
+  const result = runSimulation(options, protocol);
+  return { result, configCommits: protocol.configCommits };
 }
 
 /** Everything a seed decides about a run (cluster size, fault mix, Raft configuration), so that
@@ -96,3 +115,7 @@ export const FIGURE_8_HUNT: Partial<RaftSimulationOptions> = {
   maxEntriesPerMessage: 1,
   faults: { dropRate: 0, duplicateRate: 0, longDelayRate: 0, partitionRate: 0, crashRate: 0, isolateNewLeaderRate: 0.5, isolateOnCommitRate: 0.3, partitionTicksMin: 10, partitionTicksMax: 40, proposeRate: 1 },
 };
+
+/** Membership changes in the mix: five nodes (so that a voter can leave while a majority stays),
+ *  one proposal in ten a change, and the usual faults. */
+export const MEMBERSHIP_MIX: Partial<RaftSimulationOptions> = { nodes: 5, membershipRate: 0.1 };

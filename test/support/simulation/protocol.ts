@@ -67,6 +67,9 @@ export interface NodeView {
   /** Raft's commit index, ZAB's last committed zxid: only compared with the same node's earlier
    *  values (and 0 before the first), to see it advance. */
   commit: number | bigint;
+  /** False for a node outside the cluster's configuration (removed by a membership change): it
+   *  follows no leader and applies nothing new, and the settle phase does not wait for it. */
+  member?: boolean;
 }
 
 export type ProposeOutcome<Position> = { ok: true; position: Position } | { ok: false; refusal: string };
@@ -107,4 +110,7 @@ export interface SimulatedProtocol<Message extends Addressed, Position> {
   carriesSnapshot(message: Message): boolean;
   describeMessage(message: Message): string;
   describePosition(position: Position): string;
+  /** The faults have stopped and the cluster must settle: stop anything that keeps it moving on
+   *  purpose (membership changes). */
+  faultsOff?(): void;
 }

@@ -128,6 +128,7 @@ class Simulation<Message extends Addressed, Position> {
    *  leader, commit a fresh write everywhere and agree on it. */
   private settle(): void {
     this.faultsOn = false;
+    this.protocol.faultsOff?.();
     this.network.healAll();
     for (const node of this.nodes) {
       if (!node.alive) {
@@ -154,7 +155,7 @@ class Simulation<Message extends Addressed, Position> {
     this.processIo(leader);
     for (;;) {
       this.runUntil(this.now + 5 * TICK);
-      const lagging = this.nodes.find((node) => !node.hasApplied(position));
+      const lagging = this.nodes.find((node) => node.view()?.member !== false && !node.hasApplied(position));
       if (lagging === undefined) break;
       if (this.now >= deadline) {
         throw new SafetyViolation("liveness", `node ${lagging.id} ${lagging.describeProgress()} ${SETTLE_TICKS} ticks after healing; the final write is at ${where}`);
@@ -173,6 +174,7 @@ class Simulation<Message extends Addressed, Position> {
     if (leader === undefined || term === undefined) return undefined;
     for (const node of this.nodes) {
       const view = node.view();
+      if (view?.member === false) continue;
       if (view === undefined || view.term !== term || view.leader !== leader.id) return undefined;
     }
     return leader;

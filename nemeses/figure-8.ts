@@ -1,0 +1,202 @@
+// Raft's Figure 8, staged from what the nodes report (reactive mode figure-8). Every step waits for
+// an event — an election, an append, a commit — and strikes within a millisecond of it, on links
+// slowed by 30–50 ms so that a strike lands between a leader's sends and their arrival:
+//
+//   1. A is elected (term t): cut A off at once. Its no-op never leaves; the clients that call A
+//      still get their writes appended there (E, entries of term t on A alone) until A steps down.
+//   2. B is elected by the others (term t' > t): cut B off at once too. B's no-op (term t') stays
+//      on B alone, at the index where A holds E. Let A back.
+//   3. A wins again (term T, with the third node's vote: its log is ahead of it). The moment A's
+//      commit index passes its term-t no-op — it has replicated E to the third node — cut A off,
+//      so that its own term-T no-op, still on the wire, never arrives. Let B back.
+//   4. B wins (term T + 1: its last term t' beats the third node's t). The links are made healthy
+//      so that B's leadership holds; once B has committed in its term, A is let back: it follows B,
+//      whose log replaces E.
+//   5. Leadership tours every node, each leading a moment, so that every node's state machine
+//      serves reads. Then the links are slowed again and the scenario starts over.
+//
+// A correct Raft commits nothing in step 3 before its own no-op reaches a majority (§5.4.2), so B
+// cannot win in step 4 and nothing is lost. A leader that counts replicas of earlier-term entries
+// (--bug commit-old-term) commits and applies E in step 3, and B's log then replaces it: a node
+// that applied E serves reads that show it, the others never do. A step that does not happen within
+// a few seconds (the wrong node won) starts the scenario over.
+
+import { performance } from "node:perf_hooks";
+import type { NodeEvent } from "../clusters/system.ts";
+import type { NemesisContext } from "./nemesis.ts";
+
+type Step =
+  | { name: "elect-a"; since: number }
+  | { name: "cut-b"; a: string; termA: number; noopA: number; since: number }
+  | { name: "a-leads"; a: string; b: string; noopA: number; since: number }
+  | { name: "b-leads"; a: string; b: string; since: number }
+  | { name: "b-commits"; a: string; b: string; term: number; since: number }
+  | { name: "tour"; led: Set<string>; since: number };
+
+/** What the scenario asks of the nemesis around it. */
+export interface ScenarioActions {
+  isolate(node: string, why: string): Promise<void>;
+  release(node: string): Promise<void>;
+  releaseAll(): Promise<void>;
+  /** Slows (and thins) every link, or makes them healthy again. */
+  slowLinks(on: boolean): Promise<void>;
+  leader(): Promise<string | undefined>;
+  log(line: string): void;
+}
+
+const STEP_TIMEOUT_MS = 8000;
+/** How long each node leads during the tour before it is cut off for the next. */
+const TOUR_LEAD_MS = 500;
+/** With no election in this long, the scenario provokes one by cutting the leader off briefly. */
+const KICK_AFTER_MS = 1000;
+const KICK_MS = 400;
+
+export class Figure8Scenario {
+  private step: Step = { name: "elect-a", since: performance.now() };
+  /** Runs of the scenario that reached each step, for the op's report. */
+  readonly reached: Record<string, number> = { "elect-a": 0, "cut-b": 0, "a-leads": 0, "b-leads": 0, "b-commits": 0, tour: 0 };
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+  /** Index of the no-op each node appended when it last became leader, by node and term. */
+  private readonly noops = new Map<string, { term: number; index: number }>();
+  /** The last index each node appended as leader, by node and term. */
+  private readonly lastAppended = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: NemesisContext,
+    private readonly actions: ScenarioActions,
+  ) {
+    this.reached["elect-a"]++;
+    this.timer = setInterval(() => void this.tick(), 100);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Hears one event; acts at once when it completes a step. */
+  hear(event: NodeEvent): void {
+    if (event.kind === "appended" && !this.noops.has(`${event.node}:${event.term}`) && event.index !== undefined) {
+      // A leader's first append of its term is its no-op.
+      this.noops.set(`${event.node}:${event.term}`, { term: event.term, index: event.index });
+    }
+    if (event.kind === "appended" && event.index !== undefined) this.lastAppended.set(`${event.node}:${event.term}`, event.index);
+    void this.act(event);
+  }
+
+  private go(step: Step): void {
+    this.step = step;
+    this.reached[step.name]++;
+    this.actions.log(`figure-8: ${describe(step)}`);
+  }
+
+  private async act(event: NodeEvent): Promise<void> {
+    const step = this.step;
+    const now = performance.now();
+    if (step.name === "elect-a" && event.kind === "elected") {
+      this.go({ name: "cut-b", a: event.node, termA: event.term, noopA: Number.POSITIVE_INFINITY, since: now });
+      await this.actions.isolate(event.node, `A: elected in term ${event.term}`);
+    } else if (step.name === "cut-b" && event.kind === "elected" && event.node !== step.a && event.term > step.termA) {
+      const noopA = this.noops.get(`${step.a}:${step.termA}`)?.index;
+      await this.actions.isolate(event.node, `B: elected in term ${event.term}`);
+      const lastA = this.lastAppended.get(`${step.a}:${step.termA}`) ?? 0;
+      if (noopA === undefined || lastA <= noopA) {
+        this.actions.log(`figure-8: A (${step.a}) appended no client entry in term ${step.termA} while cut off; starting over`);
+        await this.restart();
+        return;
+      }
+      this.go({ name: "a-leads", a: step.a, b: event.node, noopA, since: now });
+      await this.actions.release(step.a);
+    } else if (step.name === "a-leads" && event.node === step.a && event.kind === "committed" && (event.index ?? 0) > step.noopA) {
+      this.go({ name: "b-leads", a: step.a, b: step.b, since: now });
+      await this.actions.isolate(step.a, `A: commit index ${event.index} passed its term-${this.termOf(step)} no-op at ${step.noopA}`);
+      await this.actions.release(step.b);
+    } else if (step.name === "a-leads" && event.kind === "elected" && event.node !== step.a) {
+      this.actions.log(`figure-8: ${event.node}, not A (${step.a}), won term ${event.term}; starting over`);
+      await this.restart();
+    } else if (step.name === "b-leads" && event.kind === "elected") {
+      this.actions.log(`figure-8: ${event.node} won term ${event.term}${event.node === step.b ? " (B: its log replaces A's entries)" : ", not B: A's entries stand"}`);
+      if (event.node !== step.b) {
+        await this.startTour(event.node);
+        return;
+      }
+      this.go({ name: "b-commits", a: step.a, b: step.b, term: event.term, since: now });
+      await this.actions.slowLinks(false);
+    } else if (step.name === "b-commits" && event.kind === "committed" && event.node === step.b && event.term === step.term) {
+      this.actions.log(`figure-8: B (${step.b}) committed index ${event.index} in term ${step.term}; A (${step.a}) back to follow it`);
+      await this.startTour(step.b);
+    }
+  }
+
+  private async startTour(leader: string): Promise<void> {
+    await this.actions.slowLinks(false);
+    await this.actions.releaseAll();
+    this.go({ name: "tour", led: new Set([leader]), since: performance.now() });
+  }
+
+  private termOf(step: { a: string; noopA: number }): string {
+    for (const [key, noop] of this.noops) if (key.startsWith(`${step.a}:`) && noop.index === step.noopA) return String(noop.term);
+    return "?";
+  }
+
+  /** Time-driven parts: step timeouts, the tour, and kicking a stable cluster into an election. */
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const step = this.step;
+      const waited = performance.now() - step.since;
+      if (step.name === "tour") {
+        if (step.led.size >= this.ctx.nodes.length || waited > STEP_TIMEOUT_MS * 2) {
+          await this.restart();
+          return;
+        }
+        const leader = await this.actions.leader();
+        if (leader && !step.led.has(leader)) step.led.add(leader);
+        if (leader && waited > TOUR_LEAD_MS * step.led.size) {
+          // The next node's turn: cut this one off for a moment.
+          await this.actions.isolate(leader, "tour: next node's turn");
+          setTimeout(() => void this.actions.release(leader), KICK_MS);
+        }
+      } else if (step.name === "elect-a") {
+        if (waited > KICK_AFTER_MS) {
+          const leader = await this.actions.leader();
+          step.since = performance.now();
+          if (leader) {
+            await this.actions.isolate(leader, "kick: no election lately");
+            setTimeout(() => void this.actions.release(leader), KICK_MS);
+          }
+        }
+      } else if (waited > STEP_TIMEOUT_MS) {
+        this.actions.log(`figure-8: step ${step.name} did not complete within ${STEP_TIMEOUT_MS} ms; starting over`);
+        await this.restart();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async restart(): Promise<void> {
+    await this.actions.releaseAll();
+    await this.actions.slowLinks(true);
+    this.step = { name: "elect-a", since: performance.now() };
+    this.reached["elect-a"]++;
+  }
+}
+
+function describe(step: Step): string {
+  switch (step.name) {
+    case "elect-a":
+      return "waiting for an election";
+    case "cut-b":
+      return `A = ${step.a} cut off at its election in term ${step.termA}; waiting for another leader (B)`;
+    case "a-leads":
+      return `B = ${step.b} cut off at its election; A (${step.a}) back, waiting for it to lead and commit past ${step.noopA}`;
+    case "b-leads":
+      return `A (${step.a}) cut off after its commit moved; B (${step.b}) back, waiting for the next leader`;
+    case "b-commits":
+      return `B (${step.b}) leads term ${step.term}; links healthy, waiting for it to commit`;
+    case "tour":
+      return "touring leadership";
+  }
+}
