@@ -2,9 +2,11 @@
 // names, the write's wait_for_active_shards, how register reads are made, and the nodes' fault
 // detection (cluster formation) intervals.
 
-import { declareOptions, type OptionValues, type SystemOptions } from "../options.ts";
+import { declareOptions, type OptionValues } from "../options.ts";
 
-const declared = declareOptions("elasticsearch", {
+/** `--opt wait_for_active_shards=2` arrives as the number 2, which a choice takes as its text
+ *  (clusters/options.ts). */
+export const elasticsearchOptions = declareOptions("elasticsearch", {
   "index.number_of_replicas": {
     type: "integer",
     min: 0,
@@ -41,13 +43,18 @@ const declared = declareOptions("elasticsearch", {
     default: 1000,
     help: "milliseconds between each node's checks of the master (default 1s); a node that fails 3 stops following it and looks for another",
   },
+  "cluster.fault_detection.follower_check.timeout": {
+    type: "integer",
+    min: 100,
+    default: 10_000,
+    help: "milliseconds the master waits for a node's answer to a check (default 10s); under a partition that drops packets each check fails only by this timeout",
+  },
+  "cluster.fault_detection.leader_check.timeout": {
+    type: "integer",
+    min: 100,
+    default: 10_000,
+    help: "milliseconds a node waits for the master's answer to a check (default 10s); 3 checks in a row that time out make a cut-off node stop following the master",
+  },
 });
 
-export type ElasticsearchOptions = OptionValues<typeof declared.declared>;
-
-/** As declared; numeric-looking text arrives as a number (`--opt wait_for_active_shards=2`), read
- *  back as the text the choice names. */
-export const elasticsearchOptions: SystemOptions<typeof declared.declared> = {
-  ...declared,
-  parse: (raw) => declared.parse(typeof raw.wait_for_active_shards === "number" ? { ...raw, wait_for_active_shards: String(raw.wait_for_active_shards) } : raw),
-};
+export type ElasticsearchOptions = OptionValues<typeof elasticsearchOptions.declared>;

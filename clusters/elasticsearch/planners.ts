@@ -11,7 +11,7 @@
 //                  write applies only if nothing changed the document in between (409 otherwise:
 //                  fail, the system's answer)
 // set       add    index {element} as doc set-<element>, op_type=create
-//           read   open a point in time, page through every set-* document with search_after →
+//           read   open a point in time, page through every document with an element, by search_after →
 //                  the elements; a final read (value {final: true}) refreshes the index first, so it
 //                  sees every write acknowledged before it
 
@@ -143,7 +143,8 @@ async function readAll(es: Client, refresh: boolean): Promise<number[]> {
         size: PAGE,
         sort: ["_shard_doc"],
         search_after: after,
-        query: { prefix: { _id: "set-" } },
+        // Set documents are the ones with an element (Elasticsearch refuses prefix queries on _id).
+        query: { exists: { field: "element" } },
         track_total_hits: false,
       });
       const hits = page.hits.hits;

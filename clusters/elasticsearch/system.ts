@@ -93,6 +93,8 @@ async function waitForCluster(ctx: ClusterContext, options: ElasticsearchOptions
     },
   );
 
+  ctx.log(`elasticsearch: all nodes joined one cluster: ${ctx.nodes.join(", ")}`);
+
   const es = connectToNode(ctx.runtime, ctx.nodes[0]);
   const replicas = options["index.number_of_replicas"];
   let last = "no answer";
@@ -131,6 +133,23 @@ async function waitForCluster(ctx: ClusterContext, options: ElasticsearchOptions
   }
 }
 
+/** The bootstrap checks that failed on each node, as its log has them (in development mode a
+ *  failed check is a warning; server.ts says why the nodes run in it). What a production
+ *  deployment would have refused to start with, said in the run's log. */
+async function failedBootstrapChecks(ctx: ClusterContext): Promise<string[]> {
+  const lines = await Promise.all(
+    ctx.nodes.map(async (node) => {
+      const found = await ctx.runtime.exec(node, "sh", ["-c", "grep -h 'o.e.b.BootstrapChecks' /var/log/faultline/elasticsearch/*.log 2>/dev/null || true"]).catch(() => undefined);
+      const checks = (found?.stdout ?? "")
+        .split("\n")
+        .map((line) => /\[o\.e\.b\.BootstrapChecks\s*\]\s*\[[^\]]*\]\s*(.*?)(?:; for more information.*)?$/.exec(line.trim())?.[1])
+        .filter((check): check is string => check !== undefined && check !== "");
+      return [...new Set(checks)].map((check) => `${node}: ${check}`);
+    }),
+  );
+  return lines.flat();
+}
+
 /** The elected master as most running nodes see it (each answering from its own cluster state: an
  *  isolated old master may still name itself for a while). */
 async function electedMaster(ctx: Pick<ClusterContext, "runtime" | "nodes">): Promise<string | undefined> {
@@ -154,19 +173,28 @@ async function electedMaster(ctx: Pick<ClusterContext, "runtime" | "nodes">): Pr
   return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
+/** What Elasticsearch documents for this version (8.17 reference: "Reading and writing documents",
+ *  "Get API", "Optimistic concurrency control", "Near real-time search"). */
+const CLAIM_NOTES = [
+  "a write is acknowledged once the primary and every in-sync replica have it; a node without an elected master refuses writes (no master block)",
+  "Elasticsearch claims no linearizability: a read goes to one copy of the shard, which a partition may leave behind",
+  "if_seq_no/if_primary_term make a conditional write apply only to the version read (optimistic concurrency)",
+];
+
+const READ_NOTES: Readonly<Record<ElasticsearchOptions["reads"], string>> = {
+  get: "register reads are realtime GETs (--opt reads=get): the copy on the client's node answers from its translog, without waiting for a refresh; a copy cut off by a partition may be stale",
+  search:
+    "register reads are searches (--opt reads=search): a search sees only what the last refresh (every 1 s by default) made visible on the copy it asks, so it may miss acknowledged writes even without faults",
+};
+
 export const elasticsearchSystem: System = {
   name: "elasticsearch",
   description:
     "Elasticsearch 8.17 from Maven Central on Debian's OpenJDK 17, client @elastic/elasticsearch 8; set over documents (read-all through a point in time), " +
     "register over one document with if_seq_no/if_primary_term, realtime GET or search reads. Docker only",
-  claims: {
-    cap: "CP",
-    notes: [
-      "a write is acknowledged once the primary and every in-sync replica have it; a node without an elected master refuses writes (no master block)",
-      "Elasticsearch claims no linearizability: a realtime GET reads the copy it reaches, which a partition may leave stale, and a search sees only what the last refresh made visible (--opt reads=search)",
-      "if_seq_no/if_primary_term make a conditional write apply only to the version read (optimistic concurrency)",
-    ],
-  },
+  claims: { cap: "CP", notes: [...CLAIM_NOTES, READ_NOTES.get] },
+  // How register reads are made changes what they promise: the report says which it was.
+  claimsFor: (options) => ({ cap: "CP", notes: [...CLAIM_NOTES, READ_NOTES[elasticsearchOptions.parse(options).reads]] }),
   clients: clientsFrom(esPlanners, openEsClient),
   options: elasticsearchOptions,
   bugs: [],
@@ -181,6 +209,7 @@ export const elasticsearchSystem: System = {
     const infos = ctx.nodes.map((node) => ctx.runtime.node(node));
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, esProcessSpec(infos, node, clusterName, options))));
     await waitForCluster(ctx, options);
+    for (const check of await failedBootstrapChecks(ctx)) ctx.log(`elasticsearch: bootstrap check failed (a warning in development mode; production mode would refuse to start): ${check}`);
     ctx.log(`elasticsearch: cluster ${clusterName} up, index ${INDEX} green, elected master ${(await electedMaster(ctx)) ?? "unknown"}`);
   },
 

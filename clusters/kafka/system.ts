@@ -89,6 +89,8 @@ async function waitForCluster(ctx: ClusterContext, options: KafkaOptions): Promi
     },
   );
 
+  ctx.log(`kafka: all brokers registered: ${registered.join(", ")}`);
+
   let lastError = "";
   let states: PartitionState[] = [];
   let created = false;
@@ -183,7 +185,7 @@ export const kafkaSystem: System = {
     cap: "CP",
     notes: [
       "Kafka documents no acknowledged message lost with acks=all, min.insync.replicas ≥ 2 and unclean.leader.election.enable=false, while at least min.insync.replicas replicas survive",
-      "with acks=1 a message is acknowledged by the leader alone and is lost if the leader fails before a follower copied it; with unclean.leader.election.enable=true an out-of-sync replica may become leader and truncate acknowledged messages (SEEDS C13)",
+      "with acks=1 a message is acknowledged by the leader alone and is lost if the leader fails, or is cut off from its followers while another replica becomes leader, before a follower copied it; with unclean.leader.election.enable=true an out-of-sync replica may become leader and truncate acknowledged messages (SEEDS C13)",
       "brokers do not fsync each message: durability comes from replication, so a power loss on every replica at once may lose acknowledged messages (a killed process does not: what it wrote stays in the OS page cache)",
       "sends are not retried and not idempotent: one produce request per op; a timed-out send is recorded info",
     ],

@@ -1,12 +1,16 @@
 // Kafka and Elasticsearch on the docker runtime, through the real CLI (`faultline run --runtime
 // docker … --json`), with their images assembled from Maven Central (SEEDS C13, C14):
 //   Kafka, acks=all, min.insync.replicas=2, no unclean election, partition,kill   valid
-//   Kafka, acks=1, leader kills                       acknowledged messages lost, offsets named
+//   Kafka, acks=1, partition leader isolated          acknowledged messages lost, offsets named
 //                                                     (at most 3 attempts, seeds 1..3)
-//   Elasticsearch, set, partition,pause               runs end to end; the report says what it saw
+//   Elasticsearch, set, partition,pause               runs end to end; the partitions really cut the
+//                                                     nodes apart (their logs say so); lost,
+//                                                     reappearing and recovered documents reported
+//   Elasticsearch, register, realtime GET and search reads, partition,pause: each verdict reported
 //   bad input: a topic Kafka refuses (replication.factor > brokers), an index that can never go
 //   green: one line, exit 254, before or without losing anything recorded
-// Runs one at a time; each run prints one summary line and the file its total.
+// Runs one at a time; each run prints one summary line and the file its total. No verdict of
+// Elasticsearch's is asserted: the tests print what the runs observed.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +21,7 @@ import { systemImages } from "../../clusters/runtime/docker/images/names.ts";
 import { ensureDocker } from "../../clusters/runtime/docker/engine.ts";
 import { systems } from "../../harness/run/registry.ts";
 import { faultline } from "../support/cli.ts";
-import { runJson as runCli, share, type CliRun } from "./helpers/cli-run.ts";
+import { nodeLogLines, runJson as runCli, share, type CliRun } from "./helpers/cli-run.ts";
 
 const store = mkdtempSync(join(tmpdir(), "faultline-jvm-systems-"));
 const runSeconds: number[] = [];
@@ -64,23 +68,34 @@ function describeRun(label: string, run: CliRun): string {
 }
 
 /** The final drains read every partition from its first offset in a consumer that may have just
- *  started (group join, then the whole log): longer than the default op timeout on a loaded machine. */
-const KAFKA = ["--system", "kafka", "--workload", "queue", "--opt", "ordered=per-partition", "--op-timeout", "30000"];
+ *  started (group join, then the whole log): longer than the default op timeout on a loaded machine.
+ *  No --opt ordered=per-partition: the kafka system gives its queue that default itself. */
+const KAFKA = ["--system", "kafka", "--workload", "queue", "--op-timeout", "30000"];
 
 describe("Kafka on docker (C13)", () => {
   it("acks=all, min.insync.replicas=2, no unclean election, under partitions and kills: no acknowledged message lost", async () => {
-    const run = await runJson([...KAFKA, "--opt", "acks=all", "--opt", "min.insync.replicas=2", "--nemesis", "partition,kill", "--time", "30", "--seed", "1"]);
+    // Faults every 5 s rather than 2: between them the cluster recovers and acknowledges enough
+    // messages for "none lost" to say something.
+    const run = await runJson([...KAFKA, "--opt", "acks=all", "--opt", "min.insync.replicas=2", "--nemesis", "partition,kill", "--nemesis-interval", "5", "--time", "40", "--seed", "1"]);
     console.log(describeRun("kafka acks=all partition,kill", run));
     expect(run.results.valid, run.stderr).toBe(true);
     expect(run.code).toBe(0);
-    expect(logResult(run).counts.acknowledged).toBeGreaterThan(0);
+    expect(run.results.workload.mode).toBe("per-partition");
+    expect(readFileSync(join(run.runDir, "harness.log"), "utf8")).toContain("kafka's defaults for workload queue: ordered=per-partition");
+    expect(logResult(run).counts.lost).toBe(0);
+    expect(logResult(run).counts.acknowledged).toBeGreaterThanOrEqual(20);
   });
 
-  it("acks=1 with leader kills loses acknowledged messages, with their offsets, within 3 attempts", async () => {
+  // The partition leader cut off from its followers keeps acknowledging acks=1 sends from clients
+  // that still reach it, while the controller makes a follower leader; after the heal the old
+  // leader truncates its log to the new leader's. Leader kills alone lose only what a kill catches
+  // in the moment before followers fetch it: 5 of 627 acknowledged messages in one 30 s run here,
+  // none in three runs on a machine with a load average of 35.
+  it("acks=1 with the partition leader cut off loses acknowledged messages, with their offsets, within 3 attempts", async () => {
     const attempts: CliRun[] = [];
     for (const seed of [1, 2, 3]) {
-      const run = await runJson([...KAFKA, "--opt", "acks=1", "--nemesis", "kill:leader", "--nemesis-interval", "5", "--time", "30", "--seed", String(seed)]);
-      console.log(describeRun(`kafka acks=1 kill:leader seed ${seed}`, run));
+      const run = await runJson([...KAFKA, "--opt", "acks=1", "--nemesis", "partition:isolate-leader", "--nemesis-interval", "10", "--time", "40", "--seed", String(seed)]);
+      console.log(describeRun(`kafka acks=1 partition:isolate-leader seed ${seed}`, run));
       attempts.push(run);
       if (run.results.valid === false && logResult(run).counts.lost > 0) break;
     }
@@ -98,32 +113,94 @@ describe("Kafka on docker (C13)", () => {
   });
 });
 
-/** The open-file limit containers get from this Docker engine: Elasticsearch's bootstrap checks,
- *  enforced for any node that talks to others over the network, refuse to start below 65535, and a
- *  container cannot raise its hard limit above the engine's. */
-async function containerFileLimit(): Promise<number> {
-  const { execFileSync } = await import("node:child_process");
-  const out = execFileSync("docker", ["run", "--rm", "--network", "none", "faultline/base:bookworm", "sh", "-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
-  return out === "unlimited" ? Infinity : Number(out);
+/** Fault detection in 2 s instead of 10 per check (3 checks in a row), and faults 15 s apart: a
+ *  partition or pause lasts long enough for the nodes to notice it and elect around it. */
+const ES_FAULTS = [
+  "--nemesis",
+  "partition,pause",
+  "--nemesis-interval",
+  "15",
+  "--time",
+  "60",
+  "--opt",
+  "cluster.fault_detection.follower_check.timeout=2000",
+  "--opt",
+  "cluster.fault_detection.leader_check.timeout=2000",
+];
+
+/** Lines of the nodes' logs that show a node cut off: the master dropping a node whose checks
+ *  timed out, or a node losing its master. */
+const CUT_OFF = /followers check retry count exceeded|master node changed \{previous \[\{[^\]]*\], current \[\]\}/;
+
+function nemesisOps(run: CliRun): string[] {
+  return readFileSync(join(run.runDir, "history.jsonl"), "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"process":"nemesis"') && line.includes('"type":"ok"'))
+    .map((line) => (JSON.parse(line) as { f: string }).f);
 }
 
-const ES_FILES_NEEDED = 65535;
+interface SetEvidence {
+  element: unknown;
+  addOutcome: "ok" | "fail" | "info" | null;
+  addCompletion: { index: number } | null;
+  lastSeen: { index: number } | null;
+  missingFromFinalReads?: { index: number }[];
+  staleReads?: { index: number }[];
+}
+
+function describeElements(label: string, elements: readonly SetEvidence[] | undefined): string {
+  if (!elements || elements.length === 0) return `${label}: none`;
+  const shown = elements.slice(0, 5).map((e) => {
+    const missing = e.missingFromFinalReads?.map((op) => op.index).join("/") ?? e.staleReads?.map((op) => op.index).join("/") ?? "";
+    return `${JSON.stringify(e.element)} (add ${e.addOutcome ?? "–"} at op ${e.addCompletion?.index ?? "–"}, last seen at op ${e.lastSeen?.index ?? "–"}${missing ? `, missed by op(s) ${missing}` : ""})`;
+  });
+  return `${label}: ${elements.length}: ${shown.join("; ")}${elements.length > 5 ? " …" : ""}`;
+}
 
 describe("Elasticsearch on docker (C14)", () => {
-  it("set under partitions and pauses: runs end to end and the report says what it observed", async (context) => {
-    const limit = await containerFileLimit();
-    if (limit < ES_FILES_NEEDED) {
-      console.warn(`elasticsearch end-to-end skipped: containers here get at most ${limit} open files (the engine's own hard limit), Elasticsearch's bootstrap check needs ${ES_FILES_NEEDED}; start dockerd with a higher 'ulimit -Hn'`);
-      context.skip();
-    }
-    const run = await runJson(["--system", "elasticsearch", "--workload", "set", "--nemesis", "partition,pause", "--time", "30", "--seed", "1"]);
-    const workload = run.results.workload as { valid?: unknown; lost?: unknown[]; counts?: Record<string, number> };
+  it("set under partitions and pauses: the partitions cut the nodes apart, and the run says what it observed", async () => {
+    const run = await runJson(["--system", "elasticsearch", "--workload", "set", ...ES_FAULTS, "--seed", "1"]);
+    const workload = run.results.workload as { counts?: Record<string, number>; lost?: SetEvidence[]; stale?: SetEvidence[]; recovered?: SetEvidence[] };
     console.log(`elasticsearch set partition,pause: exit ${run.code}, valid ${String(run.results.valid)}, ${run.seconds.toFixed(0)} s, availability ${share(run.results.stats.availability.availability)}; ${JSON.stringify(workload.counts ?? {})}; ${run.runDir}`);
-    expect([0, 1, 2]).toContain(run.code);
+    console.log(`  ${describeElements("lost (acknowledged, missing from the final reads)", workload.lost)}`);
+    console.log(`  ${describeElements("missed by reads after they were known, seen again later", workload.stale)}`);
+    console.log(`  ${describeElements("recovered (add not acknowledged, present later)", workload.recovered)}`);
+    const cutOff = nodeLogLines(run.runDir, CUT_OFF);
+    console.log(`  the nodes noticed ${cutOff.length} cut(s): ${cutOff.slice(0, 3).map((line) => line.slice(0, 160)).join(" | ")}`);
+
+    // Whatever it observed, it decided: 0 valid, 1 lost documents (with evidence above).
+    expect([0, 1], run.stderr).toContain(run.code);
     expect(run.results.valid).not.toBe("unknown");
+    expect(workload.counts?.acknowledged ?? 0).toBeGreaterThan(0);
+    if (run.results.valid === false) expect(workload.lost?.length ?? 0).toBeGreaterThan(0);
+    // The faults happened, and the partitions reached the nodes' transport through the forwarders.
+    expect(nemesisOps(run)).toEqual(expect.arrayContaining(["start-partition", "pause"]));
+    expect(cutOff.length).toBeGreaterThan(0);
+    // The report says what was observed and what the run's nodes could not have refused.
     const report = readFileSync(join(run.runDir, "report.html"), "utf8");
     expect(report).toMatch(/elasticsearch/i);
-    expect(run.results.claims.length).toBeGreaterThan(0);
+    expect(report).toContain("no acknowledged add lost");
+    expect(readFileSync(join(run.runDir, "harness.log"), "utf8")).toMatch(/bootstrap check failed .*max file descriptors/);
+  });
+
+  it("register with if_seq_no/if_primary_term: realtime GET and search reads, each judged and said apart", async () => {
+    const verdicts: string[] = [];
+    for (const reads of ["get", "search"] as const) {
+      const run = await runJson(["--system", "elasticsearch", "--workload", "register", "--opt", `reads=${reads}`, ...ES_FAULTS, "--seed", "1"]);
+      const workload = run.results.workload as { failures?: { key: unknown; ops: { index: number; describe: string }[] }[]; operations?: number };
+      const first = workload.failures?.[0];
+      const line = `elasticsearch register reads=${reads}: exit ${run.code}, valid ${String(run.results.valid)}, ${run.seconds.toFixed(0)} s, availability ${share(run.results.stats.availability.availability)}, ${workload.operations ?? 0} ops checked; ${
+        first ? `${workload.failures?.length} key(s) not linearizable, first key ${JSON.stringify(first.key)} at op ${first.ops.map((op) => `${op.index} ${op.describe}`).join(", ")}` : "linearizable"
+      }; ${run.runDir}`;
+      console.log(line);
+      verdicts.push(line);
+      expect([0, 1], run.stderr).toContain(run.code);
+      expect(run.results.valid).not.toBe("unknown");
+      if (run.results.valid === false) expect(first?.ops.length ?? 0).toBeGreaterThan(0);
+      // The run is judged against what that read mode promises, and says which it was.
+      const test = JSON.parse(readFileSync(join(run.runDir, "test.json"), "utf8")) as { system: { claims: { notes?: string[] } } };
+      expect(test.system.claims.notes?.join(" ")).toContain(reads === "get" ? "realtime GETs (--opt reads=get)" : "searches (--opt reads=search)");
+    }
   });
 });
 
