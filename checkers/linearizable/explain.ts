@@ -44,12 +44,18 @@ export function explainFailure<State, Input, Output>(
   operations: readonly ModelOperation<Input, Output>[],
   longest: readonly number[],
   finalStates: readonly State[],
+  /** The read the search found could not become legal after `longest`, when it knows one; else
+   *  the op that must take effect first is the one blamed. */
+  culprit?: number,
 ): LinearizabilityFailure {
   const placed = new Set(longest);
   const pending = operations.map((_, i) => i).filter((i) => !placed.has(i));
   let blocking = -1;
-  for (const i of pending) {
-    if (blocking === -1 || operations[i].returnPosition < operations[blocking].returnPosition) blocking = i;
+  if (culprit !== undefined && !placed.has(culprit)) blocking = culprit;
+  else {
+    for (const i of pending) {
+      if (blocking === -1 || operations[i].returnPosition < operations[blocking].returnPosition) blocking = i;
+    }
   }
   if (blocking === -1 || operations[blocking].returnPosition === Infinity) {
     throw new Error("explainFailure called for a search that left only indeterminate ops: that history is linearizable");

@@ -1,9 +1,13 @@
 // 32-bit hashes for model states, used by the search's visited cache. They need to be fast and
 // spread well; a collision only costs an equality check, never a wrong verdict.
 
-/** FNV-1a over UTF-16 code units. */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
+/** FNV-1a's starting value. */
+export const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a over UTF-16 code units. FNV-1a is a running hash: hashString(a + b) equals
+ *  hashString(b, hashString(a)), which lets a growing string extend its hash. */
+export function hashString(text: string, seed: number = FNV_OFFSET): number {
+  let hash = seed;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash | 0;
 }

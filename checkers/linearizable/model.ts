@@ -49,6 +49,15 @@ export interface Model<State, Input, Output> {
   /** Splits a history into independent sub-histories (P-compositionality): each is checked on
    *  its own, from init(). Models whose objects are independent per key partition by key. */
   partition?(operations: readonly ModelOperation<Input, Output>[]): ModelOperation<Input, Output>[][];
+  /** Whether an op never changes the state, in any state it is legal in (a read). The search
+   *  then linearizes such an op as soon as it is legal, without trying what else could go first
+   *  (wgl.ts says why nothing is lost). Leave it out when unsure: it only prunes. */
+  readOnly?(input: Input): boolean;
+  /** Whether a read-only op that saw `output` can still become legal from `state` when only ops
+   *  among `before` may take effect first (any of them, each at most once, in any order). Return
+   *  false only when it certainly cannot: the search then gives up on that state (wgl.ts, rule 5).
+   *  Leave it out when unsure: it only prunes. */
+  reachable?(state: State, read: Input, output: Output | undefined, before: readonly Input[]): boolean;
   /** Must agree with equal: equal states have equal hashes. */
   hash(state: State): number;
   equal(a: State, b: State): boolean;

@@ -2,6 +2,8 @@
 // every possible next state) is searched over *sets* of states, as Porcupine's
 // NondeterministicModel does: an op is legal if some current state allows it, and leads to the
 // set of all states it may produce. That keeps the search itself deterministic and its cache exact.
+// A read narrows such a set to the states that allow it, so over sets no op is read-only, and
+// rules 4 and 5 of the search (which rest on reads) stay off.
 
 import { ILLEGAL, legal, type Model, type Step } from "./model.ts";
 import type { SearchModel } from "./wgl.ts";
@@ -24,6 +26,8 @@ function deterministicModel<State, Input, Output>(model: Model<State, Input, Out
     },
     hash: (state) => model.hash(state),
     equal: (a, b) => model.equal(a, b),
+    readOnly: model.readOnly?.bind(model),
+    reachable: model.reachable?.bind(model),
   };
 }
 

@@ -54,6 +54,8 @@ export class VisitedConfigurations<State> {
       const group = this.slots[slot] - 1;
       if (group < 0) break;
       if (this.groupLows[group] === low && this.groupHighs[group] === high && this.sameKnown(group, bits) && this.equal(this.groupStates[group], state)) {
+        // Without indeterminate ops a group is one configuration, and this is it again.
+        if (this.unknownWords === 0) return false;
         for (let entry = this.groupFirstEntry[group]; entry >= 0; entry = this.entryNext[entry]) {
           if (this.unknownSubset(entry, bits)) return false;
         }
@@ -72,7 +74,8 @@ export class VisitedConfigurations<State> {
     this.slots[slot] = group + 1;
     // Keep the table at most half full so probe runs stay short.
     if (this.groups * 2 > this.mask) this.rehash();
-    this.addEntry(group, bits);
+    if (this.unknownWords === 0) this.size++;
+    else this.addEntry(group, bits);
     return true;
   }
 

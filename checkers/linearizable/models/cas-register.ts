@@ -32,6 +32,10 @@ export const casRegister: Model<CanonicalValue, CasRegisterInput, CanonicalValue
     }
   },
   partition: partitionByKey,
+  readOnly: (input) => input.f === "read",
+  // Only a write or cas to the value read can make a read of another value legal.
+  reachable: (state, read, output, before) =>
+    read.f !== "read" || output === state || before.some((input) => (input.f === "write" && input.value === output) || (input.f === "cas" && input.to === output)),
   hash: hashValue,
   equal: (a, b) => a === b,
   describeOperation: (input, output) =>

@@ -36,6 +36,9 @@ export const register: Model<CanonicalValue, RegisterInput, CanonicalValue> = {
     return output === state ? legal(state) : ILLEGAL;
   },
   partition: partitionByKey,
+  readOnly: (input) => input.f === "read",
+  // Only a write of the value read can make a read of another value legal.
+  reachable: (state, read, output, before) => read.f !== "read" || output === state || before.some((input) => input.f === "write" && input.value === output),
   hash: hashValue,
   equal: (a, b) => a === b,
   describeOperation: describeRegisterOperation,

@@ -29,6 +29,21 @@ export const set: Model<Elements, SetInput, Elements> = {
     return legal([...state.slice(0, at), input.element, ...state.slice(at)]);
   },
   partition: partitionByKey,
+  readOnly: (input) => input.f === "read",
+  // Elements are only added: a read can still become legal only if it saw every element already
+  // in, and the others are among the adds that may run first.
+  reachable(state, read, output, before) {
+    if (read.f !== "read" || output === undefined) return true;
+    for (let i = 0, j = 0; i < state.length; i++) {
+      while (j < output.length && compare(output[j], state[i]) < 0) j++;
+      if (j === output.length || output[j] !== state[i]) return false;
+    }
+    if (output.length === state.length) return true;
+    const added = new Set(before.map((input) => (input.f === "add" ? input.element : undefined)));
+    const present = new Set(state);
+    for (const element of output) if (!present.has(element) && !added.has(element)) return false;
+    return true;
+  },
   hash: (state) => state.reduce<number>((hash, element) => combineHashes(hash, hashValue(element)), 0x3c6ef372),
   equal: sameElements,
   describeOperation(input, output) {
