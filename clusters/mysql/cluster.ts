@@ -20,6 +20,8 @@ import { initialiseDataDir, mysqlProcessSpec, recoverGaleraPosition } from "./se
 const READY_TIMEOUT_MS = 60_000;
 /** How long setup waits for a replica to apply the primary's setup. */
 const CATCH_UP_TIMEOUT_MS = 30_000;
+/** How long a restarted Galera node is waited for before the restart counts as done anyway. */
+const GALERA_REJOIN_WAIT_MS = 15_000;
 const POLL_MS = 250;
 const LOGS = "the node's <node>.log in nodes/<node>/ (mariadbd logs there)";
 
@@ -65,6 +67,16 @@ export class MysqlCluster {
     if (this.runtime.state(node) === "running") return;
     const startPosition = this.options.topology === "galera" ? await recoverGaleraPosition(this.runtime, { nodes: this.ctx.nodes, node, options: this.options }) : undefined;
     if (startPosition) this.ctx.log(`mysql ${node}: recovered Galera position ${startPosition}`);
+    if (this.options.topology === "galera") {
+      // A Galera node opens its port only once it has joined a primary component, which on the
+      // minority side of a partition waits for the heal. Its server runs; joining is the
+      // cluster's business, and the fault schedule need not wait for it.
+      await this.startServer(node, false, startPosition, GALERA_REJOIN_WAIT_MS).catch((error: unknown) => {
+        if (this.runtime.state(node) !== "running") throw error;
+        this.ctx.log(`mysql ${node}: started, not yet joined within ${GALERA_REJOIN_WAIT_MS} ms (no primary component to join yet): ${oneLine(error)}`);
+      });
+      return;
+    }
     await this.startServer(node, false, startPosition);
     await this.controller?.rejoin(node);
   }
@@ -101,12 +113,12 @@ export class MysqlCluster {
     this.ctx.log(`mysql: Galera cluster of ${this.ctx.nodes.length} nodes synced`);
   }
 
-  private async startServer(node: string, bootstrap: boolean, startPosition?: string): Promise<void> {
+  private async startServer(node: string, bootstrap: boolean, startPosition?: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     await this.runtime.start(node, mysqlProcessSpec(this.runtime, { nodes: this.ctx.nodes, node, options: this.options, bootstrap, startPosition }));
     let last = "no attempt yet";
     await waitUntil(
       this.runtime,
-      { system: "mysql", failure: () => `the server on ${node} did not accept connections on ${this.runtime.node(node).host}:${PORT} (last error: ${last})`, timeoutMs: READY_TIMEOUT_MS, pollMs: POLL_MS, logs: LOGS, watch: [node] },
+      { system: "mysql", failure: () => `the server on ${node} did not accept connections on ${this.runtime.node(node).host}:${PORT} (last error: ${last})`, timeoutMs, pollMs: POLL_MS, logs: LOGS, watch: [node] },
       async () => {
         try {
           await this.admin.query(node, "select 1", [], 1000);

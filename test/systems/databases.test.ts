@@ -194,13 +194,23 @@ describe("MariaDB Galera", () => {
   // (lost updates) from the first seconds; a ring partition leaves no primary component, and the
   // cluster stops serving until it heals. 60–85 s a run: the Galera setup, with two rsync state
   // transfers, takes 15–30 s; a killed node rejoins by an incremental transfer once the others
-  // have evicted its old incarnation (6 s), and the fault schedule waits for that restart.
-  const galera = ["--system", "mysql", "--opt", "topology=galera", "--nemesis", "partition,kill", "--nemesis-interval", "4", "--time", "20", "--seed", "1"];
+  // have evicted its old incarnation (6 s); the fault schedule waits for that restart, at most
+  // 15 s (a node killed on a partition's minority side joins only after the heal).
+  const galera = ["--system", "mysql", "--opt", "topology=galera", "--nemesis", "partition,kill", "--nemesis-interval", "4", "--time", "25", "--seed", "1"];
+
+  /** Seed 1's fault schedule kills a node first, then cuts a ring partition (and kills again):
+   *  both faults must have happened for the run to say anything about them. */
+  function expectBothFaults(run: CliRun): void {
+    const done = history(run).filter((op) => op.process === "nemesis" && op.type === "ok").map((op) => op.f);
+    expect(done, "a node was killed").toContain("kill");
+    expect(done, "a partition was cut").toContain("start-partition");
+  }
 
   it("list-append under partition and kill: each anomaly with its transactions and the models it rules out", async () => {
     const run = await runJson([...galera, "--workload", "list-append"]);
     console.log(describeRun("galera list-append partition,kill", run));
     expect([0, 1], run.stderr).toContain(run.code);
+    expectBothFaults(run);
     const result = elle(run);
     const report = readFileSync(join(run.runDir, "report.html"), "utf8");
     for (const type of result.anomalyTypes) {
@@ -218,6 +228,7 @@ describe("MariaDB Galera", () => {
     const run = await runJson([...galera, "--workload", "bank"]);
     console.log(describeRun("galera bank partition,kill", run));
     expect([0, 1], run.stderr).toContain(run.code);
+    expectBothFaults(run);
     const bank = run.results.workload as { badReads: { read: { index: number; node: string }; kinds: string[]; total: number; expectedTotal: number }[] };
     for (const bad of bank.badReads.slice(0, 3)) {
       expect(bad.read.index).toBeGreaterThanOrEqual(0);
