@@ -19,6 +19,7 @@ import { CLOCK_MODES, clockNemesis } from "./clock.ts";
 import { DISK_MODES, diskNemesis } from "./disk.ts";
 import { killNemesis } from "./kill.ts";
 import { LINK_MODES, linkModesFor, linkNemesis } from "./link.ts";
+import { MEMBER_MODES, memberNemesis } from "./member.ts";
 import type { Nemesis } from "./nemesis.ts";
 import { partitionNemesis } from "./partition.ts";
 import { pauseNemesis } from "./pause.ts";
@@ -90,6 +91,9 @@ const clockPair = (mode: string) => pair("clock", mode, "reset-clock", CLOCK_SHA
 // Armed half the time: each armed stretch sees a few elections (or many appends) to strike at.
 const REACTIVE_SHARE = 1;
 const reactivePair = (mode: string) => pair("react", mode, "stop-react", REACTIVE_SHARE);
+// A removed member stays out about as long as a partition: the rest must carry on without it.
+const MEMBER_SHARE = 1;
+const memberPair = (mode: string) => pair("remove-member", mode, "add-member", MEMBER_SHARE);
 
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
@@ -191,6 +195,14 @@ export const faultKinds: Record<string, FaultKind> = {
       if (system.leader) return { modes: usable(ELECTION_MODES), why: `system ${system.name} publishes no events; only its elections can be watched (its leader polled)` };
       return { modes: [], why: `system ${system.name} neither publishes events nor names a leader to watch` };
     },
+  },
+  member: {
+    name: "member",
+    description: "membership changes through the system's own configuration change: one member (a random one, or the leader) taken out and its server stopped, later started again and added back; never below the system's minimum",
+    make: memberNemesis,
+    perNode: true,
+    faults: MEMBER_MODES.map(memberPair),
+    support: ({ system }) => (system.faults?.membership ? { modes: MEMBER_MODES } : { modes: [], why: `system ${system.name} cannot change its membership from the harness (System.faults.membership)` }),
   },
 };
 

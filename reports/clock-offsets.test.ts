@@ -53,3 +53,28 @@ describe("clock offsets and fault details in the report", () => {
     expect(faultDetailsSection(history.slice(0, 6))).toBe("");
   });
 });
+
+describe("membership over time in the report", () => {
+  it("draws each node's membership from what the member ops report, and each change", async () => {
+    const { membershipChanges, membershipSection } = await import("./membership.ts");
+    let at = 0;
+    const member = (time: number, f: string, value: unknown): Op[] => [
+      { index: at++, time: time * 1e9, process: "nemesis", type: "invoke", f, value: null },
+      { index: at++, time: time * 1e9 + 1, process: "nemesis", type: "ok", f, value },
+    ];
+    const ops = [
+      ...member(2, "remove-member", { mode: "remove", node: "n2", members: ["n1", "n3", "n4"] }),
+      ...member(5, "add-member", { nodes: ["n2"], members: ["n1", "n2", "n3", "n4"] }),
+    ];
+    expect(membershipChanges(ops).map((change) => [change.what, change.members.join(",")])).toEqual([
+      ["n2 removed", "n1,n3,n4"],
+      ["n2 added", "n1,n2,n3,n4"],
+    ]);
+    const html = membershipSection(ops);
+    expect(html).toContain("<h2>Membership</h2>");
+    // n2: a member from the start until its removal, and again after it was added; others throughout.
+    expect(html.match(/n2 a member from/g)).toHaveLength(2);
+    expect(html.match(/n1 a member from/g)).toHaveLength(3);
+    expect(membershipSection(history)).toBe("");
+  });
+});

@@ -35,6 +35,7 @@ import { partitionSvg } from "./partition-layout.ts";
 import { FAULT_COLORS, MAX_PLOTTED_POINTS, MIN_LATENCY_MS, OUTCOME_COLORS, perfPlots } from "./perf-plots.ts";
 import { vegaRuntime } from "./vega-runtime.ts";
 import { clockOffsetSection } from "./clock-offsets.ts";
+import { membershipSection } from "./membership.ts";
 import { faultDetailsSection } from "./fault-details.ts";
 
 export interface RunReportInput {
@@ -79,6 +80,7 @@ ${claims.length ? table(["claim", "verdict", "decided by", "evidence"], claims.m
   if (stats) sections.push(availabilitySection(stats, page.bands));
   if (stats) sections.push(latencySection(stats));
   sections.push(clockOffsetSection(history));
+  sections.push(membershipSection(history));
   sections.push(faultDetailsSection(history));
   sections.push(filesSection(input.runDir));
   sections.push(rawResults(results));

@@ -8,6 +8,7 @@ import { CLOCK_CONTROL_FILE } from "../node-faults/clock.ts";
 import { offsetFromReading, removeOffsetFile, writeOffsetFile } from "../node-faults/offset-file.ts";
 import { watchRaftEvents } from "./events-watch.ts";
 import { fetchInfo } from "./info.ts";
+import { raftMembership } from "./membership.ts";
 import { createConnection, type Endpoint } from "./redis-connection.ts";
 
 function endpoint(ctx: ClusterContext, node: string): Endpoint {
@@ -42,6 +43,7 @@ export const raftFaultHooks: SystemFaultHooks = {
     },
   },
   events: { watch: watchRaftEvents },
+  membership: raftMembership,
   clock: {
     runtimes: ["local", "docker"],
     setOffset: (ctx, node, offsetMs) => writeOffsetFile(ctx.runtime, node, clockFile(ctx, node), offsetMs),

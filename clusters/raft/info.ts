@@ -15,6 +15,10 @@ export interface NodeInfoReport {
   pid: number;
   /** What the WAL's recovery did at its last start ("clean: …", "truncated: …"). */
   walRecovery: string;
+  /** The configuration in the node's log (committed or not), by name. */
+  members: string[];
+  /** Index of the config entry it comes from, and the node's commit index against it. */
+  configIndex: number;
 }
 
 /** The node's INFO, or undefined if it cannot be reached within `timeoutMs`. */
@@ -35,6 +39,8 @@ export async function fetchInfo(endpoint: Endpoint, timeoutMs = 1000): Promise<N
       appliedIndex: Number(fields.applied_index ?? 0),
       pid: Number(fields.process_id),
       walRecovery: fields.wal_recovery ?? "",
+      members: (fields.members ?? "").split(",").filter(Boolean),
+      configIndex: Number(fields.config_index ?? 0),
     };
   } catch {
     return undefined;

@@ -241,6 +241,29 @@ export class RaftKvNode implements KvBackend {
     return this.clock.now();
   }
 
+  /** FAULTLINE.MEMBER: proposes the change on this node (the leader) and answers once its config
+   *  entry is committed (+OK), like a write: REDIRECT / NOLEADER when not the leader, CONFCHANGE
+   *  when the core refuses it now (another change in flight, no commit in this term yet), UNKNOWN
+   *  when leadership was lost before it committed. */
+  changeMembership(change: "add" | "remove", node: string): Promise<Reply> {
+    if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
+    if (!this.ids.has(node)) return Promise.resolve(errorReply(`ERR unknown node '${node.slice(0, 64)}'; the cluster's nodes are ${this.ids.names().join(", ")}`));
+    const result = this.core.proposeConfChange({ type: change, node: this.ids.id(node) });
+    if (!result.ok) {
+      if (result.error === "not-leader") return Promise.resolve(this.notLeaderReply(result.leaderHint));
+      return Promise.resolve(errorReply(`CONFCHANGE ${result.reason}`));
+    }
+    this.log(`proposed ${change} ${node} at index ${result.index}: voters ${result.voters.map((id) => this.ids.name(id)).join(",")}`);
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => this.settleWrite(result.index, errorReply(`UNKNOWN no commit of the ${change} of ${node} within ${this.config.requestTimeoutMs} ms at index ${result.index}; it may still take effect`)),
+        this.config.requestTimeoutMs,
+      );
+      this.pendingWrites.set(result.index, { term: result.term, resolve, timer });
+      this.kickReady();
+    });
+  }
+
   info(): string {
     const status = this.core.status();
     const leaderName = this.ids.name(status.leader) ?? "";
@@ -263,6 +286,10 @@ export class RaftKvNode implements KvBackend {
       `first_index:${status.firstIndex}`,
       `last_index:${status.lastIndex}`,
       `snapshot_index:${status.snapshotIndex}`,
+      // The configuration in this node's log (committed or not), by name.
+      `members:${status.voters.map((id) => this.ids.name(id) ?? String(id)).join(",")}`,
+      `member:${status.voters.includes(this.selfId) ? 1 : 0}`,
+      `config_index:${status.configIndex}`,
       `storage:${this.config.storage}`,
       `wal_syncs:${storage.syncs}`,
       `wal_segments:${storage.segments}`,

@@ -18,6 +18,8 @@ export type ParsedRequest =
   | { kind: "time" }
   /** Redis pub/sub, listen side only: the node publishes its events (clusters/node-faults/events.ts). */
   | { kind: "subscribe"; channels: string[] }
+  /** FAULTLINE.MEMBER ADD|REMOVE <node>: one server in or out of the Raft configuration. */
+  | { kind: "member"; change: "add" | "remove"; node: string }
   | { kind: "quit" }
   | { kind: "client-setname"; name: string }
   | { kind: "client-getname" }
@@ -30,7 +32,7 @@ export type ParsedRequest =
 export const COMMAND_NAMES = [
   "get", "set", "del", "delifeq", "cas", "incr", "incrby", "decr", "decrby", "rpush", "lrange", "lpop",
   "multi", "exec", "discard", "watch", "unwatch",
-  "ping", "echo", "info", "time", "subscribe", "command", "config", "select", "client", "quit",
+  "ping", "echo", "info", "time", "subscribe", "faultline.member", "command", "config", "select", "client", "quit",
 ] as const;
 
 const arityError = (name: string): ParsedRequest => ({ kind: "error", reply: errorReply(`ERR wrong number of arguments for '${name}' command`) });
@@ -107,6 +109,12 @@ export function parseRequest(args: readonly string[], nowMs: number): ParsedRequ
       return rest[0] === "0" ? reply(OK) : { kind: "error", reply: errorReply("ERR DB index is out of range (this server has only database 0)") };
     case "client":
       return parseClient(rest);
+    case "faultline.member": {
+      if (rest.length !== 2) return arityError(name);
+      const change = rest[0].toLowerCase();
+      if (change !== "add" && change !== "remove") return { kind: "error", reply: errorReply(`ERR FAULTLINE.MEMBER takes ADD or REMOVE, got '${rest[0].slice(0, 32)}'`) };
+      return { kind: "member", change, node: rest[1] };
+    }
     default: {
       const preview = rest.slice(0, 3).map((arg) => `'${arg.slice(0, 64)}'`).join(" ");
       return { kind: "error", reply: errorReply(`ERR unknown command '${args[0].slice(0, 64)}', with args beginning with: ${preview}`) };

@@ -28,6 +28,9 @@ class ImmediateBackend implements KvBackend {
   info(): string {
     return "role:leader\r\n";
   }
+  async changeMembership(): Promise<Reply> {
+    return errorReply("ERR no membership here");
+  }
   /** A clock 90 s ahead, as the clock nemesis would set it: TIME and SET's PX read it. */
   now(): number {
     return Date.now() + 90_000;

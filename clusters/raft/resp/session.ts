@@ -19,6 +19,8 @@ export interface KvBackend {
   info(): string;
   /** Wall time in ms as this node's clock reads it (SET's EX/PX, TIME). */
   now(): number;
+  /** One server in or out of the configuration; answers once the change is committed. */
+  changeMembership(change: "add" | "remove", node: string): Promise<Reply>;
 }
 
 export interface SessionResult {
@@ -76,6 +78,8 @@ export class Session {
         return { reply: bulk(this.backend.info()) };
       case "subscribe":
         return { reply: OK, subscribe: request.channels };
+      case "member":
+        return { reply: await this.backend.changeMembership(request.change, request.node) };
       case "time": {
         // Redis's TIME: unix seconds and the microseconds within them, as two bulk strings.
         const micros = Math.round(this.backend.now() * 1000);
