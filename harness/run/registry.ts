@@ -8,6 +8,7 @@ import { mysqlSystem } from "../../clusters/mysql/system.ts";
 import { postgresSystem } from "../../clusters/postgres/system.ts";
 import { raftSystem } from "../../clusters/raft/system.ts";
 import { redisSentinelSystem } from "../../clusters/redis-sentinel/system.ts";
+import { twopcSystem } from "../../clusters/twopc/system.ts";
 import { zabSystem } from "../../clusters/zab/system.ts";
 import type { System } from "../../clusters/system.ts";
 import { zookeeperSystem } from "../../clusters/zookeeper/system.ts";
@@ -18,7 +19,7 @@ import type { SpecCatalog } from "../spec/build-spec.ts";
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
 
-export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem, elasticsearchSystem, mysqlSystem, zabSystem]);
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem, elasticsearchSystem, mysqlSystem, zabSystem, twopcSystem]);
 
 /** Every workload (workloads/catalog.ts: adding one is a line there). */
 export const workloads: Record<string, Workload> = workloadCatalog;
