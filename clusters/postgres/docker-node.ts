@@ -76,6 +76,13 @@ export async function rewind(runtime: Runtime, node: string, primary: string): P
   return run(runtime, node, `pg_rewind onto ${primary}`, `${BINDIR}/pg_rewind`, ["-D", dir, `--source-server=${source}`, "--no-sync"]);
 }
 
+/** Whether `node` reaches `primary`'s server now (pg_isready from inside its container): a node cut
+ *  off by a partition cannot rewind onto it, and must not be stopped to try. */
+export async function reaches(runtime: Runtime, node: string, primary: string): Promise<boolean> {
+  const result = await runtime.exec(node, `${BINDIR}/pg_isready`, ["-h", runtime.node(primary).host, "-p", String(DOCKER_PORT), "-t", "2"]);
+  return result.exitCode === 0;
+}
+
 /** Kills every process of the postgres user in the container (a killed postmaster's backends). */
 export async function killLeftovers(runtime: Runtime, node: string): Promise<void> {
   const { command, args } = asServerUser(USER, "sh", ["-c", "kill -9 -1 2>/dev/null; true"]);

@@ -15,7 +15,7 @@ import type { ClusterContext } from "../system.ts";
 import type { Route } from "./client.ts";
 import { PostgresAdminLinks } from "./admin.ts";
 import { postgresDialect } from "./dialect.ts";
-import { configureStandby, DOCKER_PORT, dockerProcessSpec, initPrimary, initStandby, isStandbyDir, killLeftovers, rewind } from "./docker-node.ts";
+import { configureStandby, DOCKER_PORT, dockerProcessSpec, initPrimary, initStandby, isStandbyDir, killLeftovers, reaches, rewind } from "./docker-node.ts";
 import type { PostgresOptions } from "./options.ts";
 import { lsnNumber, postgresReplication } from "./replication.ts";
 
@@ -134,13 +134,19 @@ export class PostgresReplicaSet {
 
   /** A replaced primary that still runs (cut off, then healed) becomes a standby of `primary`. */
   private async demote(node: string, primary: string): Promise<void> {
+    if (!(await reaches(this.runtime, node, primary))) throw new Error(`${node} does not reach ${primary} yet (cut off?); it stays fenced until it does`);
     this.admin.drop(node);
     await stopServers({ runtime: this.runtime, nodes: [node], log: this.ctx.log }, "postgres", { signal: "SIGINT" });
     await killLeftovers(this.runtime, node);
-    const said = await rewind(this.runtime, node, primary);
-    this.ctx.log(`postgres ${node}: rewound onto ${primary}: ${said.trim().split("\n").at(-1) ?? ""}`);
-    await configureStandby(this.runtime, node, primary);
-    await this.start(node);
+    try {
+      const said = await rewind(this.runtime, node, primary);
+      this.ctx.log(`postgres ${node}: rewound onto ${primary}: ${said.trim().split("\n").at(-1) ?? ""}`);
+      await configureStandby(this.runtime, node, primary);
+    } finally {
+      // Rewound, or still the fenced old primary if the rewind failed: either way it runs again,
+      // so that the controller can reach it and try later.
+      await this.start(node);
+    }
     await this.waitAccepting(node, "the demoted server to accept connections");
   }
 

@@ -50,6 +50,9 @@ export interface ReplicationOps {
   rewinds?: boolean;
 }
 
+/** How often a left-out node that could not rejoin is tried again. */
+const REJOIN_RETRY_MS = 2000;
+
 export interface FailoverSettings {
   failoverAfterMs: number;
   pollMs: number;
@@ -64,6 +67,7 @@ export class FailoverController {
   /** Nodes left out of a failover, with the position the new primary was promoted at. */
   private readonly forkAt = new Map<string, number>();
   private lostSince: number | undefined;
+  private readonly rejoinNotBefore = new Map<string, number>();
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly failovers: { at: Date; from: string; to: string }[] = [];
@@ -184,8 +188,14 @@ export class FailoverController {
   }
 
   private async rejoinLeftOut(probes: ReadonlyMap<string, NodeReplication | undefined>): Promise<void> {
+    const now = Date.now();
     for (const node of this.nodes) {
-      if (this.standing.get(node) === "left out" && probes.get(node) !== undefined) await this.tryRejoin(node);
+      if (this.standing.get(node) !== "left out" || probes.get(node) === undefined) continue;
+      // A node that cannot rejoin yet (still cut off from the new primary) is tried again later,
+      // not on every poll.
+      if (now < (this.rejoinNotBefore.get(node) ?? 0)) continue;
+      this.rejoinNotBefore.set(node, now + REJOIN_RETRY_MS);
+      await this.tryRejoin(node).catch((error: unknown) => this.settings.log(`${this.ops.system} failover controller: ${node} cannot rejoin yet: ${(error as Error).message}`));
     }
   }
 
