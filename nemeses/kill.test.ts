@@ -12,6 +12,7 @@ function fakeCluster(opts: { failRestartOf?: string } = {}) {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
   let failRestartOf = opts.failRestartOf;
   const runtime = {
+    state: () => "running",
     async kill(node: string) {
       events.push(`kill ${node} begin`);
       await settle();

@@ -30,7 +30,9 @@ export function killNemesis(): Nemesis {
     fs: ["kill", "start"],
     async invoke(ctx: NemesisContext, op: Invocation): Promise<Completion> {
       if (op.f === "start") return { type: "ok", value: { started: await restartAll(ctx) } };
-      const alive = ctx.nodes.filter((n) => !killed.has(n));
+      // Only running servers: a node another nemesis stopped (a removed member, a disk that made
+      // it refuse to start) is that nemesis's to bring back.
+      const alive = ctx.nodes.filter((n) => !killed.has(n) && ctx.runtime.state(n) !== "stopped");
       const { nodes, note } = await resolveTarget(ctx, (op.value as Target) ?? "random-one", alive);
       await Promise.all(
         nodes.map(async (node) => {

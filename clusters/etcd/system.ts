@@ -14,6 +14,7 @@ import { openEtcdClient } from "./client.ts";
 import { etcdOptions } from "./options.ts";
 import { etcdPlanners } from "./planners.ts";
 import { etcdProcessSpec } from "./server.ts";
+import { etcdMembership } from "./membership.ts";
 import { findLeader, listening, memberStatus, serves } from "./status.ts";
 import { sourcePath } from "../../harness/source-path.ts";
 
@@ -50,6 +51,7 @@ export const etcdSystem: System = {
   partitionsOn: ["docker"],
   defaultNodes: 3,
   docker: { image: { name: "etcd", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 2379, peerPort: 2380 },
+  faults: { membership: etcdMembership },
 
   async setup(ctx) {
     etcdOptions.parse(ctx.options);
