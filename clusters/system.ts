@@ -12,6 +12,12 @@ export interface Claims {
   /** Strongest consistency the system claims for single objects / transactions. */
   model?: "linearizable" | "sequential" | "strict-serializable" | "serializable" | "snapshot-isolation" | "repeatable-read" | "read-committed" | "eventual";
   cap: "CP" | "AP";
+  /** Which side of a partition it promises keeps serving, when that is not what `cap` implies
+   *  (CP: the side holding a majority; AP: every side). "no-side": none is promised — every
+   *  participant of a two-phase commit, or every replica of a write-all store, must answer, so a
+   *  partition may stop the majority side too; CP is then judged on consistency alone, with the
+   *  availability by side as evidence. */
+  serving?: "no-side";
   /** Free-text qualifiers shown in the report ("reads may be stale without sync"). */
   notes?: string[];
 }
@@ -165,7 +171,8 @@ export interface MembershipHook {
    *  when nobody answers. */
   members(ctx: ClusterContext): Promise<string[]>;
   /** Takes `node` out of the configuration, then stops its server; resolves once the nodes report
-   *  it gone. */
+   *  it gone. Throws an error with `notChanged: true` when certainly nothing changed (no leader
+   *  took the change), any other error when the change may still take effect. */
   remove(ctx: ClusterContext, node: string): Promise<void>;
   /** Starts `node`'s server and adds it to the configuration; resolves once the nodes report it
    *  a member. */

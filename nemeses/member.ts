@@ -51,7 +51,15 @@ export function memberNemesis(): Nemesis {
       const candidates = mode === "remove-leader" && leader && members.includes(leader) ? [leader] : members.filter((node) => node !== leader);
       if (candidates.length === 0) return { type: "fail", error: `member nemesis: no member to remove among ${members.join(", ")} (leader ${leader ?? "unknown"})` };
       const node = ctx.rng.pick(candidates);
-      await membership.remove(ctx, node);
+      try {
+        await membership.remove(ctx, node);
+      } catch (error) {
+        // A change nobody took is a definite failure; one taken but not seen done may still happen,
+        // and the node is then treated as removed so that the stop op brings it back either way.
+        if ((error as { notChanged?: boolean }).notChanged) return { type: "fail", error: (error as Error).message };
+        removed.push(node);
+        return { type: "info", error: (error as Error).message };
+      }
       removed.push(node);
       return { type: "ok", value: { mode, node, ...(mode === "remove-leader" && node !== leader ? { note: "no leader found; removed a random member" } : {}), members: await membership.members(ctx) } };
     },

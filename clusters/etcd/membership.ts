@@ -12,7 +12,7 @@ import { etcdProcessSpec, peerUrl } from "./server.ts";
 import { serves } from "./status.ts";
 
 const CALL_TIMEOUT_MS = 5000;
-const CHANGE_WAIT_MS = 30_000;
+const CHANGE_WAIT_MS = 15_000;
 const RETRY_MS = 200;
 const MIN_MEMBERS = 3;
 
@@ -105,7 +105,12 @@ export const etcdMembership: MembershipHook = {
   async remove(ctx, node) {
     const member = (await memberList(ctx, node)).find((candidate) => nodeOf(ctx, candidate) === node);
     if (member) {
-      await retried(`MemberRemove ${node}`, () => withMember(ctx, node, (etcd) => etcd.cluster.memberRemove({ ID: member.id }, { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) })));
+      try {
+        await retried(`MemberRemove ${node}`, () => withMember(ctx, node, (etcd) => etcd.cluster.memberRemove({ ID: member.id }, { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) })));
+      } catch (error) {
+        // etcd answered no to every attempt (or nobody answered): nothing was removed.
+        throw Object.assign(new Error((error as Error).message), { notChanged: true });
+      }
       ctx.log(`etcd: MemberRemove ${node} (${member.id})`);
     }
     await until(`${node} did not leave the member list`, async () => !(await memberList(ctx, node)).some((candidate) => nodeOf(ctx, candidate) === node));

@@ -8,8 +8,17 @@ import type { ClusterContext, MembershipHook } from "../system.ts";
 import { fetchInfo, type NodeInfoReport } from "./info.ts";
 import { createConnection, type Endpoint } from "./redis-connection.ts";
 
-const CHANGE_WAIT_MS = 20_000;
+/** How long to look for a leader that takes the change: the nemesis must not hold every other
+ *  fault in place while the cluster has none. */
+const PROPOSE_WAIT_MS = 3000;
+/** How long a change the leader accepted may take to be reported committed. */
+const CHANGE_WAIT_MS = 10_000;
 const RETRY_MS = 100;
+
+/** A membership change that certainly did not happen (no leader took it). */
+export class MembershipNotChanged extends Error {
+  readonly notChanged = true;
+}
 /** A majority of three: below it, one more failure stops the cluster. */
 const MIN_MEMBERS = 3;
 
@@ -48,11 +57,14 @@ async function send(ctx: ClusterContext, node: string, change: "add" | "remove",
   }
 }
 
-/** Proposes the change on the leader until the nodes report it done. */
+/** Proposes the change on the leader until the nodes report it done. Throws MembershipNotChanged
+ *  when no leader took it within PROPOSE_WAIT_MS (nothing was proposed), a plain error when one
+ *  took it but it was not seen committed (it may still take effect). */
 async function change(ctx: ClusterContext, kind: "add" | "remove", target: string): Promise<void> {
-  const deadline = Date.now() + CHANGE_WAIT_MS;
+  let proposed = false;
+  const startedAt = Date.now();
   let last = "no answer yet";
-  while (Date.now() < deadline) {
+  while (Date.now() < startedAt + (proposed ? CHANGE_WAIT_MS : PROPOSE_WAIT_MS)) {
     const { members, committed, leader } = await currentMembers(ctx);
     if ((kind === "add") === members.includes(target) && committed) return;
     if ((kind === "add") === members.includes(target)) {
@@ -63,13 +75,16 @@ async function change(ctx: ClusterContext, kind: "add" | "remove", target: strin
     if (leader) {
       last = await send(ctx, leader, kind, target);
       ctx.log(`raft: FAULTLINE.MEMBER ${kind.toUpperCase()} ${target} on ${leader}: ${last}`);
-      // Whatever it said (OK, a redirect, another change in flight, unknown), the nodes decide.
+      // Whatever it said (OK, a redirect, another change in flight, unknown), the nodes decide;
+      // but once a leader took it (OK or UNKNOWN), it may take effect.
+      if (last === "OK" || last.startsWith("UNKNOWN")) proposed = true;
     } else {
       last = "no leader";
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
-  throw new Error(`raft: the ${kind} of ${target} did not take effect within ${CHANGE_WAIT_MS} ms (last answer: ${last}); see the nodes' stdout.log`);
+  if (!proposed) throw new MembershipNotChanged(`raft: no leader took the ${kind} of ${target} within ${PROPOSE_WAIT_MS} ms (last answer: ${last}); nothing was changed`);
+  throw new Error(`raft: the ${kind} of ${target} was proposed but not seen committed within ${CHANGE_WAIT_MS} ms (last answer: ${last}); it may still take effect`);
 }
 
 export const raftMembership: MembershipHook = {
