@@ -2,7 +2,7 @@
 
 import type { Command } from "commander";
 import { describeOption } from "../../../clusters/options.ts";
-import { faultKinds, faultModes } from "../../../nemeses/catalog.ts";
+import { faultKinds, faultModes, faultSupport } from "../../../nemeses/catalog.ts";
 import { systems, workloads } from "../../run/registry.ts";
 
 export function registerListCommand(program: Command): void {
@@ -21,6 +21,8 @@ export function registerListCommand(program: Command): void {
           workloads: Object.keys(s.clients),
           options: Object.entries(s.options.declared).map(([name, declaration]) => ({ name, ...declaration })),
           bugs: s.bugs,
+          // What each fault kind can do to this system on each of its runtimes (`--nemesis all`).
+          faults: Object.fromEntries(s.runtimes.map((runtime) => [runtime, Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: s, runtime }).modes]).filter(([, modes]) => modes.length > 0))])),
         })),
         workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
         nemeses: Object.values(faultKinds).map((k) => ({ name: k.name, description: k.description, modes: faultModes(k) })),
@@ -36,6 +38,10 @@ export function registerListCommand(program: Command): void {
         out.push(`      workloads: ${s.workloads.join(", ")}`);
         for (const { name, help, ...declaration } of s.options) out.push(`      --opt ${describeOption(name, { help, ...declaration })}: ${help}`);
         for (const bug of s.bugs) out.push(`      --bug ${bug.name}: ${bug.description}`);
+        for (const [runtime, kinds] of Object.entries(s.faults)) {
+          const described = Object.entries(kinds).map(([kind, modes]) => (modes.length < faultModes(faultKinds[kind]).length ? `${kind}:${modes.join("+")}` : kind));
+          out.push(`      faults on ${runtime}: ${described.join(", ") || "none"}`);
+        }
       }
       out.push("workloads:");
       for (const w of listing.workloads) out.push(`  ${w.name} — ${w.description}`);
