@@ -12,6 +12,9 @@ export interface Claims {
   /** Strongest consistency the system claims for single objects / transactions. */
   model?: "linearizable" | "sequential" | "strict-serializable" | "serializable" | "snapshot-isolation" | "repeatable-read" | "read-committed" | "eventual";
   cap: "CP" | "AP";
+  /** Whether an acknowledged write survives the faults (no acknowledged add, message or transfer
+   *  lost). Default: promised by every system with a consistency model stronger than eventual. */
+  durable?: boolean;
   /** Which side of a partition it promises keeps serving, when that is not what `cap` implies
    *  (CP: the side holding a majority; AP: every side). "no-side": none is promised — every
    *  participant of a two-phase commit, or every replica of a write-all store, must answer, so a

@@ -192,9 +192,11 @@ export const elasticsearchSystem: System = {
   description:
     "Elasticsearch 8.17 from Maven Central on Debian's OpenJDK 17, client @elastic/elasticsearch 8; set over documents (read-all through a point in time), " +
     "register over one document with if_seq_no/if_primary_term, realtime GET or search reads. Docker only",
-  claims: { cap: "CP", notes: [...CLAIM_NOTES, READ_NOTES.get] },
+  // Elasticsearch documents an acknowledged index operation as durable once its copies have it in
+  // their translogs (index.translog.durability=request, the default).
+  claims: { cap: "CP", durable: true, notes: [...CLAIM_NOTES, READ_NOTES.get] },
   // How register reads are made changes what they promise: the report says which it was.
-  claimsFor: (options) => ({ cap: "CP", notes: [...CLAIM_NOTES, READ_NOTES[elasticsearchOptions.parse(options).reads]] }),
+  claimsFor: (options) => ({ cap: "CP", durable: true, notes: [...CLAIM_NOTES, READ_NOTES[elasticsearchOptions.parse(options).reads]] }),
   clients: clientsFrom(esPlanners, openEsClient),
   options: elasticsearchOptions,
   bugs: [],

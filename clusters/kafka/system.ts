@@ -183,12 +183,20 @@ export const kafkaSystem: System = {
     "(ordered per partition, its default here). Docker only",
   claims: {
     cap: "CP",
+    durable: true,
     notes: [
       "Kafka documents no acknowledged message lost with acks=all, min.insync.replicas ≥ 2 and unclean.leader.election.enable=false, while at least min.insync.replicas replicas survive",
       "with acks=1 a message is acknowledged by the leader alone and is lost if the leader fails, or is cut off from its followers while another replica becomes leader, before a follower copied it; with unclean.leader.election.enable=true an out-of-sync replica may become leader and truncate acknowledged messages (SEEDS C13)",
       "brokers do not fsync each message: durability comes from replication, so a power loss on every replica at once may lose acknowledged messages (a killed process does not: what it wrote stays in the OS page cache)",
       "sends are not retried and not idempotent: one produce request per op; a timed-out send is recorded info",
     ],
+  },
+  // Durability is claimed only at the settings Kafka documents it for; at any other an acknowledged
+  // message may be lost, and a loss is reported as expected, not as a broken promise.
+  claimsFor: (options) => {
+    const parsed = kafkaOptions.parse(options);
+    const durable = parsed.acks === "all" && parsed["min.insync.replicas"] >= 2 && !parsed["unclean.leader.election.enable"];
+    return { ...kafkaSystem.claims, durable };
   },
   clients: clientsFrom(kafkaPlanners, openKafkaClient),
   options: kafkaOptions,

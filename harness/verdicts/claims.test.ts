@@ -3,6 +3,7 @@ import type { CheckResult } from "../../checkers/checker.ts";
 import type { Claims } from "../../clusters/system.ts";
 import { judgeClaims } from "./claims.ts";
 import { DEFAULT_SPEC, type TestSpec } from "../spec/test-spec.ts";
+import { bankWorkload } from "../../workloads/bank.ts";
 import { listAppendWorkload } from "../../workloads/list-append.ts";
 import { lockWorkload } from "../../workloads/lock.ts";
 import { registerWorkload } from "../../workloads/register.ts";
@@ -36,6 +37,16 @@ describe("judgeClaims", () => {
     expect(cap.evidence).toMatch(/majority side stopped serving with no other fault active: majority side answered 20.0%/);
     const [, held] = judgeClaims(system({ model: "linearizable", cap: "CP" }), spec("register", ["partition"]), registerWorkload, { valid: true }, true, stats(CP_SIDES));
     expect(held).toMatchObject({ verdict: "held", decidedBy: "linearizability checker + availability by partition side" });
+  });
+
+  it("a CP system that promises no side keeps serving (two-phase commit) is judged on consistency alone", () => {
+    const twoPhase = system({ model: "serializable", cap: "CP", serving: "no-side" });
+    const [, property, cap] = judgeClaims(twoPhase, spec("bank", ["partition"]), bankWorkload, { valid: true }, true, stats({ majority: 3, minority: 0 }));
+    expect(property.verdict).toBe("held");
+    expect(cap).toMatchObject({ claim: "CP: consistent under partition (no side promised to keep serving)", verdict: "held", decidedBy: "bank checker" });
+    expect(cap.evidence).toMatch(/availability, not promised: majority side answered 3.0% of 100/);
+    const [, , refuted] = judgeClaims(twoPhase, spec("bank", ["partition"]), bankWorkload, { valid: false }, false, stats({ majority: 90, minority: 90 }));
+    expect(refuted.verdict).toBe("refuted");
   });
 
   it("CP's serving clause looks only at partitions no kill or pause overlapped", () => {
@@ -80,6 +91,12 @@ describe("judgeClaims", () => {
     const [model, property] = judgeClaims(system({ model: "eventual", cap: "AP" }), spec("set", []), setWorkload, { valid: false }, false, stats(null));
     expect(model.verdict).toBe("not tested");
     expect(property).toMatchObject({ claimed: false, verdict: "refuted" });
+  });
+
+  it("a system that says whether acknowledged writes are durable decides the property claim", () => {
+    expect(judgeClaims({ cap: "CP", durable: true }, spec("set", []), setWorkload, { valid: false }, false, stats(null))[0]).toMatchObject({ claimed: true, verdict: "refuted" });
+    expect(judgeClaims({ cap: "CP", durable: false }, spec("set", []), setWorkload, { valid: false }, false, stats(null))[0]).toMatchObject({ claimed: false, verdict: "refuted" });
+    expect(judgeClaims({ cap: "CP" }, spec("set", []), setWorkload, { valid: false }, false, stats(null))[0]).toMatchObject({ claimed: false });
   });
 
   it("AP needs every side serving, and is untested without partitions", () => {

@@ -13,9 +13,11 @@
 //   holds, so it never holds one; but a violated property refutes every model that forbids it —
 //   linearizable and the serializable family lose no acknowledged write.
 // - Property. A workload whose checker decides a property ("no acknowledged add lost") gets a
-//   claim of its own. Every system with a consistency model stronger than eventual promises it;
-//   an eventual one does not, and a violation there is reported, as expected, not as a broken
-//   promise.
+//   claim of its own. A system promises it when its claims say durable (Kafka with acks=all …), and
+//   by default when it claims a consistency model stronger than eventual; otherwise a violation is
+//   reported, as expected, not as a broken promise.
+// - A system whose claims say `serving: "no-side"` (two-phase commit, write-all) promises no side
+//   keeps serving: its CP is consistency under partition alone, availability shown as evidence.
 // - CP promises consistency under partition AND that the side holding a majority keeps serving:
 //   refuted when consistency was refuted, or when the majority side answered less than
 //   SERVING_THRESHOLD of its clients' ops during partitions that no other fault overlapped (a kill
@@ -91,11 +93,11 @@ function judgeModel(claims: Claims, workload: Workload, checked: CheckResult, ve
 function judgeProperty(claims: Claims, workload: Workload, verdict: Validity): ClaimJudgement | undefined {
   const refutes = workload.refutes;
   if (refutes.kind !== "property") return undefined;
-  const claimed = claims.model !== undefined && claims.model !== "eventual";
+  const claimed = claims.durable ?? (claims.model !== undefined && claims.model !== "eventual");
   const decidedBy = `${workload.name} checker`;
   const evidence = claimed
     ? `${workload.name} checker: ${describeValidity(verdict)}`
-    : `not promised by a system claiming ${claims.model ?? "no consistency model"}; the ${workload.name} checker found: ${describeValidity(verdict)}`;
+    : `not promised by the system at these settings (${claims.model ?? "no consistency model"}${claims.durable === false ? ", acknowledged writes not durable" : ""}); the ${workload.name} checker found: ${describeValidity(verdict)}`;
   return { claim: refutes.property, claimed, verdict: fromValidity(verdict), decidedBy, evidence };
 }
 
@@ -109,6 +111,13 @@ function judgeCap(claims: Claims, spec: TestSpec, consistency: ClaimJudgement | 
   const threshold = `${SERVING_THRESHOLD * 100}%`;
   if (!spec.nemesis.includes("partition") || !partitions) {
     return { claim: claims.cap, claimed: true, verdict: "not tested", decidedBy: AVAILABILITY, evidence: `needs --nemesis partition; ${sides}` };
+  }
+  if (claims.cap === "CP" && claims.serving === "no-side") {
+    const claim = "CP: consistent under partition (no side promised to keep serving)";
+    if (!consistency || consistency.verdict === "not tested") {
+      return { claim, claimed: true, verdict: "not tested", decidedBy: consistency?.decidedBy ?? AVAILABILITY, evidence: `${consistency ? consistency.evidence : "no consistency model claimed"}; ${sides}` };
+    }
+    return { claim, claimed: true, verdict: consistency.verdict, decidedBy: consistency.decidedBy, evidence: `${consistency.claim}: ${consistency.verdict}; availability, not promised: ${sides}` };
   }
   if (claims.cap === "CP") {
     const claim = `CP: consistent under partition, majority side serving (≥ ${threshold})`;
