@@ -22,7 +22,12 @@ export function registerListCommand(program: Command): void {
           options: Object.entries(s.options.declared).map(([name, declaration]) => ({ name, ...declaration })),
           bugs: s.bugs,
           // What each fault kind can do to this system on each of its runtimes (`--nemesis all`).
-          faults: Object.fromEntries(s.runtimes.map((runtime) => [runtime, Object.fromEntries(Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: s, runtime }).modes]).filter(([, modes]) => modes.length > 0))])),
+          faults: Object.fromEntries(
+            s.runtimes.map((runtime) => {
+              const supported: [string, readonly string[]][] = Object.values(faultKinds).map((kind) => [kind.name, faultSupport(kind, { system: s, runtime }).modes]);
+              return [runtime, Object.fromEntries(supported.filter(([, modes]) => modes.length > 0))] as [string, Record<string, readonly string[]>];
+            }),
+          ),
         })),
         workloads: Object.values(workloads).map((w) => ({ name: w.name, description: w.description })),
         nemeses: Object.values(faultKinds).map((k) => ({ name: k.name, description: k.description, modes: faultModes(k) })),
