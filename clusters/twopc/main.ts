@@ -3,6 +3,6 @@
 
 import { runNode } from "../textbook/main-shell.ts";
 import { parseTwoPcArguments } from "./args.ts";
-import { TwoPcNode } from "./node.ts";
+import { startTwoPcNode } from "./node.ts";
 
-await runNode(parseTwoPcArguments, (config, log, fatal) => TwoPcNode.start(config, log, fatal));
+await runNode(parseTwoPcArguments, startTwoPcNode);

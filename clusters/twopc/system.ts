@@ -30,6 +30,7 @@ const CLAIMS: Record<"2pc" | "3pc", Claims> = {
   "2pc": {
     model: "serializable",
     cap: "CP",
+    serving: "no-side",
     notes: [
       ...COMMON_NOTES,
       "atomic: a prepared participant never decides alone; it holds its locks until its coordinator's decision reaches it, so a coordinator lost between the phases blocks every transaction that needs those keys",
@@ -38,6 +39,7 @@ const CLAIMS: Record<"2pc" | "3pc", Claims> = {
   "3pc": {
     model: "serializable",
     cap: "CP",
+    serving: "no-side",
     notes: [
       ...COMMON_NOTES,
       "non-blocking: a participant that voted yes and hears nothing aborts; one that pre-committed and hears nothing commits on its own after commitTimeoutMs",
