@@ -31,6 +31,13 @@ describe("register generator", () => {
     }
   });
 
+  it("makes no cas for the register model, which has none: the rest of the ops are writes", () => {
+    const ops = take(registerGenerator({ model: "register", readFraction: 0.3 }), 300, 7);
+    expect(new Set(ops.map((o) => o.f))).toEqual(new Set(["read", "write"]));
+    const writes = ops.filter((o) => o.f === "write").length;
+    expect(writes / ops.length).toBeGreaterThan(0.6);
+  });
+
   it("is a value: the same seed gives the same ops, asking twice gives the same op", () => {
     expect(take(registerGenerator(), 100, 42)).toEqual(take(registerGenerator(), 100, 42));
     const gen = registerGenerator();

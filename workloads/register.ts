@@ -17,12 +17,15 @@ export interface RegisterOptions extends WorkloadOptions {
   valueRange?: number;
   /** Share of reads among the ops; the rest are writes and cas, half each. */
   readFraction?: number;
+  /** The checker's model; "register" has no compare-and-set, so then the rest are all writes (for
+   *  systems without one: a leaderless quorum store). */
+  model?: string;
 }
 
 // A key lives for many ops, so that it outlasts an outage (a whole-cluster kill and restart burns
 // through ops quickly, as every op fails at once) and is still read afterwards; and half of the
 // ops are reads, since only a read — or a cas — after the fact can show that a write was lost.
-const DEFAULTS = { keys: 8, opsPerKey: 400, valueRange: 5, readFraction: 0.5 };
+const DEFAULTS = { keys: 8, opsPerKey: 400, valueRange: 5, readFraction: 0.5, cas: true };
 
 class RegisterGenerator implements Generator {
   constructor(
@@ -38,7 +41,7 @@ class RegisterGenerator implements Generator {
     const slot = ctx.rng.int(this.activeKeys.length);
     const key = this.activeKeys[slot];
     const range = this.settings.valueRange;
-    const roll = ctx.rng.float() < this.settings.readFraction ? 0 : 1 + ctx.rng.int(2);
+    const roll = ctx.rng.float() < this.settings.readFraction ? 0 : this.settings.cas ? 1 + ctx.rng.int(2) : 1;
     const [f, value] = roll === 0 ? ["read", null] : roll === 1 ? ["write", ctx.rng.int(range)] : ["cas", [ctx.rng.int(range), ctx.rng.int(range)]];
 
     const activeKeys = this.activeKeys.slice();
@@ -67,6 +70,7 @@ export function registerGenerator(opts: RegisterOptions = {}): Generator {
     opsPerKey: opts.opsPerKey ?? DEFAULTS.opsPerKey,
     valueRange: opts.valueRange ?? DEFAULTS.valueRange,
     readFraction: opts.readFraction ?? DEFAULTS.readFraction,
+    cas: opts.model !== "register",
   };
   const keys = Array.from({ length: settings.keys }, (_, i) => i);
   return new RegisterGenerator(settings, keys, keys.map(() => 0), settings.keys);
