@@ -5,8 +5,24 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Runtime } from "../runtime/runtime.ts";
+import { UsageError } from "../../harness/errors.ts";
 
 const DEFAULT_POLL_MS = 200;
+
+/** A watched node's server exited while the harness waited for it to come up: it will not come
+ *  up by waiting, and the cause is on this machine (a bad data directory, a port taken, a config
+ *  the server refuses), not in the harness — so one line naming the node and the end of its
+ *  stderr, exit 254 (a UsageError), never a crash trace. During the main phase a restart's error
+ *  is recorded in its nemesis op like any other. */
+export class ServerExitedError extends UsageError {
+  override name = "ServerExitedError";
+  constructor(
+    message: string,
+    readonly nodes: readonly string[],
+  ) {
+    super(message);
+  }
+}
 /** How much of a dead server's stderr an error quotes. */
 const STDERR_TAIL_LINES = 20;
 
@@ -25,14 +41,14 @@ export interface WaitOptions {
 }
 
 /** Resolves once `check` holds; throws after `timeoutMs`, or as soon as a watched node's server
- *  has exited (quoting its stderr). */
+ *  has exited (ServerExitedError, quoting its stderr). */
 export async function waitUntil(runtime: Pick<Runtime, "state" | "stderrTail">, options: WaitOptions, check: () => Promise<boolean>): Promise<void> {
   const failure = () => (typeof options.failure === "string" ? options.failure : options.failure());
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     const exited = (options.watch ?? []).filter((node) => runtime.state(node) === "stopped");
-    if (exited.length > 0) throw new Error(await exitedMessage(runtime, options.system, exited, failure()));
+    if (exited.length > 0) throw new ServerExitedError(await exitedMessage(runtime, options.system, exited, failure()), exited);
     await sleep(options.pollMs ?? DEFAULT_POLL_MS);
   }
   throw new Error(`${options.system}: ${failure()} within ${options.timeoutMs} ms; see ${options.logs} for why`);

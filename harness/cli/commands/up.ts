@@ -54,8 +54,16 @@ export function registerUpCommand(program: Command): void {
         await system.teardown(ctx).catch(() => undefined);
         await runtime.teardown();
       };
-      registerTeardown(stop);
-      await system.setup(ctx);
+      const unregister = registerTeardown(stop);
+      try {
+        await system.setup(ctx);
+      } catch (error) {
+        // A node that died while the cluster started (exit 254, its stderr quoted) or a setup that
+        // failed otherwise: the nodes that did start must not outlive the command.
+        await stop();
+        unregister();
+        throw error;
+      }
       for (const node of runtime.nodes()) process.stdout.write(`${node.name} ${node.host}:${node.clientPort}\n`);
       process.stderr.write(`faultline: ${spec.system} cluster up (${ctx.nodes.length} nodes, data in ${dataDir}); Ctrl-C to stop\n`);
       await new Promise<void>(() => undefined);
