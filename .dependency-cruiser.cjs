@@ -1,4 +1,4 @@
-// The floors of DESIGN §2, enforced (npm run lint:deps, part of npm test via test/structure).
+// The floors of DESIGN §2, enforced (npm run lint:deps, part of npm test via test/e2e/structure.test.ts).
 //
 //   harness/cli        top: commands, program, exit codes, terminal summary
 //   harness/run        runner, run shape, registry, progress, exit handlers

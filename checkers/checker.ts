@@ -37,21 +37,3 @@ export function mergeValidity(validities: Iterable<Validity>): Validity {
   return sawUnknown ? "unknown" : true;
 }
 
-/** Runs several checkers over the same history; the result holds each one's under its name. */
-export function compose(checkers: Record<string, Checker>): Checker {
-  return {
-    name: "compose",
-    check(history, opts) {
-      const results: Record<string, CheckResult> = {};
-      for (const [name, checker] of Object.entries(checkers)) {
-        try {
-          results[name] = checker.check(history, opts);
-        } catch (err) {
-          // A checker that crashes cannot vouch for anything: unknown, with the reason shown.
-          results[name] = { valid: "unknown", error: `checker ${name} crashed: ${(err as Error).stack ?? err}` };
-        }
-      }
-      return { valid: mergeValidity(Object.values(results).map((r) => r.valid)), ...results };
-    },
-  };
-}

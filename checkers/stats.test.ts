@@ -1,6 +1,6 @@
 import { FAULT_OPS } from "../nemeses/catalog.ts";
 import { describe, expect, it } from "vitest";
-import { availability, checkStats, statsChecker } from "./stats.ts";
+import { checkStats, statsChecker } from "./stats.ts";
 import { HistoryBuilder } from "../test/support/history-builder.ts";
 
 const N = "nemesis";
@@ -38,7 +38,7 @@ describe("stats: counts and latencies", () => {
     expect(result.valid).toBe(false);
     expect(result.neverSucceeded).toEqual(["write"]);
     expect(statsChecker({ faultOps: FAULT_OPS, invalidWhenNeverSucceeded: false }).check(builder.ops).valid).toBe(true);
-    expect(availability({ faultOps: FAULT_OPS }).check(builder.ops).valid).toBe(false);
+    expect(statsChecker({ faultOps: FAULT_OPS }).check(builder.ops).valid).toBe(false);
   });
 
   it("is unknown without client ops, and keeps nemesis ops apart", () => {

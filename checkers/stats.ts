@@ -85,8 +85,6 @@ export function statsChecker(options: StatsOptions): Checker {
   return { name: "stats", check: (history) => checkStats(history, options) };
 }
 
-/** The name harness/verdicts/judge.ts reports availability under; the same checker as statsChecker. */
-export const availability = statsChecker;
 
 /** What one client op amounted to for availability. */
 interface Served {

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { CheckResult } from "../checkers/checker.ts";
-import { availability, type Availability, type StatsResult, type WindowStats } from "../checkers/stats.ts";
+import { statsChecker, type Availability, type StatsResult, type WindowStats } from "../checkers/stats.ts";
 import { claimsOf, type System } from "../clusters/system.ts";
 import { typedOptions } from "../harness/spec/typed-options.ts";
 import { describeRunEnding, type ClaimJudgement } from "../harness/store/results.ts";
@@ -101,7 +101,7 @@ export interface CheckReportInput {
  *  There is no system and so no claims; availability comes from the history's own nemesis ops. */
 export async function renderCheckReport(input: CheckReportInput): Promise<string> {
   const { results, history } = input;
-  const stats = availability({ faultOps: FAULT_OPS }).check(history, {}) as StatsResult;
+  const stats = statsChecker({ faultOps: FAULT_OPS }).check(history, {}) as StatsResult;
   const page = pageParts(history, stats);
   const title = `${input.historyPath} — ${input.workload}`;
   const sections: string[] = [];

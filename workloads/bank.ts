@@ -14,6 +14,7 @@ import type { Workload, WorkloadOptions } from "./workload.ts";
 import { booleanOption, EachClientOnce, numberOption } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
 
+/** The options this takes through `--opt` (documentation; read by name). @public */
 export interface BankWorkloadOptions extends WorkloadOptions {
   /** How many accounts. Default 8. */
   accounts?: number;

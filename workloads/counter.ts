@@ -11,6 +11,7 @@ import type { Workload, WorkloadOptions } from "./workload.ts";
 import { booleanOption, EachClientOnce, numberOption } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
 
+/** The options this takes through `--opt` (documentation; read by name). @public */
 export interface CounterWorkloadOptions extends WorkloadOptions {
   /** Fraction of ops that read. Default 0.3. */
   readFraction?: number;

@@ -20,6 +20,7 @@ import type { Workload, WorkloadOptions } from "./workload.ts";
 import { numberOption } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
 
+/** The options this takes through `--opt` (documentation; read by name). @public */
 export interface LockWorkloadOptions extends WorkloadOptions {
   /** How long a client holds the lock before releasing it. Default 10. */
   holdMs?: number;

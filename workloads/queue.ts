@@ -21,6 +21,7 @@ import type { Workload, WorkloadOptions } from "./workload.ts";
 import { EachClientOnce, numberOption } from "./set.ts";
 import { pickFreeClient } from "./pick-client.ts";
 
+/** The options this takes through `--opt` (documentation; read by name). @public */
 export interface QueueWorkloadOptions extends WorkloadOptions {
   /** Fraction of ops that dequeue (poll). Default 0.5. */
   dequeueFraction?: number;

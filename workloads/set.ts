@@ -16,6 +16,7 @@ import type { Process } from "../harness/op.ts";
 import { pickFreeClient } from "./pick-client.ts";
 import type { Workload, WorkloadOptions } from "./workload.ts";
 
+/** The options this takes through `--opt` (documentation; read by name). @public */
 export interface SetWorkloadOptions extends WorkloadOptions {
   /** Fraction of main-phase ops that read the whole set (the rest add). Default 0.1. */
   readFraction?: number;

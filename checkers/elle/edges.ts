@@ -25,7 +25,7 @@ export const RW_REALTIME = 256;
 
 export const ANY_WW = WW | WW_PROCESS | WW_REALTIME;
 export const ANY_RW = RW | RW_PROCESS | RW_REALTIME;
-export const DATA_KINDS = WW | WR | RW;
+const DATA_KINDS = WW | WR | RW;
 export const PROCESS_KINDS = PROCESS | WW_PROCESS | RW_PROCESS;
 export const REALTIME_KINDS = REALTIME | WW_REALTIME | RW_REALTIME;
 

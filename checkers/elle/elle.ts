@@ -33,7 +33,6 @@ import { cyclicComponents, stronglyConnected } from "./scc.ts";
 import { type Txns, collectTxns } from "./txns.ts";
 
 export { renderCycleSvg } from "./svg.ts";
-export type { CycleEvidence } from "./explain.ts";
 
 export type ElleWorkload = "list-append" | "rw-register";
 

@@ -17,7 +17,7 @@ import { searchPartitions } from "./parallel.ts";
 import type { PartitionJob } from "./round-robin.ts";
 import { searchModelFor } from "./search-model.ts";
 
-export { type AnyModel, type ModelName, type ModelName as LinearizableModelName, modelNames, models } from "./models/index.ts";
+export { type AnyModel, type ModelName, modelNames, models } from "./models/index.ts";
 export type { FailedOp, LinearizabilityFailure } from "./explain.ts";
 
 export const DEFAULT_TIME_LIMIT_MS = 60_000;

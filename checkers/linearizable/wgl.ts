@@ -74,13 +74,6 @@ export interface SearchOperation<Input, Output> {
   returnPosition: number;
 }
 
-export interface SearchLimits {
-  /** performance.now() value after which the search gives up. */
-  deadlineMs: number;
-  /** Cap on memoized configurations, to bound memory. */
-  maxCacheEntries?: number;
-}
-
 export type SearchStatus = "linearizable" | "illegal" | "timeout" | "cache-full";
 
 export interface SearchOutcome<State> {
@@ -104,22 +97,6 @@ export const MAX_FINAL_STATES = 8;
 const NONE = -1;
 /** Roughly 400 MB of memoized configurations, counting bitsets, hashes, links and slots. */
 const CACHE_BYTES = 400e6;
-/** Iterations between two looks at the clock in searchLinearization. */
-const SLICE = 0x4000;
-
-/** Searches one history to the end, or until the deadline or the cache cap. */
-export function searchLinearization<State, Input, Output>(
-  model: SearchModel<State, Input, Output>,
-  operations: readonly SearchOperation<Input, Output>[],
-  limits: SearchLimits,
-): SearchOutcome<State> {
-  const search = new LinearizationSearch(model, operations, limits.maxCacheEntries);
-  for (;;) {
-    if (performance.now() > limits.deadlineMs) return search.outcome("timeout");
-    const status = search.run(SLICE);
-    if (status !== "running") return search.outcome(status);
-  }
-}
 
 /** The search as a resumable computation: run(n) does at most n more steps and returns, so one
  *  thread can interleave many partitions (the first to turn out illegal decides the verdict, as in

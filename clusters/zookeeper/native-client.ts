@@ -82,7 +82,7 @@ export const ZK_ERRORS = {
 /** zookeeper.h: node flags and watch event types. */
 export const ZOO_EPHEMERAL = 1;
 export const ZOO_SEQUENCE = 2;
-export const ZOO_EXPIRED_SESSION_STATE = -112;
+const ZOO_EXPIRED_SESSION_STATE = -112;
 export const WatchEventType = { created: 1, deleted: 2, changed: 3, child: 4 } as const;
 
 let loaded: NativeZooKeeperClass | undefined;

@@ -1,6 +1,6 @@
 // The ZooKeeper system's `--opt` options.
 
-import { declareOptions, type OptionValues } from "../options.ts";
+import { declareOptions } from "../options.ts";
 
 export const zooKeeperOptions = declareOptions("zookeeper", {
   sync: {
@@ -10,4 +10,3 @@ export const zooKeeperOptions = declareOptions("zookeeper", {
   },
 });
 
-export type ZooKeeperOptions = OptionValues<typeof zooKeeperOptions.declared>;

@@ -103,17 +103,9 @@ export function onInterrupt(handler: (signal: StopSignal) => void, options: Inte
   };
 }
 
-/** The signal that began an orderly stop, if one is under way. */
-export function stopRequested(): StopSignal | undefined {
-  return stopping;
-}
-
 export function exitCodeForSignal(signal: StopSignal): number {
   return signal === "SIGINT" ? EXIT_CODE_SIGINT : EXIT_CODE_SIGTERM;
 }
-
-/** The same as registerTeardown, under the name the runtime uses for it. */
-export const installExitHandlers = registerTeardown;
 
 function listening(): boolean {
   return registrations.length > 0 || interruptHandlers.length > 0;

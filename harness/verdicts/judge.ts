@@ -2,7 +2,7 @@
 // statistics and the system's claims are reported beside it. Shared by `run` and `report`.
 
 import type { CheckResult } from "../../checkers/checker.ts";
-import { availability } from "../../checkers/stats.ts";
+import { statsChecker } from "../../checkers/stats.ts";
 import { claimsOf, type Claims, type System } from "../../clusters/system.ts";
 import { checkedEnough } from "./checked-enough.ts";
 import { judgeClaims } from "./claims.ts";
@@ -41,7 +41,7 @@ export function judgeRun(spec: TestSpec, system: System, workload: Workload, his
   const checked = workload.checker(checkerOptions).check(history, { timeLimitMs, consistencyModels });
   // Availability is reported, not judged: a CP system refusing writes on the minority side is
   // keeping its promise, so it must not turn the verdict.
-  const stats = availability({ faultOps: FAULT_OPS }).check(history, {});
+  const stats = statsChecker({ faultOps: FAULT_OPS }).check(history, {});
   const verdict = checkedEnough(checked.valid, history, { everyOpType: true });
   return {
     valid: verdict.valid,

@@ -43,7 +43,7 @@ export interface LocalRuntimeOptions {
 }
 
 /** Name of the environment variable that tells a node process which node it is. */
-export const NODE_NAME_ENV = "FAULTLINE_NODE";
+const NODE_NAME_ENV = "FAULTLINE_NODE";
 
 const HOST = "127.0.0.1";
 const PORTS_PER_NODE = 3;
