@@ -3,7 +3,8 @@
 // start, image check and containers, then cluster setup until ready — for MariaDB async three
 // servers from the image's template data directory, the tables created and both replicas caught
 // up; for Galera a bootstrapped node and two joiners by rsync state transfer; for PostgreSQL
-// streaming initdb, the tables, two base backups and both standbys replaying. Images are built (or
+// streaming initdb, the tables, two base backups and both standbys replaying; for Redis Sentinel a
+// primary with both replicas online and three sentinels that know each other. Images are built (or
 // found current) first. Measured by bench/docker-first-op.ts's measureFirstOp, from the runs' own
 // harness.log and history.
 
@@ -33,12 +34,13 @@ export async function bench(): Promise<BenchRow[]> {
     const { buildImages } = await import("../clusters/runtime/docker/images/build-images.ts");
     const { systemImages } = await import("../clusters/runtime/docker/images/names.ts");
     const { systems } = await import("../harness/run/registry.ts");
-    await buildImages(systemImages(systems, ["etcd", "mysql", "postgres"]), { installDocker: false });
+    await buildImages(systemImages(systems, ["etcd", "mysql", "postgres", "redis-sentinel"]), { installDocker: false });
     const etcd = await measureFirstOp("etcd", "docker", store, { nodes: NODES });
     const measured: [string, FirstOp][] = [
       ["mysql async (MariaDB)", await measureFirstOp("mysql", "docker", store, { nodes: NODES })],
       ["mysql galera (MariaDB)", await measureFirstOp("mysql", "docker", store, { nodes: NODES, extraArgs: ["--opt", "topology=galera"] })],
       ["postgres streaming", await measureFirstOp("postgres", "docker", store, { nodes: NODES, extraArgs: ["--opt", "topology=streaming"] })],
+      ["redis-sentinel", await measureFirstOp("redis-sentinel", "docker", store, { nodes: NODES })],
     ];
     const baseline = `etcd, docker runtime, ${NODES} nodes`;
     const phases: [keyof FirstOp, string][] = [

@@ -1,12 +1,14 @@
 // How long a user waits between `faultline run --runtime docker` and the first client op for the
-// two JVM systems assembled from Maven Central, 3 nodes each, beside etcd's 3 members measured in
-// the same bench run: CLI start, image check and containers, then cluster setup until ready, split
-// into the steps each system's setup logs —
+// JVM systems — the two assembled from Maven Central and Debian's ZooKeeper — 3 nodes each, beside
+// etcd's 3 members measured in the same bench run: CLI start, image check and containers, then
+// cluster setup until ready, split into the steps each system's setup logs —
 //   kafka          servers started until all brokers registered (KRaft quorum, controller elected,
 //                  brokers unfenced); the test topic created with every partition's replicas in
 //                  sync; a consumer group joined (the offsets topic's leaders elected)
 //   elasticsearch  servers started until all nodes joined one cluster under an elected master; the
 //                  test index created and green
+//   zookeeper      servers started until one leads and every other follows (srvr), the parent
+//                  znodes created through the leader
 // Images are built (or found current) first. Measured by bench/docker-first-op.ts's measureFirstOp,
 // from the runs' own harness.log and history; the setup steps from the same harness.log.
 
@@ -29,6 +31,7 @@ const SETUP_STEPS: Readonly<Record<string, readonly [label: string, endsWith: st
     ["servers started → all nodes in one cluster", "elasticsearch: all nodes joined one cluster"],
     ["→ test index created and green", "elasticsearch: cluster "],
   ],
+  zookeeper: [["servers started → a leader, every server following, parent znodes created", "zookeeper: ensemble up"]],
 };
 
 async function dockerUnavailable(): Promise<string | undefined> {
@@ -67,7 +70,7 @@ export async function bench(): Promise<BenchRow[]> {
     const { buildImages } = await import("../clusters/runtime/docker/images/build-images.ts");
     const { systemImages } = await import("../clusters/runtime/docker/images/names.ts");
     const { systems } = await import("../harness/run/registry.ts");
-    await buildImages(systemImages(systems, ["etcd", "kafka", "elasticsearch"]), { installDocker: false });
+    await buildImages(systemImages(systems, ["etcd", "kafka", "elasticsearch", "zookeeper"]), { installDocker: false });
     const etcd = await measureFirstOp("etcd", "docker", store, { nodes: NODES });
     const measured: [string, string, FirstOp][] = [];
     // A run must end valid to be measured: Kafka's final drains join a consumer group and read the
@@ -75,6 +78,7 @@ export async function bench(): Promise<BenchRow[]> {
     const runs = [
       ["kafka", "queue", ["--op-timeout", "30000"]],
       ["elasticsearch", "set", []],
+      ["zookeeper", "register", []],
     ] as const;
     for (const [system, workload, extraArgs] of runs) {
       measured.push([system, workload, await measureFirstOp(system, "docker", store, { nodes: NODES, workload, extraArgs })]);
