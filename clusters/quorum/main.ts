@@ -1,0 +1,8 @@
+// Entry point of one quorum node: `node --import tsx clusters/quorum/main.ts --name n1 …` (args.ts
+// lists every flag).
+
+import { runNode } from "../textbook/main-shell.ts";
+import { parseQuorumArguments } from "./args.ts";
+import { startQuorumNode } from "./node.ts";
+
+await runNode(parseQuorumArguments, startQuorumNode);
