@@ -6,6 +6,7 @@ import { etcdSystem } from "../../clusters/etcd/system.ts";
 import { kafkaSystem } from "../../clusters/kafka/system.ts";
 import { mysqlSystem } from "../../clusters/mysql/system.ts";
 import { postgresSystem } from "../../clusters/postgres/system.ts";
+import { quorumSystem } from "../../clusters/quorum/system.ts";
 import { raftSystem } from "../../clusters/raft/system.ts";
 import { redisSentinelSystem } from "../../clusters/redis-sentinel/system.ts";
 import { twopcSystem } from "../../clusters/twopc/system.ts";
@@ -19,7 +20,7 @@ import type { SpecCatalog } from "../spec/build-spec.ts";
 
 const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((item) => [item.name, item]));
 
-export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem, elasticsearchSystem, mysqlSystem, zabSystem, twopcSystem]);
+export const systems: Record<string, System> = byName([raftSystem, etcdSystem, redisSentinelSystem, zookeeperSystem, postgresSystem, kafkaSystem, elasticsearchSystem, mysqlSystem, zabSystem, twopcSystem, quorumSystem]);
 
 /** Every workload (workloads/catalog.ts: adding one is a line there). */
 export const workloads: Record<string, Workload> = workloadCatalog;
