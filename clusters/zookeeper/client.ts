@@ -6,13 +6,12 @@
 
 import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion } from "../../harness/op.ts";
-import { leaseMsOf } from "../../workloads/lock.ts";
-import { clientsFrom, PlannedClient, type Planner, type Session } from "../client/planned-client.ts";
+import { clientsFrom, PlannedClient, type Session } from "../client/planned-client.ts";
 import { untilAborted } from "../client/timeout.ts";
 import type { ClusterContext, OpenClient } from "../system.ts";
 import { DEFAULT_SESSION_TIMEOUT_MS, ZkConnection } from "./connection.ts";
 import { zooKeeperOutcome } from "./outcome.ts";
-import { zooKeeperPlanners, type ZkPlan, type ZooKeeperClientOptions } from "./planners.ts";
+import { zooKeeperPlanners, type ZkPlan, type ZkWorkloadClient, type ZooKeeperClientOptions } from "./planners.ts";
 
 /** How long an op waits for a session that is (re)connecting before failing unsent. */
 const RECONNECT_GRACE_MS = 250;
@@ -77,13 +76,11 @@ class ZooKeeperSession implements Session<ZkPlan> {
 /** The clients record of a system whose servers speak ZooKeeper's protocol: one per workload of
  *  planners.ts. `readOptions` parses the run's options (and refuses bad ones). */
 export function zooKeeperClients(system: string, readOptions: (options: Record<string, unknown>) => ZooKeeperClientOptions): Readonly<Record<string, OpenClient>> {
-  return clientsFrom(zooKeeperPlanners, async (makePlanner: (options: ZooKeeperClientOptions) => Planner<ZkPlan>, ctx: ClusterContext, node: string, workload: string): Promise<Client> => {
-    const planner = makePlanner(readOptions(ctx.options));
+  return clientsFrom(zooKeeperPlanners, async (workloadClient: ZkWorkloadClient, ctx: ClusterContext, node: string): Promise<Client> => {
+    const planner = workloadClient.planner(readOptions(ctx.options));
     const info = ctx.runtime.node(node);
-    // A lock's lease is its holder's session: the server deletes the lock node when the session
-    // expires, which is never sooner than the session timeout after the holder's last request.
-    const sessionTimeoutMs = workload === "lock" ? Math.max(DEFAULT_SESSION_TIMEOUT_MS, Math.ceil(leaseMsOf(ctx.options))) : DEFAULT_SESSION_TIMEOUT_MS;
-    const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort }, sessionTimeoutMs, workload === "lock");
+    const { timeoutMs, keepSession } = workloadClient.session?.(ctx.options) ?? { timeoutMs: DEFAULT_SESSION_TIMEOUT_MS, keepSession: false };
+    const session = new ZooKeeperSession(node, { host: info.host, port: info.clientPort }, timeoutMs, keepSession);
     await session.waitConnected(CLIENT_CONNECT_MS);
     return new PlannedClient(system, node, planner, session);
   });

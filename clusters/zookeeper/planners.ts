@@ -12,7 +12,7 @@
 //                   queue): ok with the node's czxid as the fencing token (exists() on the same
 //                   session reads it back); NodeExists: fail, another client holds it. The lease
 //                   is the session: the server deletes the node when the session expires, so the
-//                   session timeout is the lock workload's leaseMs (client.ts).
+//                   session timeout is the lock workload's leaseMs (zooKeeperPlanners.lock.session).
 //           release → delete(/faultline/lock/lock): only the holder's session can reach its own
 //                   ephemeral node (a request of an expired session is refused), so no version.
 // unique-ids generate → create(/faultline/ids/id-, SEQUENTIAL) → the suffix ZooKeeper appended
@@ -25,7 +25,8 @@ import type { Invocation } from "../../harness/op.ts";
 import type { OpPlan, Planner } from "../client/planned-client.ts";
 import { OpTimedOut, registerNumber } from "../client/timeout.ts";
 import { tokenOf } from "../../checkers/lock.ts";
-import { ZK_ERRORS, isZkError, type ZkConnection } from "./connection.ts";
+import { leaseMsOf } from "../../workloads/lock.ts";
+import { DEFAULT_SESSION_TIMEOUT_MS, ZK_ERRORS, isZkError, type ZkConnection } from "./connection.ts";
 import { ZOO_EPHEMERAL, ZOO_SEQUENCE } from "./native-client.ts";
 
 /** What the planners read of a system's options (the zookeeper and zab systems both have it). */
@@ -221,11 +222,24 @@ function uniqueIdsPlanner(): ZkPlanner {
   };
 }
 
-export const zooKeeperPlanners: Readonly<Record<string, (options: ZooKeeperOptions) => ZkPlanner>> = {
-  register: registerPlanner,
-  set: setPlanner,
-  lock: () => new LockPlanner(),
-  "unique-ids": uniqueIdsPlanner,
+/** What one workload's client needs: its planner, and the session it runs on when that is not the
+ *  default one (a session that holds nothing, replaced rather than waited for when it reconnects). */
+export interface ZkWorkloadClient {
+  planner(options: ZooKeeperOptions): ZkPlanner;
+  session?(runOptions: Record<string, unknown>): { timeoutMs: number; keepSession: boolean };
+}
+
+export const zooKeeperPlanners: Readonly<Record<string, ZkWorkloadClient>> = {
+  register: { planner: registerPlanner },
+  set: { planner: setPlanner },
+  // A lock's lease is its holder's session: the server deletes the lock node when the session
+  // expires, which is never sooner than the session timeout after the holder's last request. The
+  // session holds the lock's ephemeral node, so it is reconnected, never replaced.
+  lock: {
+    planner: () => new LockPlanner(),
+    session: (runOptions) => ({ timeoutMs: Math.max(DEFAULT_SESSION_TIMEOUT_MS, Math.ceil(leaseMsOf(runOptions))), keepSession: true }),
+  },
+  "unique-ids": { planner: uniqueIdsPlanner },
 };
 
 /** setData at any version, creating the node if it does not exist yet. Each refused step (no
