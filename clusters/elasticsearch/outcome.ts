@@ -13,6 +13,13 @@
 //         out, and errors raised while the primary replicated it (the primary may have applied it;
 //         Elasticsearch's replication docs: a write is acknowledged once every in-sync copy has it,
 //         and a failed request says nothing about the copies that did apply it).
+//
+// Elasticsearch 8.17 reference: "Reading and writing documents" (docs-replication.html: the primary
+// indexes, then forwards to the in-sync replicas; a replica that fails is removed from the in-sync
+// set, and the write is acknowledged after the rest), "Optimistic concurrency control"
+// (optimistic-concurrency-control.html: a failed if_seq_no/if_primary_term check is a 409 and the
+// write is not applied), and the index API's wait_for_active_shards ("a check before the write
+// starts": when it fails nothing was written).
 
 import type { Completion } from "../../harness/op.ts";
 import { messageOf, unfinished } from "../client/planned-client.ts";
