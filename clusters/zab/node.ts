@@ -1,8 +1,10 @@
 // One ZAB server: the shell around the pure core (core/types.ts has the contract) that makes it a
 // ZooKeeper-compatible server. Time enters as ticks, peers' messages as steps, clients' writes as
-// proposals. The Ready loop persists (transaction log, snapshots, epoch files), then sends what
-// depends on it, and delivers committed txns to the data tree, which answers the clients that
-// made them and notifies watchers.
+// proposals. Readys are pipelined: once per turn of the event loop the shell takes every Ready the
+// core has, sends its messages at once (the core makes a message only once what it promises is
+// durable), hands its writes to storage (group commit: one fsync covers every Ready taken while
+// the previous one ran), delivers committed txns to the data tree — which answers the clients that
+// made them and notifies watchers — and advances each Ready, in order, once it is durable.
 //
 // Who does what (ZooKeeper's request pipeline, in one file):
 //   every server   accepts clients (server/client-server.ts), answers reads from its own tree
@@ -124,7 +126,10 @@ export class ZabNode implements ClientBackend {
   private nextSessionId: bigint;
   /** Sessions heard from since the last report to the leader (learners). */
   private readonly touched = new Set<bigint>();
-  private readyRunning = false;
+  private readyScheduled = false;
+  /** Settles once every Ready taken so far is durable and advanced. */
+  private advanced: Promise<void> = Promise.resolve();
+  private snapshotting = false;
   private deliveredSinceSnapshot = 0;
   private snapshotAfter: number;
   private readonly counters = { received: 0, sent: 0 };
@@ -414,27 +419,23 @@ export class ZabNode implements ClientBackend {
 
   // ---- the Ready loop ---------------------------------------------------------------------------
 
+  /** Takes the core's Readys at the end of this turn of the event loop, so that everything the
+   *  turn stepped (a socket read holds many frames) goes out in one Ready and one log write. */
   private kickReady(): void {
-    if (this.readyRunning || this.stopped) return;
-    this.readyRunning = true;
-    this.runReadyLoop()
-      .catch((error: unknown) => this.fatal(error instanceof Error ? error : new Error(String(error))))
-      .finally(() => {
-        this.readyRunning = false;
-        if (!this.stopped && this.core.hasReady()) this.kickReady();
-      });
-  }
-
-  private async runReadyLoop(): Promise<void> {
-    while (!this.stopped && this.core.hasReady()) {
-      await this.handleReady(this.core.ready());
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
       if (this.stopped) return;
-      this.afterAdvance();
-      await this.maybeSnapshot();
-    }
+      try {
+        while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
+      } catch (error) {
+        this.fatal(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
+  private handleReady(ready: Ready): void {
     if (ready.softState) this.onSoftState(ready.softState);
     if (ready.snapshot) {
       this.log(`installing the leader's snapshot at ${formatZxid(ready.snapshot.zxid)} (SNAP)`);
@@ -442,34 +443,40 @@ export class ZabNode implements ClientBackend {
       this.deliveredSinceSnapshot = 0;
     }
     if (ready.truncateTo !== undefined) this.log(`truncating the log after ${formatZxid(ready.truncateTo)} (TRUNC)`);
-    const mustPersist = ready.snapshot !== undefined || ready.truncateTo !== undefined || ready.proposals.length > 0 || ready.epochs !== undefined;
 
-    // 1. An established leader's messages depend on nothing this Ready makes durable (its epochs
-    //    were durable before it was established; it counts its own log toward a commit only from
-    //    advance()), so they leave while it logs, as ZooKeeper's leader sends a proposal while
-    //    logging it. Everything else waits for step 3.
-    const early = this.soft.state === "leading" && this.soft.phase === "broadcast" && ready.epochs === undefined;
-    const late: Message[] = [];
-    for (const message of ready.messages) {
-      // A learner's forwarded requests and pongs depend on nothing it logs: they need not wait
-      // for its fsync either (its ACKs do).
-      if (early || message.type === "app" || message.type === "pong") this.send(message);
-      else late.push(message);
-    }
+    // 1. Every message depends only on what earlier Readys made durable (core/types.ts): a
+    //    leader's proposals leave while it logs them, as ZooKeeper's do, and a learner's ACKs are
+    //    made only once its log is durable.
+    for (const message of ready.messages) this.send(message);
+
+    // 2. To the log, after everything before it; one fsync covers the Readys of several turns.
+    const mustPersist = ready.snapshot !== undefined || ready.truncateTo !== undefined || ready.proposals.length > 0 || ready.epochs !== undefined;
     const persisted = mustPersist ? this.storage.persist(ready) : undefined;
 
-    // 2. Committed txns are on a quorum's disks already: deliver them while ours syncs.
+    // 3. Committed txns are on a quorum's disks already: deliver them while ours syncs.
     for (const proposal of ready.committed) this.deliver(proposal);
     for (const app of ready.appMessages ?? []) this.handleApp(app.from, app.data);
+    this.afterDelivery();
 
-    if (persisted) await persisted;
-    if (this.stopped) return;
-    // 3. Acknowledgements of what was just logged, and messages that rely on the new epochs.
-    for (const message of late) this.send(message);
-    this.core.advance(ready);
+    // 4. Advanced in the order taken, each once durable.
+    const previous = this.advanced;
+    const durable = persisted === undefined ? previous : Promise.all([previous, persisted]);
+    this.advanced = durable.then(
+      () => {
+        if (this.stopped) return;
+        this.guard(() => this.core.advance(ready));
+        this.maybeSnapshot();
+      },
+      (error: unknown) => {
+        // Reported once, by the Ready whose persistence failed; the ones after it never advance.
+        if (!this.stopped && !(error instanceof ReportedFailure)) this.fatal(error instanceof Error ? error : new Error(String(error)));
+        throw error instanceof ReportedFailure ? error : new ReportedFailure();
+      },
+    );
+    this.advanced.catch(() => undefined);
   }
 
-  private afterAdvance(): void {
+  private afterDelivery(): void {
     const leadership = this.leadership;
     if (leadership === undefined || leadership.open || this.dataTree.lastProcessedZxid < leadership.openAt) return;
     // The tree holds the epoch's initial history: writes may be validated against it now.
@@ -558,8 +565,8 @@ export class ZabNode implements ClientBackend {
     return half + this.rng.int(this.config.snapCount - half + 1);
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    if (this.deliveredSinceSnapshot < this.snapshotAfter) return;
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.deliveredSinceSnapshot < this.snapshotAfter) return;
     const status = this.core.status();
     const zxid = this.dataTree.lastProcessedZxid;
     // Only at a point the core delivered, logged and still holds (a bug switch can break that).
@@ -567,9 +574,23 @@ export class ZabNode implements ClientBackend {
     if (!this.core.proposals().some((proposal) => proposal.zxid === zxid)) return;
     const startedMs = performance.now();
     const snapshot = this.core.compact(zxid, encodeTreeSnapshot(this.dataTree));
+    const encodedMs = performance.now() - startedMs;
     this.deliveredSinceSnapshot = 0;
     this.snapshotAfter = this.drawSnapshotCount();
-    await this.storage.saveSnapshot(snapshot);
-    this.log(`snapshot at ${formatZxid(zxid)} (${snapshot.data.length} bytes, ${Math.round(performance.now() - startedMs)} ms); log compacted; next after ${this.snapshotAfter} txns`);
+    this.snapshotting = true;
+    this.storage.saveSnapshot(snapshot).then(
+      () => {
+        this.snapshotting = false;
+        this.log(`snapshot at ${formatZxid(zxid)} (${snapshot.data.length} bytes, encoded in ${Math.round(encodedMs)} ms, stored in ${Math.round(performance.now() - startedMs)} ms); log compacted; next after ${this.snapshotAfter} txns`);
+      },
+      (error: unknown) => this.fatal(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+}
+
+/** A failed persistence, already reported to `fatal`: the Readys after it only pass it on. */
+class ReportedFailure extends Error {
+  constructor() {
+    super("an earlier Ready's persistence failed");
   }
 }

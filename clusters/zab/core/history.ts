@@ -7,7 +7,10 @@
 //   base ≤ committed ≤ lastZxid *          committed: known to be on a quorum (or established)
 //   delivered ≤ handedOut                  delivered: the shell applied it; handedOut: in a Ready
 //   delivered ≤ committed *
-//   stableCount ≤ entries.length           entries[0, stableCount) are on disk, as they are here
+//   stableCount ≤ loggedCount ≤ entries.length
+//                                          entries[0, stableCount) are on disk, as they are here;
+//                                          entries[0, loggedCount) were handed to the shell to log
+// Several Readys may be in flight at once (types.ts): each handout is settled in order.
 
 import { assert } from "../../consensus/assert.ts";
 import type { Proposal, Snapshot } from "./types.ts";
@@ -22,7 +25,8 @@ export interface HistoryHandout {
 }
 
 interface InFlight {
-  /** Entries [0, end) are on disk once the Ready is done (lowered by a truncation meanwhile). */
+  /** Entries [0, end) are on disk once the Ready is done (lowered by a truncation or compaction
+   *  meanwhile). */
   end: number;
   /** The last committed zxid handed out, and the install generation it belongs to. */
   deliveredTo: Zxid;
@@ -37,12 +41,15 @@ export class History {
   private deliveredZxid: Zxid = 0n;
   private handedOutZxid: Zxid = 0n;
   private stableCount = 0;
+  /** Entries handed to the shell to log (durable once their Ready settles). */
+  private loggedCount = 0;
   private pendingSnapshot: Snapshot | undefined;
   private pendingTruncation: Zxid | undefined;
   /** Bumps when a snapshot replaces the state machine, so that a Ready handed out before does
    *  not move the delivered zxid afterwards. */
   private generation = 0;
-  private inFlight: InFlight | undefined;
+  /** Handouts not settled yet, oldest first. */
+  private inFlight: InFlight[] = [];
 
   constructor(private readonly tolerateViolations: boolean) {}
 
@@ -56,7 +63,7 @@ export class History {
     }
     history.committedZxid = history.deliveredZxid = history.handedOutZxid = history.base;
     for (const proposal of proposals) history.append(proposal);
-    history.stableCount = history.entries.length;
+    history.stableCount = history.loggedCount = history.entries.length;
     history.check();
     return history;
   }
@@ -132,11 +139,13 @@ export class History {
     if (keep === this.entries.length) return;
     this.entries.length = keep;
     if (this.committedZxid > zxid) this.committedZxid = zxid;
-    if (keep < this.stableCount || (this.inFlight !== undefined && keep < this.inFlight.end)) {
+    // Only what the shell was told to log must be deleted from its disk.
+    if (keep < this.loggedCount) {
       this.pendingTruncation = this.pendingTruncation === undefined || zxid < this.pendingTruncation ? zxid : this.pendingTruncation;
     }
     this.stableCount = Math.min(this.stableCount, keep);
-    if (this.inFlight !== undefined) this.inFlight.end = Math.min(this.inFlight.end, keep);
+    this.loggedCount = Math.min(this.loggedCount, keep);
+    for (const inFlight of this.inFlight) inFlight.end = Math.min(inFlight.end, keep);
   }
 
   /** Replaces everything with a leader's snapshot (SNAP): the log restarts after it and the
@@ -148,8 +157,8 @@ export class History {
     this.pendingTruncation = undefined;
     this.base = snapshot.zxid;
     this.entries = [];
-    this.stableCount = 0;
-    if (this.inFlight !== undefined) this.inFlight.end = 0;
+    this.stableCount = this.loggedCount = 0;
+    for (const inFlight of this.inFlight) inFlight.end = 0;
     this.committedZxid = this.deliveredZxid = this.handedOutZxid = snapshot.zxid;
     this.generation++;
   }
@@ -175,7 +184,8 @@ export class History {
     const dropped = position === undefined ? 0 : position + 1;
     this.entries = this.entries.slice(dropped);
     this.stableCount -= dropped;
-    if (this.inFlight !== undefined) this.inFlight.end = Math.max(0, this.inFlight.end - dropped);
+    this.loggedCount -= dropped;
+    for (const inFlight of this.inFlight) inFlight.end = Math.max(0, inFlight.end - dropped);
     this.base = zxid;
     this.snapshotValue = { zxid, data };
     this.check();
@@ -185,28 +195,33 @@ export class History {
   // ---- the Ready cycle ------------------------------------------------------------------------
 
   hasWork(): boolean {
-    return this.pendingSnapshot !== undefined || this.pendingTruncation !== undefined || this.stableCount < this.entries.length || this.nextCommitted().length > 0;
+    return this.pendingSnapshot !== undefined || this.pendingTruncation !== undefined || this.loggedCount < this.entries.length || (this.committedZxid > this.handedOutZxid && this.nextCommitted().length > 0);
+  }
+
+  /** Whether the next handout has anything for the disk (a snapshot, a truncation, proposals). */
+  hasDurableWork(): boolean {
+    return this.pendingSnapshot !== undefined || this.pendingTruncation !== undefined || this.loggedCount < this.entries.length;
   }
 
   handOut(): HistoryHandout {
-    assert(this.inFlight === undefined, "history handed out twice without advance");
     const committed = this.nextCommitted();
-    const handout: HistoryHandout = { proposals: this.entries.slice(this.stableCount), committed };
+    const handout: HistoryHandout = { proposals: this.entries.slice(this.loggedCount), committed };
     if (this.pendingSnapshot !== undefined) handout.snapshot = this.pendingSnapshot;
     if (this.pendingTruncation !== undefined) handout.truncateTo = this.pendingTruncation;
     this.pendingSnapshot = undefined;
     this.pendingTruncation = undefined;
     const lastCommitted = committed[committed.length - 1];
     if (lastCommitted !== undefined) this.handedOutZxid = lastCommitted.zxid;
-    this.inFlight = { end: this.entries.length, deliveredTo: this.handedOutZxid, generation: this.generation };
+    this.loggedCount = this.entries.length;
+    this.inFlight.push({ end: this.entries.length, deliveredTo: this.handedOutZxid, generation: this.generation });
     return handout;
   }
 
-  /** The Ready's I/O is done: its proposals are durable and its committed ones delivered. */
+  /** The oldest unsettled Ready's I/O is done: its proposals are durable and its committed ones
+   *  delivered. */
   settle(): void {
-    const inFlight = this.inFlight;
+    const inFlight = this.inFlight.shift();
     assert(inFlight !== undefined, "settle without a handout");
-    this.inFlight = undefined;
     this.stableCount = Math.max(this.stableCount, Math.min(inFlight.end, this.entries.length));
     if (inFlight.generation === this.generation && inFlight.deliveredTo > this.deliveredZxid) this.deliveredZxid = inFlight.deliveredTo;
     this.check();
@@ -220,7 +235,7 @@ export class History {
     assert(this.committedZxid <= this.lastZxid() || this.tolerateViolations, () => `commit ${formatZxid(this.committedZxid)} beyond the log's end ${formatZxid(this.lastZxid())}`);
     assert(this.deliveredZxid <= this.handedOutZxid, () => `delivered ${formatZxid(this.deliveredZxid)} beyond handed out ${formatZxid(this.handedOutZxid)}`);
     assert(this.handedOutZxid <= this.committedZxid || this.tolerateViolations, () => `handed out ${formatZxid(this.handedOutZxid)} beyond the commit point ${formatZxid(this.committedZxid)}`);
-    assert(this.stableCount >= 0 && this.stableCount <= this.entries.length, () => `stable count ${this.stableCount} of ${this.entries.length}`);
+    assert(this.stableCount >= 0 && this.stableCount <= this.loggedCount && this.loggedCount <= this.entries.length, () => `stable count ${this.stableCount}, logged ${this.loggedCount}, of ${this.entries.length}`);
   }
 
   /** Committed proposals not yet handed out, in order. */

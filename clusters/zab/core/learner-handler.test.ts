@@ -5,7 +5,7 @@ import { makeZxid } from "./zxid.ts";
 
 describe("learner handler (the leader's view of one learner)", () => {
   test("stages move forward one at a time", () => {
-    const handler = new LearnerHandler(2, false, 11, 99, 2);
+    const handler = new LearnerHandler(2, false, 11, 99, 2, 4);
     expect(handler.link.connection).toBe(99);
     expect(handler.forwarding).toBe(false);
     handler.advanceTo("epoch-sent");
@@ -17,7 +17,7 @@ describe("learner handler (the leader's view of one learner)", () => {
   });
 
   test("acknowledgements count only once NEWLEADER is acknowledged, and only go up", () => {
-    const handler = new LearnerHandler(2, false, 11, 99, 2);
+    const handler = new LearnerHandler(2, false, 11, 99, 2, 4);
     expect(() => handler.acknowledge(makeZxid(1, 1))).toThrow(/before NEWLEADER/);
     for (const stage of ["epoch-sent", "epoch-acked", "syncing", "synced"] as const) handler.advanceTo(stage);
     handler.acknowledge(makeZxid(1, 3));

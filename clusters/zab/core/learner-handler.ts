@@ -39,9 +39,10 @@ export class LearnerHandler {
     readonly attempt: number,
     connection: number,
     retransmitTicks: number,
+    maxTimeoutTicks: number,
   ) {
     // The learner's FOLLOWERINFO was its message 0.
-    this.link = new ReliableLink(connection, 0, 1, retransmitTicks);
+    this.link = new ReliableLink(connection, 0, 1, retransmitTicks, maxTimeoutTicks);
   }
 
   /** Whether proposals and commits go to this learner (its sync is on the way or done). */

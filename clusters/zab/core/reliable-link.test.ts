@@ -7,8 +7,8 @@ interface Packet extends Sequenced {
   payload: string;
 }
 
-function sender(retransmitTicks = 2): ReliableLink<Packet> {
-  return new ReliableLink<Packet>(7, 0, 0, retransmitTicks);
+function sender(retransmitTicks = 2, maxTimeoutTicks = retransmitTicks * 4): ReliableLink<Packet> {
+  return new ReliableLink<Packet>(7, 0, 0, retransmitTicks, maxTimeoutTicks);
 }
 
 const send = (link: ReliableLink<Packet>, payload: string) => link.send((sequence, acknowledged) => ({ sequence, acknowledged, payload }));
@@ -39,6 +39,28 @@ describe("reliable link: TCP's guarantee over a lossy, reordering network", () =
     expect(again.map((packet) => packet.payload)).toEqual(["y", "z"]);
     // Retransmissions carry the current acknowledgement of the other direction.
     expect(again.every((packet) => packet.acknowledged === 1)).toBe(true);
+  });
+
+  test("the RTO doubles while nothing is acknowledged, up to its cap, and drops back on an acknowledgement", () => {
+    const a = sender(2, 6);
+    const b = sender(2, 6);
+    send(a, "x");
+    const gaps: number[] = [];
+    let last = 0;
+    for (let tick = 1; tick <= 30; tick++) {
+      if (a.tick().length > 0) {
+        gaps.push(tick - last);
+        last = tick;
+      }
+    }
+    // 2, then doubled to 4, then capped at 6 (not 8).
+    expect(gaps).toEqual([2, 4, 6, 6, 6, 6]);
+    // x's retransmission gets through at last, with y.
+    b.arrive({ sequence: 0, acknowledged: 0, payload: "x" });
+    b.arrive(send(a, "y"));
+    a.arrive(send(b, "ack"));
+    expect(a.unacknowledgedCount).toBe(0);
+    expect(a.timeoutTicks()).toBe(2);
   });
 
   test("a connection with too many messages held back is broken", () => {

@@ -18,21 +18,26 @@
 //               learns of a leader of a higher epoch without it (not delivered by then: info).
 //   loop        while (core.hasReady()) {
 //                 const rd = core.ready();
-//                 1. persist, then fsync, in this order:
+//                 1. send rd.messages at once: each depends only on what earlier Readys made
+//                    durable (the core makes a message that promises something — an ACKEPOCH on
+//                    the accepted epoch, an ACK on logged proposals, the leader's LEADERINFO and
+//                    sync on its epochs — only once advance() has reported it durable).
+//                 2. persist, then fsync, in this order, after everything earlier Readys persist:
 //                    rd.snapshot (if any): delete the whole log, store the snapshot, and restore
 //                      the state machine from rd.snapshot.data;
 //                    rd.truncateTo (if any): delete every logged proposal with zxid > truncateTo;
 //                    rd.proposals: append to the log (each zxid above the last logged one);
 //                    rd.epochs (if any): the acceptedEpoch and currentEpoch files, replaced
-//                      atomically (ZooKeeper writes each to a temporary file, fsyncs, renames).
-//                 2. only then send rd.messages: they may depend on any of the above (an
-//                    ACKEPOCH on the accepted epoch, an ACK on the logged proposal).
+//                      atomically (ZooKeeper writes each to a temporary file, fsyncs, renames),
+//                      once everything before them is durable.
 //                 3. deliver rd.committed in order (apply each to the state machine). They are
-//                    on a quorum's disks already, so delivery may overlap step 1's fsync.
-//                 4. core.advance(rd).
+//                    on a quorum's disks already, so delivery may overlap step 2's fsync.
+//                 4. core.advance(rd) once step 2 is durable.
 //               }
-//               Messages may be stepped and ticks delivered between ready() and advance(), but
-//               ready() must not be called again before advance() of the previous Ready.
+//               Readys may be pipelined: ready() may be called again before the previous Ready
+//               was advanced (its fsync still running), as long as every Ready is persisted after
+//               the ones before it and advanced in the order they were handed out. Messages may
+//               be stepped and ticks delivered at any time in between.
 //   compact(z, data)  with its state machine at delivered zxid z (after advance), the shell may
 //               snapshot it and call compact(z, data): the core drops proposals ≤ z, keeps the
 //               snapshot to send learners that are too far behind (SNAP), and returns it; the
@@ -272,7 +277,7 @@ export interface Ready {
   proposals: Proposal[];
   /** Committed proposals to deliver, in zxid order, each right after the last delivered. */
   committed: Proposal[];
-  /** To send once everything above is durable. */
+  /** To send at once (they depend only on what earlier, advanced Readys made durable). */
   messages: Message[];
   /** App messages that arrived on learner links, in link order (see AppMessage); absent when none.
    *  The shell handles them after delivering `committed`. */

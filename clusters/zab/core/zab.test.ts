@@ -70,12 +70,60 @@ describe("zab core", () => {
     expect(drain(core).flatMap((ready) => ready.committed.map((p) => p.zxid))).toEqual([makeZxid(1, 1)]);
   });
 
-  test("the Ready cycle: ready() twice, or advance() without ready(), is a shell bug", () => {
+  test("the Ready cycle: Readys may be pipelined; advance() without a Ready in flight is a shell bug", () => {
+    const core = new ZabCore(config(1, { voters: [1] }));
+    const first = core.ready();
+    expect(first.epochs).toEqual({ acceptedEpoch: 1, currentEpoch: 1 });
+    // Establishment waits until the Ready that holds the epochs is advanced.
+    expect(core.status().phase).toBe("synchronization");
+    core.advance(first);
+    expect(core.status().phase).toBe("broadcast");
+    core.propose("x");
+    const logX = core.ready();
+    // While x's fsync runs, y is proposed and handed out too.
+    core.propose("y");
+    expect(core.hasReady()).toBe(true);
+    const logY = core.ready();
+    expect([...logX.proposals, ...logY.proposals].map((p) => p.zxid)).toEqual([makeZxid(1, 1), makeZxid(1, 2)]);
+    core.advance(logX);
+    expect(core.status().committed).toBe(makeZxid(1, 1));
+    core.advance(logY);
+    expect(core.status().committed).toBe(makeZxid(1, 2));
+    expect(() => core.advance(logY)).toThrow(/without a Ready/);
+  });
+
+  test("a learner's ACK leaves only once its proposals are durable, one for everything logged since the last", () => {
+    // Server 1 follows 2 in epoch 1 (established, synced with nothing).
     const core = new ZabCore(config(1));
-    const ready = core.ready();
-    expect(() => core.ready()).toThrow(/before advance/);
-    core.advance(ready);
-    expect(() => core.advance(ready)).toThrow(/without a Ready/);
+    drain(core);
+    core.step({ type: "notification", from: 2, to: 1, state: "leading", vote: { leader: 2, zxid: 0n, epoch: 1 }, round: 1 });
+    core.step({ type: "notification", from: 3, to: 1, state: "following", vote: { leader: 2, zxid: 0n, epoch: 1 }, round: 1 });
+    const info = messagesOf(drain(core)).find((message) => message.type === "followerInfo");
+    expect(info).toMatchObject({ to: 2 });
+    const link = { from: 2, to: 1, connection: 77, acknowledged: 1 };
+    core.step({ ...link, type: "leaderInfo", sequence: 0, attempt: info?.type === "followerInfo" ? info.attempt : 0, epoch: 1 });
+    // ACKEPOCH only from the Ready after the one that persists acceptedEpoch 1.
+    const withEpoch = core.ready();
+    expect(withEpoch.epochs?.acceptedEpoch).toBe(1);
+    expect(withEpoch.messages.map((message) => message.type)).not.toContain("ackEpoch");
+    core.advance(withEpoch);
+    expect(messagesOf(drain(core)).map((message) => message.type)).toContain("ackEpoch");
+    core.step({ ...link, type: "sync", sequence: 1, mode: "diff", proposals: [] });
+    core.step({ ...link, type: "newLeader", sequence: 2, epoch: 1 });
+    expect(messagesOf(drain(core)).map((message) => message.type)).toContain("ackNewLeader");
+    core.step({ ...link, type: "upToDate", sequence: 3, commit: 0n });
+    core.step({ ...link, type: "proposal", sequence: 4, proposal: { zxid: makeZxid(1, 1), data: new Uint8Array() } });
+    core.step({ ...link, type: "proposal", sequence: 5, proposal: { zxid: makeZxid(1, 2), data: new Uint8Array() } });
+    const logging = core.ready();
+    core.step({ ...link, type: "proposal", sequence: 6, proposal: { zxid: makeZxid(1, 3), data: new Uint8Array() } });
+    const loggingMore = core.ready();
+    expect([...logging.messages, ...loggingMore.messages].map((message) => message.type)).not.toContain("ack");
+    core.advance(logging);
+    const acking = core.ready();
+    expect(acking.messages.filter((message) => message.type === "ack")).toMatchObject([{ zxid: makeZxid(1, 2) }]);
+    core.advance(loggingMore);
+    core.advance(acking);
+    expect(messagesOf(drain(core)).filter((message) => message.type === "ack")).toMatchObject([{ zxid: makeZxid(1, 3) }]);
   });
 
   test("messages from strangers are ignored; messages for another server are a shell bug", () => {
@@ -122,16 +170,18 @@ describe("zab core", () => {
       expect(core.learnerStage(2)).toBeUndefined();
       core.step(ackEpoch(toOne, makeZxid(1, 1)));
       expect(core.status().phase).toBe("synchronization");
-      expect(core.learnerStage(1)).toBe("syncing");
+      // The sync leaves once the leader's new currentEpoch is durable.
+      expect(core.learnerStage(1)).toBe("epoch-acked");
       const sync = messagesOf(drain(core)).find((message) => message.type === "sync");
+      expect(core.learnerStage(1)).toBe("syncing");
       expect(sync).toMatchObject({ to: 1, mode: "diff", proposals: [] });
     });
 
     test("vote-ignores-zxid: the learner that is ahead is synchronised too (and truncated)", () => {
       const { core, leaderInfos } = electedLeader({ voteIgnoresZxid: true });
       core.step(ackEpoch(leaderInfos[1], makeZxid(1, 5)));
-      expect(core.learnerStage(2)).toBe("syncing");
       const sync = messagesOf(drain(core)).find((message) => message.type === "sync");
+      expect(core.learnerStage(2)).toBe("syncing");
       expect(sync).toMatchObject({ to: 2, mode: "trunc", truncateTo: makeZxid(1, 1) });
     });
 

@@ -17,7 +17,8 @@
 //   elect the newest history ........................ Election via isBetterVote (vote.ts)
 //   refuse learners ahead of the new leader ......... handleAckEpoch
 //   a new epoch exceeds every epoch a quorum accepted  decideEpoch + handleLeaderInfo
-//   epochs durable before the messages that rely on them  Ready contract (types.ts)
+//   epochs durable before the messages that rely on them  afterDurable (sent only once advance()
+//                                                    reports them durable; types.ts)
 //   a learner drops what the leader never had ....... handleSync (TRUNC), History.truncateAfter
 //   commit only what a quorum of voters logged ...... maybeCommit
 //   commits in zxid order, FIFO per learner ......... History, ReliableLink
@@ -78,8 +79,16 @@ interface LearnerState {
   link: ReliableLink<LinkMessage> | undefined;
   /** The epoch the leader proposed (LEADERINFO), 0 before. */
   leaderEpoch: number;
-  /** NEWLEADER arrived and was acknowledged: proposals may follow. */
+  /** LEADERINFO accepted; ACKEPOCH leaves once the Ready `ticket` (durabilityTicket) is durable. */
+  ackEpochDue: { alreadyAccepted: boolean; ticket: number } | undefined;
+  /** NEWLEADER arrived (proposals may follow); its acknowledgement leaves once the Ready
+   *  `newLeaderTicket` is durable. */
+  newLeaderReceived: boolean;
+  newLeaderTicket: number;
+  /** NEWLEADER acknowledged (its history and currentEpoch durable): our ACKs count from now on. */
   newLeaderAcknowledged: boolean;
+  /** The last zxid ACKed to the leader (durable here when it was sent). */
+  acked: Zxid;
   ticksInPhase: number;
   ticksSinceHeard: number;
 }
@@ -136,7 +145,9 @@ export class ZabCore {
   private appMessages: { from: ServerId; data: Uint8Array }[] = [];
   private previousEpochs: Epochs;
   private previousSoftState: SoftState;
-  private readyInFlight = false;
+  /** Readys handed out, and advanced (each counted from the start). */
+  private readiesHandedOut = 0;
+  private readiesAdvanced = 0;
 
   constructor(config: ZabConfig, durable?: DurableState) {
     assert(Number.isInteger(config.id) && config.id > 0, () => `server id ${config.id} must be a positive integer`);
@@ -218,12 +229,10 @@ export class ZabCore {
   }
 
   hasReady(): boolean {
-    if (this.readyInFlight) return false;
     return this.messages.length > 0 || this.appMessages.length > 0 || this.history.hasWork() || !sameEpochs(this.epochs(), this.previousEpochs) || !sameSoftState(this.softState(), this.previousSoftState);
   }
 
   ready(): Ready {
-    assert(!this.readyInFlight, "ready() called again before advance()");
     const handout = this.history.handOut();
     const ready: Ready = { proposals: handout.proposals, committed: handout.committed, messages: this.messages };
     if (handout.snapshot !== undefined) ready.snapshot = handout.snapshot;
@@ -240,25 +249,16 @@ export class ZabCore {
     this.previousEpochs = epochs;
     this.previousSoftState = softState;
     this.messages = [];
-    this.readyInFlight = true;
+    this.readiesHandedOut++;
     return ready;
   }
 
   advance(ready: Ready): void {
-    assert(this.readyInFlight, "advance() without a Ready in flight");
-    this.readyInFlight = false;
+    assert(this.readiesAdvanced < this.readiesHandedOut, "advance() without a Ready in flight");
+    this.readiesAdvanced++;
     this.history.settle();
     if (ready.epochs !== undefined) this.durableEpochs = { ...ready.epochs };
-    const leading = this.leading;
-    if (this.state === "leading" && leading !== undefined) {
-      // The leader's own NEWLEADER acknowledgement and ACKs count only once durable.
-      if (this.phase === "synchronization" && this.durableEpochs.currentEpoch === leading.newEpoch) {
-        leading.newLeaderAcknowledged.add(this.id);
-        this.maybeEstablish();
-      } else if (this.phase === "broadcast") {
-        this.maybeCommit();
-      }
-    }
+    this.afterDurable();
     this.checkInvariants();
   }
 
@@ -389,7 +389,7 @@ export class ZabCore {
     this.phase = "discovery";
     this.leader = leader;
     const attempt = this.config.random.int(NAME_RANGE);
-    this.learner = { attempt, link: undefined, leaderEpoch: 0, newLeaderAcknowledged: false, ticksInPhase: 0, ticksSinceHeard: 0 };
+    this.learner = { attempt, link: undefined, leaderEpoch: 0, ackEpochDue: undefined, newLeaderReceived: false, newLeaderTicket: 0, newLeaderAcknowledged: false, acked: 0n, ticksInPhase: 0, ticksSinceHeard: 0 };
     this.sendFollowerInfo(this.learner);
   }
 
@@ -440,13 +440,13 @@ export class ZabCore {
         this.handleSync(learner, message);
         return;
       case "newLeader":
-        this.handleNewLeader(learner, link, message);
+        this.handleNewLeader(learner, message);
         return;
       case "upToDate":
         this.handleUpToDate(learner, message);
         return;
       case "proposal":
-        this.handleProposal(learner, link, message);
+        this.handleProposal(learner, message);
         return;
       case "commit":
         this.handleCommit(message);
@@ -468,7 +468,7 @@ export class ZabCore {
 
   private handleLeaderInfo(learner: LearnerState, message: LeaderInfoMessage): void {
     if (message.attempt !== learner.attempt || learner.link !== undefined || message.sequence !== 0) return;
-    const link = new ReliableLink<LinkMessage>(message.connection, 1, 1, this.config.retransmitTicks);
+    const link = new ReliableLink<LinkMessage>(message.connection, 1, 1, this.config.retransmitTicks, this.maxRetransmitTimeout());
     learner.link = link;
     learner.ticksSinceHeard = 0;
     if (message.epoch < this.acceptedEpoch) {
@@ -479,7 +479,9 @@ export class ZabCore {
     const alreadyAccepted = message.epoch === this.acceptedEpoch;
     this.acceptedEpoch = message.epoch;
     learner.leaderEpoch = message.epoch;
-    this.sendLink(link, this.leader, { type: "ackEpoch", currentEpoch: this.currentEpoch, lastZxid: this.history.lastZxid(), alreadyAccepted });
+    // ACKEPOCH is our promise: it leaves once the accepted epoch is durable (afterDurable).
+    learner.ackEpochDue = { alreadyAccepted, ticket: this.durabilityTicket() };
+    this.afterDurable();
   }
 
   private handleSync(learner: LearnerState, message: SyncMessage): void {
@@ -495,14 +497,15 @@ export class ZabCore {
     }
   }
 
-  private handleNewLeader(learner: LearnerState, link: ReliableLink<LinkMessage>, message: NewLeaderMessage): void {
+  private handleNewLeader(learner: LearnerState, message: NewLeaderMessage): void {
     assert(this.phase === "synchronization", () => `server ${this.id}: NEWLEADER before its sync`);
     assert(message.epoch === learner.leaderEpoch, () => `NEWLEADER for epoch ${message.epoch}, LEADERINFO said ${learner.leaderEpoch}`);
-    // The history we now hold is the new epoch's initial history: adopt the epoch (durably, before
-    // the acknowledgement leaves).
+    // The history we now hold is the new epoch's initial history: adopt the epoch. The
+    // acknowledgement leaves once both are durable (afterDurable).
     this.currentEpoch = message.epoch;
-    learner.newLeaderAcknowledged = true;
-    this.sendLink(link, this.leader, { type: "ackNewLeader", epoch: message.epoch });
+    learner.newLeaderReceived = true;
+    learner.newLeaderTicket = this.durabilityTicket();
+    this.afterDurable();
   }
 
   private handleUpToDate(learner: LearnerState, message: UpToDateMessage): void {
@@ -511,14 +514,14 @@ export class ZabCore {
     this.phase = "broadcast";
   }
 
-  private handleProposal(learner: LearnerState, link: ReliableLink<LinkMessage>, message: ProposalMessage): void {
+  private handleProposal(learner: LearnerState, message: ProposalMessage): void {
     assert(!this.isObserver, "an observer got a PROPOSAL");
-    assert(learner.newLeaderAcknowledged, "PROPOSAL before NEWLEADER");
+    assert(learner.newLeaderReceived, "PROPOSAL before NEWLEADER");
     const zxid = message.proposal.zxid;
     assert(epochOf(zxid) === this.currentEpoch || this.tolerateViolations, () => `proposal ${formatZxid(zxid)} outside our epoch ${this.currentEpoch}`);
     if (zxid <= this.history.lastZxid() && this.tolerateViolations) return;
+    // Logged now; ACKed once durable (afterDurable), with every proposal durable by then.
     this.history.append(message.proposal);
-    this.sendLink(link, this.leader, { type: "ack", zxid });
   }
 
   private handleCommit(message: CommitMessage): void {
@@ -590,13 +593,13 @@ export class ZabCore {
     const observer = this.observers.includes(message.from);
     // A learner whose role disagrees with our configuration is misconfigured; ignore it.
     if (observer !== message.observer) return;
-    const handler = new LearnerHandler(message.from, observer, message.attempt, this.config.random.int(NAME_RANGE), this.config.retransmitTicks);
+    const handler = new LearnerHandler(message.from, observer, message.attempt, this.config.random.int(NAME_RANGE), this.config.retransmitTicks, this.maxRetransmitTimeout());
     leading.handlers.set(message.from, handler);
     if (leading.newEpoch === 0) {
       leading.maxAcceptedEpoch = Math.max(leading.maxAcceptedEpoch, message.acceptedEpoch);
       if (!observer) leading.connecting.add(message.from);
       this.maybeDecideEpoch();
-    } else {
+    } else if (this.durableEpochs.acceptedEpoch === leading.newEpoch) {
       this.sendLeaderInfo(handler);
     }
   }
@@ -609,7 +612,7 @@ export class ZabCore {
     assert(leading.newEpoch > this.acceptedEpoch, "the new epoch exceeds our own accepted epoch");
     this.acceptedEpoch = leading.newEpoch;
     leading.discoveryAcknowledged.add(this.id);
-    for (const handler of leading.handlers.values()) if (handler.stage === "awaiting-epoch") this.sendLeaderInfo(handler);
+    // LEADERINFO leaves once the new accepted epoch is durable (afterDurable).
     this.maybeStartSynchronization();
   }
 
@@ -678,7 +681,7 @@ export class ZabCore {
     handler.advanceTo("epoch-acked");
     if (!handler.observer && !message.alreadyAccepted) leading.discoveryAcknowledged.add(handler.learner);
     if (this.phase === "discovery") this.maybeStartSynchronization();
-    else this.startSync(handler);
+    else if (this.durableEpochs.currentEpoch === leading.newEpoch) this.startSync(handler);
   }
 
   /** Once a quorum of voters accepted the new epoch: it becomes our current epoch, and every
@@ -688,8 +691,8 @@ export class ZabCore {
     if (this.phase !== "discovery" || leading.newEpoch === 0 || !isMajority(this.voters, leading.discoveryAcknowledged)) return;
     this.phase = "synchronization";
     leading.ticksInPhase = 0;
+    // The sync and NEWLEADER leave once the new current epoch is durable (afterDurable).
     this.currentEpoch = leading.newEpoch;
-    for (const handler of leading.handlers.values()) if (handler.stage === "epoch-acked") this.startSync(handler);
   }
 
   private startSync(handler: LearnerHandler): void {
@@ -768,7 +771,65 @@ export class ZabCore {
     }
   }
 
+  // ---- what waits for durability -------------------------------------------------------------
+
+  /** Sends what depended on state that advance() has just reported durable, so that every message
+   *  a Ready holds may leave at once (types.ts). A message is made — and takes its place in its
+   *  link's order — only once what it promises is on disk: a learner's ACKEPOCH, its NEWLEADER
+   *  acknowledgement and its ACKs, the leader's LEADERINFO and sync; the leader counts its own
+   *  acknowledgements from here too. */
+  private afterDurable(): void {
+    const learner = this.learner;
+    if (learner !== undefined && learner.link !== undefined) {
+      const link = learner.link;
+      if (learner.ackEpochDue !== undefined && this.readiesAdvanced >= learner.ackEpochDue.ticket) {
+        const { alreadyAccepted } = learner.ackEpochDue;
+        learner.ackEpochDue = undefined;
+        this.sendLink(link, this.leader, { type: "ackEpoch", currentEpoch: this.currentEpoch, lastZxid: this.history.lastZxid(), alreadyAccepted });
+      }
+      if (learner.newLeaderReceived && !learner.newLeaderAcknowledged && this.readiesAdvanced >= learner.newLeaderTicket) {
+        learner.newLeaderAcknowledged = true;
+        learner.acked = this.history.persistedZxid();
+        this.sendLink(link, this.leader, { type: "ackNewLeader", epoch: learner.leaderEpoch });
+      }
+      // One cumulative ACK for everything of the leader's epoch made durable since the last.
+      const persisted = this.history.persistedZxid();
+      if (learner.newLeaderAcknowledged && !this.isObserver && persisted > learner.acked && epochOf(persisted) === learner.leaderEpoch) {
+        learner.acked = persisted;
+        this.sendLink(link, this.leader, { type: "ack", zxid: persisted });
+      }
+    }
+    const leading = this.leading;
+    if (this.state === "leading" && leading !== undefined && leading.newEpoch !== 0) {
+      if (this.durableEpochs.acceptedEpoch === leading.newEpoch) {
+        for (const handler of leading.handlers.values()) if (handler.stage === "awaiting-epoch") this.sendLeaderInfo(handler);
+      }
+      if (this.phase === "synchronization" && this.durableEpochs.currentEpoch === leading.newEpoch) {
+        for (const handler of leading.handlers.values()) if (handler.stage === "epoch-acked") this.startSync(handler);
+        // The leader's own NEWLEADER acknowledgement counts only once durable.
+        leading.newLeaderAcknowledged.add(this.id);
+        this.maybeEstablish();
+      } else if (this.phase === "broadcast") {
+        this.maybeCommit();
+      }
+    }
+  }
+
+  /** The count of advanced Readys after which everything changed so far is durable: the next
+   *  Ready's, when something waits to be handed out, else the last one's. Readys are advanced in
+   *  order, and each hands out everything pending. */
+  private durabilityTicket(): number {
+    const pending = this.history.hasDurableWork() || !sameEpochs(this.epochs(), this.previousEpochs);
+    return this.readiesHandedOut + (pending ? 1 : 0);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** A link's retransmission timeout stays below a quarter of syncLimit (the silence that ends a
+   *  connection), so that several retransmissions fit before either end gives up. */
+  private maxRetransmitTimeout(): number {
+    return Math.max(this.config.retransmitTicks, Math.floor(this.config.syncLimitTicks / 4));
+  }
 
   private sendLink(link: ReliableLink<LinkMessage>, to: ServerId, body: LinkBody): void {
     // The cast: spreading one member of the LinkBody union with the stamped fields gives the

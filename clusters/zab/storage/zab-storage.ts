@@ -16,6 +16,12 @@
 //                                 continue), and the log restarts after it
 //   our own snapshot at zxid z    a marker at z's position and epoch: the log after it is kept
 // Snapshot files hold zxid:u64 then the data tree's bytes (tree/snapshot.ts).
+//
+// Readys are pipelined (core/types.ts): persist() is called for the next Ready while the WAL still
+// syncs the one before, and a Ready that only logs (proposals, a truncation) enters the WAL's record
+// stream at once, so that one fsync covers every Ready handed out meanwhile (group commit). A Ready
+// with a snapshot or epochs waits until everything before it is durable — an epoch file must never
+// reach the disk ahead of the history it vouches for — and the ones after it wait behind it.
 
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
@@ -51,6 +57,10 @@ export class ZabStorage {
   private snapshotPosition: number;
   private snapshotZxid: Zxid;
   private epochs: Epochs;
+  /** Settles once everything persisted so far is durable (or failed). */
+  private tail: Promise<void> = Promise.resolve();
+  /** Persists waiting for everything before them; while any is queued, later ones queue too. */
+  private queued = 0;
 
   private constructor(
     private readonly wal: Wal,
@@ -114,10 +124,35 @@ export class ZabStorage {
     return { storage, durable };
   }
 
-  /** Persists a Ready's snapshot, truncation, proposals and epochs, in that order; resolves once
-   *  all of it is durable (the log's part at once under the no-fsync switch). */
-  async persist(ready: Pick<Ready, "snapshot" | "truncateTo" | "proposals" | "epochs">): Promise<void> {
-    if (ready.snapshot !== undefined) await this.installSnapshot(ready.snapshot);
+  /** Persists a Ready's snapshot, truncation, proposals and epochs, in that order and after every
+   *  earlier call's; resolves once all of it is durable (the log's part at once under the no-fsync
+   *  switch). */
+  persist(ready: Pick<Ready, "snapshot" | "truncateTo" | "proposals" | "epochs">): Promise<void> {
+    if (ready.snapshot === undefined && ready.epochs === undefined && this.queued === 0) return this.track(this.appendLog(ready));
+    return this.inOrder(async () => {
+      if (ready.snapshot !== undefined) await this.installSnapshot(ready.snapshot);
+      await this.appendLog(ready);
+      if (ready.epochs !== undefined) await this.saveEpochs(ready.epochs);
+    });
+  }
+
+  /** Runs `work` once everything persisted before is durable; later persists wait for it. */
+  private inOrder(work: () => Promise<void>): Promise<void> {
+    this.queued++;
+    const done = this.tail.then(work).finally(() => this.queued--);
+    return this.track(done);
+  }
+
+  private track(done: Promise<void>): Promise<void> {
+    const previous = this.tail;
+    this.tail = Promise.all([previous, done]).then(() => undefined);
+    // The caller hears of a failure through `done`; the tail only orders later work.
+    this.tail.catch(() => undefined);
+    return done;
+  }
+
+  /** Enters a Ready's truncation and proposals into the WAL's record stream now. */
+  private appendLog(ready: Pick<Ready, "truncateTo" | "proposals">): Promise<void> {
     const entries: WalEntry[] = [];
     if (ready.truncateTo !== undefined) {
       const target = ready.truncateTo;
@@ -133,19 +168,21 @@ export class ZabStorage {
       entries.push(encodeEntry(position, KIND_PROPOSAL, proposal.zxid, proposal.data));
       this.logged.push({ zxid: proposal.zxid, position });
     }
-    if (entries.length > 0) await this.wal.append({ entries });
-    if (ready.epochs !== undefined) await this.saveEpochs(ready.epochs);
+    return entries.length > 0 ? this.wal.append({ entries }) : Promise.resolve();
   }
 
   /** Persists a snapshot this server took at `snapshot.zxid` (a logged proposal, or the current
-   *  snapshot's zxid) and lets the WAL drop what it covers. */
-  async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    if (snapshot.zxid === this.snapshotZxid) return;
-    const index = this.logged.findIndex((entry) => entry.zxid === snapshot.zxid);
-    if (index < 0) throw new Error(`cannot snapshot at ${formatZxid(snapshot.zxid)}: it is not in the log (which holds ${this.logged.length} proposals after ${formatZxid(this.snapshotZxid)})`);
-    const position = this.logged[index].position;
-    await this.writeSnapshot(position, snapshot);
-    this.logged = this.logged.slice(index + 1);
+   *  snapshot's zxid) and lets the WAL drop what it covers. Log appends may go on meanwhile (the
+   *  WAL orders them after the snapshot's marker). */
+  saveSnapshot(snapshot: Snapshot): Promise<void> {
+    const save = async () => {
+      if (snapshot.zxid === this.snapshotZxid) return;
+      const entry = this.logged.find((logged) => logged.zxid === snapshot.zxid);
+      if (entry === undefined) throw new Error(`cannot snapshot at ${formatZxid(snapshot.zxid)}: it is not in the log (which holds ${this.logged.length} proposals after ${formatZxid(this.snapshotZxid)})`);
+      await this.writeSnapshot(entry.position, snapshot);
+      this.logged = this.logged.filter((logged) => logged.position > entry.position);
+    };
+    return this.queued === 0 ? this.track(save()) : this.inOrder(save);
   }
 
   stats() {

@@ -3,6 +3,11 @@
 // clusters/zab/core/types.ts to the letter and reports everything it does to the safety checker.
 // Both the randomized simulation (through the SimulatedNode interface) and the scenario scripts
 // (../zab-interaction.ts, through the Ready methods) drive it.
+//
+// The randomized simulation pipelines Readys as the real server does: a Ready's messages leave
+// and its committed proposals are delivered first, and its persistence may come one or more I/O
+// completions later, while further Readys are taken — so a crash can land after a Ready's
+// messages left and before its disk writes, which is what the contract says is safe.
 
 import type { Rng } from "../../../harness/rng.ts";
 import { ZabCore } from "../../../clusters/zab/core/zab.ts";
@@ -23,8 +28,12 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
   /** What survives a crash. */
   readonly disk: { epochs: Epochs; snapshot?: Snapshot; proposals: Proposal[] } = { epochs: { acceptedEpoch: 0, currentEpoch: 0 }, proposals: [] };
   stateMachine: StateMachine = EMPTY_STATE_MACHINE;
-  /** A Ready taken from the core whose I/O has not completed. */
+  /** A Ready taken from the core whose I/O has not completed (scenario scripts: one at a time). */
   pendingReady: Ready | undefined;
+  /** Simulation: Readys whose messages left and whose persistence has not happened yet, oldest
+   *  first; and whether an I/O completion is scheduled. */
+  private unpersisted: Ready[] = [];
+  private ioScheduled = false;
   /** The epoch whose establishment was last reported to the checker. */
   private reportedEpoch = 0;
   /** Deliveries the disk's snapshot covers. */
@@ -84,6 +93,8 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
     const lost = `pending Ready ${this.pendingReady === undefined ? "none" : "lost"}`;
     this.core = undefined;
     this.pendingReady = undefined;
+    this.unpersisted = [];
+    this.ioScheduled = false;
     this.stateMachine = EMPTY_STATE_MACHINE;
     return lost;
   }
@@ -103,12 +114,38 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
     this.observe();
   }
 
+  /** An I/O completion is due when the core has a Ready or a persistence is outstanding. */
   startIo(): boolean {
-    return this.takeReady() !== undefined;
+    const core = this.core;
+    if (core === undefined || this.ioScheduled) return false;
+    if (!core.hasReady() && this.unpersisted.length === 0) return false;
+    this.ioScheduled = true;
+    return true;
   }
 
+  /** Takes the core's next Ready (if any): its messages are returned to go out, its committed
+   *  proposals delivered; then persists the outstanding Readys, except that the newest one's
+   *  persistence waits for a later completion half the time. */
   finishIo(): Message[] {
-    return this.completeReady();
+    const core = this.core;
+    this.ioScheduled = false;
+    if (core === undefined) return [];
+    let messages: Message[] = [];
+    if (core.hasReady()) {
+      const ready = core.ready();
+      messages = ready.messages;
+      this.restoreFromSnapshot(ready);
+      this.deliverCommitted(ready);
+      this.unpersisted.push(ready);
+    }
+    const keep = messages.length > 0 && this.random.bool(0.5) ? 1 : 0;
+    while (this.unpersisted.length > keep) {
+      const ready = this.unpersisted.shift()!;
+      this.persist(ready);
+      core.advance(ready);
+    }
+    this.observe();
+    return messages;
   }
 
   takeReady(): Ready | undefined {
@@ -125,13 +162,26 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
     const ready = this.pendingReady;
     if (core === undefined || ready === undefined) return [];
     this.pendingReady = undefined;
-    // 1. persist
+    this.restoreFromSnapshot(ready);
+    this.persist(ready);
+    // Messages go out now (returned to the caller), then deliver, then advance.
+    this.deliverCommitted(ready);
+    core.advance(ready);
+    this.observe();
+    return ready.messages;
+  }
+
+  private restoreFromSnapshot(ready: Ready): void {
+    if (ready.snapshot === undefined) return;
+    this.stateMachine = decodeStateMachine(ready.snapshot.data);
+    this.snapshotCount = this.stateMachine.count;
+    this.checker.observeDigest(this.id, this.stateMachine);
+  }
+
+  private persist(ready: Ready): void {
     if (ready.snapshot !== undefined) {
       this.disk.snapshot = ready.snapshot;
       this.disk.proposals = [];
-      this.stateMachine = decodeStateMachine(ready.snapshot.data);
-      this.snapshotCount = this.stateMachine.count;
-      this.checker.observeDigest(this.id, this.stateMachine);
     }
     if (ready.truncateTo !== undefined) {
       const truncateTo = ready.truncateTo;
@@ -146,23 +196,21 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
       this.checker.observePersist(this.id, this.disk.epochs, ready.epochs);
       this.disk.epochs = { ...ready.epochs };
     }
-    // 2. messages go out now (returned to the caller). 3. deliver.
+  }
+
+  private deliverCommitted(ready: Ready): void {
     for (const proposal of ready.committed) {
       const before = this.stateMachine;
       this.stateMachine = deliver(before, proposal);
       this.checker.delivered(this.id, proposal, before, this.stateMachine);
     }
-    // 4. advance
-    core.advance(ready);
-    this.observe();
-    return ready.messages;
   }
 
   /** Snapshots once `threshold` proposals were delivered since the last snapshot, when the core
    *  allows it: only a prefix that is delivered and durable. */
   compact(threshold: number): number | undefined {
     const core = this.core;
-    if (core === undefined || this.pendingReady !== undefined) return undefined;
+    if (core === undefined || this.pendingReady !== undefined || this.unpersisted.length > 0) return undefined;
     const status = core.status();
     if (this.stateMachine.count - this.snapshotCount < threshold) return undefined;
     if (this.stateMachine.lastZxid !== status.delivered || status.delivered > core.persistedZxid() || status.delivered <= status.snapshotZxid) return undefined;
@@ -192,7 +240,8 @@ export class ZabSimNode implements SimulatedNode<Message, Zxid> {
   }
 
   describeIo(): string {
-    return this.pendingReady === undefined ? "nothing" : describeReady(this.pendingReady);
+    if (this.pendingReady !== undefined) return describeReady(this.pendingReady);
+    return this.unpersisted.length === 0 ? "a Ready" : `a Ready; ${this.unpersisted.length} to persist: ${this.unpersisted.map(describeReady).join(" | ")}`;
   }
 
   describeDurable(): string {
