@@ -52,7 +52,8 @@ const CHECK_AFTER_STOP_S = 30;
 export interface RunHooks {
   /** Called once the run directory exists (so a caller can say where to look even if it fails). */
   onRunDir?(dir: string): void;
-  /** Where progress lines go (stderr on a TTY); silent when absent. */
+  /** Where progress goes (progress.ts): a live line when it is a terminal, else a plain line every
+   *  5 s; silent when absent. */
   progress?: NodeJS.WritableStream;
   /** Aborting (reason: the signal's name, e.g. "SIGINT") stops the run in order wherever it is:
    *  the workload first, then the history is closed, faults healed, the cluster torn down, what
@@ -106,6 +107,24 @@ export function withWorkloadDefaults(spec: TestSpec, system: System, workload: W
 }
 
 export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: Registry = REGISTRY): Promise<RunOutcome> {
+  const progress = hooks.progress ? new Progress(hooks.progress, { limitsS: { main: given.timeS, recovery: given.recoveryS, checking: given.checkTimeLimitS } }) : undefined;
+  if (!progress) return runWithProgress(given, hooks, registry, undefined);
+  const onPhase = (phase: RunPhase) => {
+    progress.enterPhase(phase);
+    hooks.onPhase?.(phase);
+  };
+  progress.start();
+  let reachedEnd = false;
+  try {
+    const outcome = await runWithProgress(given, { ...hooks, onPhase }, registry, progress);
+    reachedEnd = true;
+    return outcome;
+  } finally {
+    progress.stop(reachedEnd);
+  }
+}
+
+async function runWithProgress(given: TestSpec, hooks: RunHooks, registry: Registry, progress: Progress | undefined): Promise<RunOutcome> {
   const system: System = registry.systems[given.system];
   const workload = registry.workloads[given.workload];
   if (!system || !workload) throw new Error(`runTest: the spec names ${system ? "" : `system ${given.system} `}${workload ? "" : `workload ${given.workload} `}that the registry does not hold; specs must be built against its catalog`);
@@ -191,7 +210,6 @@ export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: R
     log.line("torn down (at once)");
   });
 
-  const progress = hooks.progress ? new Progress(hooks.progress, spec.timeS) : undefined;
   let crash: unknown;
   try {
     log.line("setting up the cluster");
@@ -212,7 +230,6 @@ export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: R
       onPhase: (phase) => phases.enter(phase),
     });
     if (phases.stopped) throw STOPPED;
-    progress?.start();
     const ran = await interpret({
       generator,
       clock,
@@ -230,7 +247,6 @@ export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: R
       nemesisTimeoutMs: 60_000,
       signal: hooks.signal,
     });
-    progress?.stop();
     phases.historyComplete = !ran.aborted;
     log.line(`workload ${ran.aborted ? "stopped" : "finished"}: ${writer.count} history entries`);
   } catch (err) {
@@ -240,7 +256,6 @@ export async function runTest(given: TestSpec, hooks: RunHooks = {}, registry: R
       phases.noteCrash(err);
     }
   } finally {
-    progress?.stop();
     phases.enter("teardown");
     try {
       await teardown();

@@ -26,9 +26,10 @@ function faultlineWithPath(args: string[], path: string): Promise<CliResult> {
   });
 }
 
-/** stderr without the run-directory notice every run starts with. */
+/** stderr without the run-directory notice every run starts with, nor the progress lines a run
+ *  writes every 5 s off a terminal. */
 function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("faultline: run directory "));
+  return stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("faultline: run directory ") && !line.startsWith("faultline: progress: "));
 }
 
 /** The run directories a store holds (store/<test>/<timestamp>). */

@@ -51,7 +51,6 @@ export function registerRunCommand(program: Command): void {
       if (db !== undefined) checkDbUrl(String(db));
       if (isolation !== undefined) flags.opt = [...((flags.opt as string[] | undefined) ?? []), `isolation=${String(isolation)}`];
       const spec = buildSpec(config, flags as RawSettings, catalog());
-      const progress = process.stderr.isTTY ? process.stderr : undefined;
       // The first SIGINT / SIGTERM stops the run in order (runner.ts); a second one kills the
       // cluster and exits at once (exit-handlers.ts).
       const stop = new AbortController();
@@ -60,7 +59,8 @@ export function registerRunCommand(program: Command): void {
       let outcome: Awaited<ReturnType<typeof runTest>>;
       try {
         outcome = await runTest(spec, {
-          progress,
+          // A live line on a terminal, a plain line every 5 s elsewhere (CI logs): progress.ts.
+          progress: process.stderr,
           signal: stop.signal,
           keepData: keepData === true,
           onRunDir: (dir) => {
