@@ -9,7 +9,6 @@
 // Maven Central (image/pom.xml); pauses freeze the whole container, because the launcher the
 // runtime starts runs the server JVM as its child.
 
-import { connect } from "node:net";
 import { UsageError } from "../../harness/errors.ts";
 import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
@@ -22,6 +21,7 @@ import { ELASTICSEARCH_IMAGE } from "./image.ts";
 import { elasticsearchOptions, type ElasticsearchOptions } from "./options.ts";
 import { esPlanners, INDEX } from "./planners.ts";
 import { esProcessSpec, HTTP_PORT, TRANSPORT_PORT } from "./server.ts";
+import { acceptsConnections } from "../lifecycle/port-probe.ts";
 
 /** Generous: three JVMs starting at once on a loaded two-core machine took over two minutes. */
 const FORM_WAIT_MS = 240_000;
@@ -41,21 +41,6 @@ function checkSettings(options: ElasticsearchOptions, nodes: number): void {
   if (waitFor !== "all" && Number(waitFor) > replicas + 1) {
     throw new UsageError(`elasticsearch: --opt wait_for_active_shards=${waitFor} exceeds the ${replicas + 1} copies of each shard, so every write would time out; lower it`);
   }
-}
-
-/** Whether the node's HTTP port accepts a TCP connection within `timeoutMs`. */
-function listening(host: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: HTTP_PORT });
-    const done = (result: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
 }
 
 /** The names of the nodes in the cluster `node` belongs to, as its elected master has them. */
@@ -223,7 +208,7 @@ export const elasticsearchSystem: System = {
     await waitUntil(
       ctx.runtime,
       { system: "elasticsearch", failure: `node ${node} did not accept connections on ${HTTP_PORT} after its restart`, timeoutMs: RESTART_WAIT_MS, pollMs: 500, logs: LOGS, watch: [node] },
-      () => listening(info.host, PROBE_TIMEOUT_MS),
+      () => acceptsConnections(info.host, HTTP_PORT, PROBE_TIMEOUT_MS),
     );
   },
 

@@ -7,7 +7,6 @@
 // consumer groups, offsets and topic admin. Docker only: the image carries the broker from Maven
 // Central (image/pom.xml), and partitions cut whole container addresses.
 
-import { connect } from "node:net";
 import type { Kafka } from "kafkajs";
 import { UsageError } from "../../harness/errors.ts";
 import { clientsFrom } from "../client/planned-client.ts";
@@ -21,6 +20,7 @@ import { KAFKA_IMAGE } from "./image.ts";
 import { kafkaOptions, type KafkaOptions } from "./options.ts";
 import { kafkaPlanners } from "./planners.ts";
 import { BROKER_PORT, CONTROLLER_PORT, clusterId, configPath, kafkaProcessSpec, serverProperties } from "./server.ts";
+import { acceptsConnections } from "../lifecycle/port-probe.ts";
 
 const READY_WAIT_MS = 90_000;
 const TOPIC_WAIT_MS = 60_000;
@@ -46,21 +46,6 @@ function checkSettings(options: KafkaOptions, nodes: number, raw: Record<string,
 async function writeFile(runtime: Runtime, node: string, path: string, content: string): Promise<void> {
   const result = await runtime.exec(node, "sh", ["-c", 'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1"', "sh", path, content]);
   if (result.exitCode !== 0) throw new Error(`kafka: writing ${path} on ${node} failed: ${result.stderr.trim()}`);
-}
-
-/** Whether `port` on the node accepts a TCP connection within `timeoutMs`. */
-function listening(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (result: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
 }
 
 function describePartitions(states: readonly PartitionState[]): string {
@@ -232,7 +217,7 @@ export const kafkaSystem: System = {
     await waitUntil(
       ctx.runtime,
       { system: "kafka", failure: `node ${node} did not accept connections on its controller port ${CONTROLLER_PORT} after its restart`, timeoutMs: RESTART_WAIT_MS, pollMs: 250, logs: LOGS, watch: [node] },
-      () => listening(info.host, CONTROLLER_PORT, 1000),
+      () => acceptsConnections(info.host, CONTROLLER_PORT, 1000),
     );
   },
 
