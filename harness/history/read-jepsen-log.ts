@@ -2,8 +2,10 @@
 // etcd histories: `INFO  jepsen.util - 3\t:invoke\t:cas\t[1 2]`. Every other log line is skipped.
 
 import type { Op } from "../op.ts";
+import type { ByteSource } from "./byte-source.ts";
 import { EdnSyntaxError, ednToPlain, parseEdn } from "./edn.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
+import { forEachLine } from "./read-jsonl.ts";
 
 const OP_LINE = /\bjepsen\.util\s+-\s+(-?\d+|:nemesis)\s+:(invoke|ok|fail|info)\s+:?(\S+)(?:\s+(.*))?$/;
 
@@ -14,12 +16,11 @@ export function looksLikeJepsenLog(text: string): boolean {
 
 /** The log carries no timestamps we can trust, so time is the op's position (line order is the
  *  order Jepsen saw the events in). Values are EDN (`nil`, `4`, `[1 2]`, `:timed-out`). */
-export function parseJepsenLog(text: string, file: string): ParsedHistory {
+export function parseJepsenLog(source: ByteSource, file: string): ParsedHistory {
   const ops: Op[] = [];
-  const rows = text.split("\n");
-  for (let i = 0; i < rows.length; i++) {
-    const match = OP_LINE.exec(rows[i].trimEnd());
-    if (match === null) continue;
+  forEachLine(source, (row, line) => {
+    const match = OP_LINE.exec(row.trimEnd());
+    if (match === null) return;
     const [, processText, type, f, valueText = ""] = match;
     const process = processText === ":nemesis" ? "nemesis" : Number(processText);
     let value: unknown = null;
@@ -30,13 +31,13 @@ export function parseJepsenLog(text: string, file: string): ParsedHistory {
         if (!(err instanceof EdnSyntaxError)) throw err;
         // Nemesis values are free-form descriptions ("Cut off {…}"); only client values must parse.
         if (process !== "nemesis") {
-          throw new HistoryParseError(file, i + 1, `op value ${JSON.stringify(valueText)} is not valid EDN: ${err.reason}`);
+          throw new HistoryParseError(file, line, `op value ${JSON.stringify(valueText)} is not valid EDN: ${err.reason}`);
         }
         value = valueText.trim();
       }
     }
     const position = ops.length;
     ops.push({ index: position, time: position, process, type: type as Op["type"], f, value });
-  }
+  });
   return { ops, warnings: [] };
 }

@@ -1,20 +1,19 @@
-// Reads Faultline's own history format: one JSON Op (harness/op.ts) per line.
+// Reads Faultline's own history format: one JSON Op (harness/op.ts) per line, streamed from the
+// file a chunk at a time (byte-source.ts): each line is decoded and parsed on its own.
 
 import type { Op } from "../op.ts";
+import type { ByteSource } from "./byte-source.ts";
 import { checkUniqueIndexes, show, toFiniteNumber, toKey, toOpType, toProcess } from "./op-fields.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
 
 /** Blank lines are skipped. A missing `index` becomes the op's position in the file and a missing
  *  `time` its index, which keeps hand-written test histories short; recorded histories always
  *  carry both. */
-export function parseJsonlHistory(text: string, file: string): ParsedHistory {
+export function parseJsonlHistory(source: ByteSource, file: string): ParsedHistory {
   const ops: Op[] = [];
   const lines: number[] = [];
-  const rows = text.split("\n");
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i].trim();
-    if (row === "") continue;
-    const line = i + 1;
+  forEachLine(source, (row, line) => {
+    if (row.trim() === "") return;
     let raw: unknown;
     try {
       raw = JSON.parse(row);
@@ -23,9 +22,31 @@ export function parseJsonlHistory(text: string, file: string): ParsedHistory {
     }
     ops.push(toOp(raw, ops.length, file, line));
     lines.push(line);
-  }
+  });
   checkUniqueIndexes(ops, lines, file);
   return { ops, warnings: [] };
+}
+
+/** Calls `each` with every line of the source (without its newline), decoded as UTF-8, and its
+ *  1-based number. Only one chunk of bytes is held at a time. */
+export function forEachLine(source: ByteSource, each: (row: string, line: number) => void): void {
+  let line = 0;
+  let start = 0;
+  for (;;) {
+    const { bytes, length } = source;
+    let newline = bytes.indexOf(10, start);
+    while (newline !== -1 && newline < length) {
+      each(bytes.toString("utf8", start, newline), ++line);
+      start = newline + 1;
+      newline = bytes.indexOf(10, start);
+    }
+    if (source.done) {
+      if (start < length) each(bytes.toString("utf8", start, length), ++line);
+      return;
+    }
+    source.refill(start);
+    start = 0;
+  }
 }
 
 function toOp(raw: unknown, position: number, file: string, line: number): Op {
@@ -46,5 +67,7 @@ function toOp(raw: unknown, position: number, file: string, line: number): Op {
   if (fields.key !== undefined) op.key = toKey(fields.key, file, line);
   if (fields.node !== undefined) op.node = String(fields.node);
   if (fields.error !== undefined) op.error = typeof fields.error === "string" ? fields.error : JSON.stringify(fields.error);
+  // Availability counts an answered fail as served: a history checked from its file must say so too.
+  if (fields.answered === true) op.answered = true;
   return op;
 }
