@@ -4,6 +4,7 @@
 // (nemeses/disk.ts). A fault asked for but not seen on the wire says so here.
 
 import type { Op } from "../harness/op.ts";
+import type { LinkObservation } from "../nemeses/link.ts";
 import { escapeHtml, raw, table } from "./html.ts";
 
 interface LinkStart {
@@ -12,20 +13,6 @@ interface LinkStart {
   links: string[];
   faults: Record<string, number>;
   runtime?: string;
-}
-
-interface LinkObserved {
-  unit: string;
-  received: number;
-  dropped: number;
-  duplicated: number;
-  heldBack: number;
-  delayed: number;
-  dropRate: number | null;
-  duplicateRate: number | null;
-  heldBackRate: number | null;
-  meanDelayMs: number | null;
-  maxDelayMs: number | null;
 }
 
 function completions(history: readonly Op[], fs: readonly string[]): Op[] {
@@ -46,7 +33,7 @@ function asked(faults: Record<string, number>): string {
   return parts.join(", ") || "nothing";
 }
 
-function seen(observed: LinkObserved | undefined): string {
+function seen(observed: LinkObservation | undefined): string {
   if (!observed) return "not observed (the fault was never stopped by its own op)";
   const parts = [`${observed.received} ${observed.unit} received`];
   if (observed.dropped) parts.push(`${observed.dropped} dropped (${share(observed.dropRate)})`);
@@ -65,7 +52,7 @@ function linkRows(history: readonly Op[]): unknown[][] {
       if (open) rows.push(linkRow(open.op, open.start, undefined));
       open = { op, start: op.value as LinkStart };
     } else if (open) {
-      rows.push(linkRow(open.op, open.start, (op.value as { observed?: LinkObserved }).observed, op));
+      rows.push(linkRow(open.op, open.start, (op.value as { observed?: LinkObservation }).observed, op));
       open = undefined;
     }
   }
@@ -73,7 +60,7 @@ function linkRows(history: readonly Op[]): unknown[][] {
   return rows;
 }
 
-function linkRow(start: Op, value: LinkStart, observed: LinkObserved | undefined, stop?: Op): unknown[] {
+function linkRow(start: Op, value: LinkStart, observed: LinkObservation | undefined, stop?: Op): unknown[] {
   const when = `${(start.time / 1e9).toFixed(1)}–${stop ? (stop.time / 1e9).toFixed(1) : "end"} s`;
   return [when, value.mode, `${value.scope ?? ""}: ${value.links.join(" ")}`, `${asked(value.faults)}${value.runtime ? ` (${value.runtime})` : ""}`, seen(observed)];
 }
