@@ -10,7 +10,8 @@
 // COMMITTED is read committed.
 //
 // Async replication: writes go to one primary and replicate asynchronously, so a failover loses
-// what no replica had received (AP with respect to failover, SEEDS C1); reads on a replica lag
+// what no replica had received (AP with respect to failover, SEEDS C1; acknowledged writes are not
+// claimed durable); reads on a replica lag
 // (C15): with read-from=replica nothing stronger than eventual consistency is promised.
 //
 // Galera (Codership's "Isolation Levels" and MariaDB's "Galera Cluster known limitations"):
@@ -52,6 +53,9 @@ export function mysqlClaims(options: MysqlOptions): Claims {
   return {
     model,
     cap: "AP",
+    // Asynchronous replication acknowledges a commit before any replica has it ("Replication
+    // Overview": the primary does not wait for replicas), so a failover may lose it.
+    durable: false,
     notes: [
       "asynchronous replication with failover by Faultline's controller: a failover loses writes the old primary acknowledged and no replica had received (C1)",
       options["read-from"] === "replica" ? "transactions that only read run on a replica, which lags the primary: reads may be stale (C15)" : "every transaction runs on the primary",

@@ -75,6 +75,9 @@ function claimsAt(options: PostgresOptions): Claims {
   return {
     model: options["read-from"] === "replica" ? "eventual" : MODEL_AT[isolation],
     cap: synchronous ? "CP" : "AP",
+    // PostgreSQL's "Synchronous Replication" (26.2.8): only a synchronous commit waits for a
+    // standby; an asynchronous one is acknowledged first, so a failover may lose it.
+    durable: synchronous,
     notes: [
       levelNote,
       synchronous
