@@ -29,12 +29,12 @@ describe("shipped suites", () => {
     expect(seconds).toBeLessThan(10 * 60);
   });
 
-  it("cap: raft, etcd, zookeeper and redis-sentinel on Docker, partitioned, CP and AP side by side", () => {
+  it("cap: raft, zab, etcd, zookeeper, redis-sentinel, mysql and elasticsearch on Docker, partitioned, CP and AP side by side", () => {
     const suite = readSuiteFile(join(REPO_ROOT, "suites/cap.yaml"));
     const matrix = expandMatrix(suite, catalog());
     expect(matrix.skipped).toEqual([]);
     const systems = new Set(matrix.runnable.map((c) => c.system));
-    for (const system of ["raft", "etcd", "zookeeper", "redis-sentinel"]) expect(systems).toContain(system);
+    for (const system of ["raft", "zab", "etcd", "zookeeper", "redis-sentinel", "mysql", "elasticsearch"]) expect(systems).toContain(system);
     const caps = new Set([...systems].map((s) => registered[s].claims.cap));
     expect(caps).toEqual(new Set(["CP", "AP"]));
     for (const cell of matrix.runnable) {
