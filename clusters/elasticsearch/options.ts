@@ -1,6 +1,6 @@
 // The elasticsearch system's `--opt` options: the test index's settings in Elasticsearch's own
-// names, the write's wait_for_active_shards, how register reads are made, and the nodes' fault
-// detection (cluster formation) intervals.
+// names, the write's wait_for_active_shards, how register reads are made, what the leader fault
+// modes target, and the nodes' fault detection (cluster formation) intervals.
 
 import { declareOptions, type OptionValues } from "../options.ts";
 
@@ -30,6 +30,12 @@ export const elasticsearchOptions = declareOptions("elasticsearch", {
     choices: ["get", "search"],
     default: "get",
     help: "register reads: get is the realtime GET of the document (from the translog, no refresh); search is a query, which sees only what the last refresh made visible",
+  },
+  leader: {
+    type: "choice",
+    choices: ["master", "primary"],
+    default: "master",
+    help: "what the leader fault modes target: the elected master, or the node holding most primary shards of the test index (the copy that takes the writes)",
   },
   "cluster.fault_detection.follower_check.interval": {
     type: "integer",

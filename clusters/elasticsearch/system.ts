@@ -158,6 +158,43 @@ async function electedMaster(ctx: Pick<ClusterContext, "runtime" | "nodes">): Pr
   return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
+/** The node holding most started primary shards of the test index, as most running nodes' own
+ *  cluster state has it (GET _cluster/state/routing_table,nodes/<index>?local: the routing table
+ *  names each copy's node by id, the nodes section maps ids to node names). */
+async function primaryHolder(ctx: Pick<ClusterContext, "runtime" | "nodes">): Promise<string | undefined> {
+  const answers = await Promise.all(
+    ctx.nodes
+      .filter((node) => ctx.runtime.state(node) === "running")
+      .map(async (node) => {
+        const es = connectToNode(ctx.runtime, node, PROBE_TIMEOUT_MS);
+        try {
+          const state = (await es.cluster.state({ metric: ["routing_table", "nodes"], index: INDEX, local: true })) as RoutingState;
+          const primaries = new Map<string, number>();
+          for (const copies of Object.values(state.routing_table?.indices?.[INDEX]?.shards ?? {})) {
+            for (const copy of copies) {
+              const name = copy.node ? state.nodes?.[copy.node]?.name : undefined;
+              if (copy.primary && copy.state === "STARTED" && name) primaries.set(name, (primaries.get(name) ?? 0) + 1);
+            }
+          }
+          return [...primaries].sort((a, b) => b[1] - a[1])[0]?.[0];
+        } catch {
+          return undefined;
+        } finally {
+          await es.close();
+        }
+      }),
+  );
+  const votes = new Map<string, number>();
+  for (const answer of answers) if (answer && ctx.nodes.includes(answer)) votes.set(answer, (votes.get(answer) ?? 0) + 1);
+  return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** The parts of a cluster state answer primaryHolder reads. */
+interface RoutingState {
+  routing_table?: { indices?: Record<string, { shards?: Record<string, { primary?: boolean; state?: string; node?: string | null }[]> }> };
+  nodes?: Record<string, { name?: string }>;
+}
+
 /** What Elasticsearch documents for this version (8.17 reference: "Reading and writing documents",
  *  "Get API", "Optimistic concurrency control", "Near real-time search"). */
 const CLAIM_NOTES = [
@@ -197,7 +234,7 @@ export const elasticsearchSystem: System = {
     await Promise.all(ctx.nodes.map((node) => ctx.runtime.start(node, esProcessSpec(infos, node, clusterName, options))));
     await waitForCluster(ctx, options);
     for (const check of await failedBootstrapChecks(ctx)) ctx.log(`elasticsearch: bootstrap check failed (a warning in development mode; production mode would refuse to start): ${check}`);
-    ctx.log(`elasticsearch: cluster ${clusterName} up, index ${INDEX} green, elected master ${(await electedMaster(ctx)) ?? "unknown"}`);
+    ctx.log(`elasticsearch: cluster ${clusterName} up, index ${INDEX} green, elected master ${(await electedMaster(ctx)) ?? "unknown"}, most primaries on ${(await primaryHolder(ctx)) ?? "unknown"}`);
   },
 
   async restartNode(ctx, node) {
@@ -212,8 +249,10 @@ export const elasticsearchSystem: System = {
     );
   },
 
+  // The elected master coordinates the cluster; a shard's primary takes its writes and forwards
+  // them to the replicas. --opt leader picks which one the leader fault modes strike.
   leader(ctx) {
-    return electedMaster(ctx);
+    return elasticsearchOptions.parse(ctx.options).leader === "primary" ? primaryHolder(ctx) : electedMaster(ctx);
   },
 
   async teardown(ctx) {
