@@ -40,6 +40,23 @@ describe("bank checker", () => {
     expect(result.totals).toEqual([{ index: completion.index, timeNs: completion.time, total: 25, ok: false }]);
   });
 
+  it("names the transfer one side of which accounts for a wrong total: a failed one before an acknowledged one", () => {
+    const builder = new HistoryBuilder();
+    builder.call(1, "transfer", { from: 0, to: 1, amount: 3 });
+    const failed = builder.invoke(2, "transfer", { from: 2, to: 1, amount: 3 });
+    builder.fail(2, undefined, { error: "ABORTED n1.7 vote timeout" });
+    builder.call(1, "transfer", { from: 0, to: 2, amount: 4 });
+    builder.call(0, "read", null, { 0: 3, 1: 16, 2: 14 });
+    const [bad] = checkBank(builder.ops, OPTIONS).badReads;
+    expect(bad.kinds).toEqual(["wrong-total"]);
+    expect(bad.halfApplied).toEqual({ transfer: expect.objectContaining({ index: failed.index }), outcome: "fail", error: "ABORTED n1.7 vote timeout", side: "to", from: "2", to: "1", amount: 3 });
+    // Money destroyed: the withdrawal side, of the acknowledged transfer when no other moved 3.
+    const destroyed = new HistoryBuilder();
+    const moved = destroyed.call(1, "transfer", { from: 0, to: 1, amount: 3 });
+    destroyed.call(0, "read", null, { 0: 7, 1: 10, 2: 10 });
+    expect(checkBank(destroyed.ops, OPTIONS).badReads[0].halfApplied).toMatchObject({ transfer: expect.objectContaining({ index: moved.invoke.index }), outcome: "ok", side: "from" });
+  });
+
   it("reports negative balances unless the system allows them", () => {
     const builder = new HistoryBuilder();
     builder.call(0, "read", null, { 0: -5, 1: 25, 2: 10 });

@@ -66,6 +66,22 @@ export interface BadRead {
   notANumber: Record<string, string>;
   /** Set when the read is "unexplained". */
   unexplained?: Unexplained;
+  /** With a wrong total: a transfer of exactly the money created or destroyed, one side of which
+   *  alone accounts for it — a transaction applied on one participant and not the other. */
+  halfApplied?: HalfApplied;
+}
+
+export interface HalfApplied {
+  /** The transfer's invocation. */
+  transfer: OpRef;
+  outcome: "ok" | "fail" | "info";
+  /** What the system answered, when it failed or was indeterminate (a transaction id, a reason). */
+  error?: string;
+  /** to: its deposit applied without its withdrawal (money created); from: the reverse. */
+  side: "to" | "from";
+  from: string;
+  to: string;
+  amount: number;
 }
 
 export interface BankResult extends CheckResult {
@@ -126,7 +142,11 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
       if (balance < 0 && !options.negativeAllowed) bad.negative[account] = balance;
     }
     // Sums of fractional amounts drift in floating point, so compare with a relative tolerance.
-    if (Math.abs(bad.total - options.total) > Math.abs(options.total) * 1e-9) bad.kinds.push("wrong-total");
+    if (Math.abs(bad.total - options.total) > Math.abs(options.total) * 1e-9) {
+      bad.kinds.push("wrong-total");
+      const halfApplied = findHalfApplied(pairs, completion, bad.total - options.total);
+      if (halfApplied) bad.halfApplied = halfApplied;
+    }
     if (Object.keys(bad.negative).length > 0) bad.kinds.push("negative");
     if (bad.missing.length > 0) bad.kinds.push("missing");
     if (bad.unexpected.length > 0) bad.kinds.push("unexpected");
@@ -148,6 +168,31 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
   let valid: Validity = reads === 0 ? "unknown" : badReads.length === 0;
   if (malformed.length > 0 || undecidedReads.length > 0) valid = mergeValidity([valid, "unknown"]);
   return { valid, reads, badReadCount: badReads.length, errorCounts, badReads, undecidedReads, totals, malformed };
+}
+
+/** The transfer one side of which accounts for `created` (negative: destroyed) in the read that
+ *  completed as `read`: a transfer of exactly that amount invoked before the read ended. A failed
+ *  one first (it should have had no effect at all), then an indeterminate one, then an
+ *  acknowledged one; the latest of them. Evidence that names a suspect, not a proof: the verdict
+ *  is the wrong total. */
+function findHalfApplied(pairs: readonly { invoke: Op; completion?: Op }[], read: Op, created: number): HalfApplied | undefined {
+  const amount = Math.abs(created);
+  const rank = { fail: 0, info: 1, ok: 2 } as const;
+  let best: { pair: { invoke: Op; completion?: Op }; outcome: "ok" | "fail" | "info" } | undefined;
+  for (const pair of pairs) {
+    const { invoke, completion } = pair;
+    if (invoke.f !== "transfer" || invoke.process === "nemesis" || invoke.index > read.index) continue;
+    const value = invoke.value as { amount?: unknown } | null;
+    if (typeof value?.amount !== "number" || Math.abs(value.amount - amount) > 1e-9 * Math.max(1, amount)) continue;
+    const outcome = completion?.type === "ok" || completion?.type === "fail" ? completion.type : "info";
+    if (!best || rank[outcome] < rank[best.outcome] || (rank[outcome] === rank[best.outcome] && invoke.index > best.pair.invoke.index)) best = { pair, outcome };
+  }
+  if (!best) return undefined;
+  const value = best.pair.invoke.value as { from: unknown; to: unknown; amount: number };
+  const found: HalfApplied = { transfer: opRef(best.pair.invoke), outcome: best.outcome, side: created > 0 ? "to" : "from", from: String(value.from), to: String(value.to), amount: value.amount };
+  const error = best.pair.completion?.error;
+  if (best.outcome !== "ok" && typeof error === "string") found.error = error;
+  return found;
 }
 
 const DEFAULT_MAX_SEARCH_STATES = 200_000;

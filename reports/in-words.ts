@@ -48,14 +48,21 @@ export function firstFailureInWords(result: CheckResult): string | undefined {
     return `${plural(r.lost.length, "acknowledged write")} lost; the first, ${what}, was acknowledged at ${at(acked)}${finals}`;
   }
   if (Array.isArray(r.badReads) && r.badReads.length > 0) {
-    const bad = r.badReads[0] as { read?: Ref; kinds?: string[]; total?: number; expectedTotal?: number; unexplained?: { missingTransfer?: Ref | null; difference?: unknown } };
+    const bad = r.badReads[0] as {
+      read?: Ref;
+      kinds?: string[];
+      total?: number;
+      expectedTotal?: number;
+      unexplained?: { missingTransfer?: Ref | null; difference?: unknown };
+      halfApplied?: { transfer?: Ref; outcome?: string; error?: string; side?: string; from?: string; to?: string; amount?: number };
+    };
     const kinds = (bad.kinds ?? []).join(", ");
     const detail = bad.unexplained
       ? bad.unexplained.missingTransfer
         ? `: it misses the transfer acknowledged at ${at(bad.unexplained.missingTransfer)}`
         : `: no set of concurrent or indeterminate transfers explains balances off by ${show(bad.unexplained.difference)}`
       : kinds.includes("wrong-total")
-        ? `: total ${bad.total} instead of ${bad.expectedTotal}`
+        ? `: total ${bad.total} instead of ${bad.expectedTotal}${describeHalfApplied(bad.halfApplied)}`
         : "";
     return `${plural(r.badReads.length, "bad read")}; the first, ${at(bad.read)}, is ${kinds}${detail}`;
   }
@@ -306,4 +313,12 @@ export function claimSentence(claim: ClaimJudgement, ctx: ClaimContext): string 
     default:
       return `${name} ${promise} ${claim.claim}; the check could not decide: ${claim.evidence}.`;
   }
+}
+
+/** The transfer a wrong total points at (checkers/bank.ts findHalfApplied), in words. */
+function describeHalfApplied(half: { transfer?: Ref; outcome?: string; error?: string; side?: string; from?: string; to?: string; amount?: number } | undefined): string {
+  if (!half) return "";
+  const applied = half.side === "to" ? `its deposit to ${half.to} without its withdrawal from ${half.from}` : `its withdrawal from ${half.from} without its deposit to ${half.to}`;
+  const answered = half.outcome === "ok" ? "acknowledged" : half.outcome === "fail" ? `failed (${half.error ?? "no reason given"})` : `indeterminate${half.error ? ` (${half.error})` : ""}`;
+  return `; the transfer of ${half.amount} invoked at ${at(half.transfer)}, ${answered}, accounts for it with ${applied} applied`;
 }
