@@ -21,7 +21,7 @@ import { sourcePath } from "../../harness/source-path.ts";
 const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 1000;
-const LOGS = "the nodes' stdout.log (etcd logs there)";
+const LOGS = "nodes/<node>/ of the run (stdout.log on the local runtime, <node>.log on docker: etcd logs there)";
 
 export const etcdSystem: System = {
   name: "etcd",

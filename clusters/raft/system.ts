@@ -24,7 +24,7 @@ const OWN_NODES_IMAGE: ImageSource = { name: "raft", context: sourcePath(new URL
 const MAIN_PROGRAM = nodeProgramArgs(import.meta.url, "./main");
 const LEADER_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
-const LOGS = "the nodes' stdout.log for elections and peer link errors";
+const LOGS = "nodes/<node>/ of the run (stdout.log on the local runtime, <node>.log on docker) for elections and peer link errors";
 
 function endpointOf(ctx: ClusterContext, node: string): Endpoint {
   const info = ctx.runtime.node(node);
