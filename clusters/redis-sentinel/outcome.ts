@@ -6,6 +6,12 @@
 //         whole or answers an error without effect; and any read that did not answer, since a
 //         read changes nothing.
 //   info  a write whose connection closed or timed out after it was sent.
+//
+// Redis's protocol specification ("Simple errors"): an error reply's first word is its kind —
+// READONLY, NOREPLICAS, LOADING, MASTERDOWN, BUSY, ERR — and a command that answers one was not
+// executed. The two scripts here (cas, release) make their only write last, so an error raised in
+// them (READONLY on a demoted primary) comes before anything was written (Redis does not roll a
+// script back, which is why that order matters). ioredis raises every error reply as ReplyError.
 
 import type { Completion } from "../../harness/op.ts";
 import { messageOf, unfinished } from "../client/planned-client.ts";
