@@ -8,7 +8,13 @@ import type { Runtime } from "../runtime/runtime.ts";
 import { MASTER_NAME, sentinelPort } from "./server.ts";
 
 /** Runs `command` on a fresh connection; undefined if the server does not answer in time. */
-export async function ask(host: string, port: number, command: string[], timeoutMs: number): Promise<unknown> {
+export function ask(host: string, port: number, command: string[], timeoutMs: number): Promise<unknown> {
+  return onConnection(host, port, timeoutMs, (redis) => redis.call(command[0], ...command.slice(1)));
+}
+
+/** Runs `use` on a fresh connection once it is open (so that what `use` times excludes the
+ *  connect); undefined if the server does not answer in time. */
+export async function onConnection<T>(host: string, port: number, timeoutMs: number, use: (redis: Redis) => Promise<T>): Promise<T | undefined> {
   const redis = new Redis({
     host,
     port,
@@ -24,7 +30,7 @@ export async function ask(host: string, port: number, command: string[], timeout
   redis.on("error", () => {});
   try {
     await redis.connect();
-    return await redis.call(command[0], ...command.slice(1));
+    return await use(redis);
   } catch {
     return undefined;
   } finally {

@@ -13,6 +13,7 @@ import { clientsFrom } from "../client/planned-client.ts";
 import { stopServers } from "../lifecycle/stop.ts";
 import { waitUntil } from "../lifecycle/wait.ts";
 import { openRedisSentinelClient } from "./client.ts";
+import { redisSentinelFaultHooks } from "./fault-hooks.ts";
 import { redisSentinelOptions, redisSentinelSettings } from "./options.ts";
 import { redisSentinelPlanners } from "./planners.ts";
 import { findPrimary, nodeAnswers, replicationComplete, sentinelReady } from "./sentinels.ts";
@@ -53,7 +54,10 @@ export const redisSentinelSystem: System = {
   defaultNodes: 3,
   // Replication runs over the client port; the sentinel takes its own well-known 26379 there
   // (server.ts). The image holds both servers; it was named after Redis before this system was.
-  docker: { image: { name: "redis", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"] },
+  // libfaketime in both servers, so the clock nemesis moves each node's wall clock (docker only);
+  // glibc's malloc ahead of it, as Debian's Redis links jemalloc (DockerLayout.faketime).
+  docker: { image: { name: "redis", context: sourcePath(new URL("./image", import.meta.url)) }, clientPort: 6379, peerPort: 6379, logDirs: ["/var/log/redis"], faketime: { glibcMalloc: true } },
+  faults: redisSentinelFaultHooks,
 
   async setup(ctx) {
     const options = redisSentinelSettings(ctx.options, ctx.nodes.length);

@@ -10,7 +10,10 @@ import type Docker from "dockerode";
 import { LINK_FAULT_FIELDS, type Grudge, type LinkCounters, type LinkFaults, type NodeInfo, type NodeState, type ProcessSpec, type Runtime } from "../runtime.ts";
 import { execChecked, execCollect, startServer, type ExecResult, type ServerHandle } from "./container-exec.ts";
 import { ensureDocker } from "./engine.ts";
-import { FAKETIME_CONTROL_FILE } from "./layout.ts";
+import { FAKETIME_CONTROL_FILE, type FaketimeLayout } from "./layout.ts";
+
+const FAKETIME_LIBRARY = "/usr/lib/*/faketime/libfaketime.so.1";
+const GLIBC_MALLOC_LIBRARY = "/usr/lib/*/libc_malloc_debug.so.0";
 import { CHAIN, HEALED, chainSetupScript, hasLossRules, parseLossCounters, renderChain, withLinkFaults, withPartition, type FirewallState } from "./firewall.ts";
 import { NODE_LABEL, OWNER_LABEL, RUN_LABEL, currentOwner } from "./owner.ts";
 
@@ -40,7 +43,7 @@ export interface DockerRuntimeOptions {
    *  freezer: every process in the container, and no `docker exec` until resume). */
   pauseWith?: "signal" | "freezer";
   /** Preload libfaketime into every server (DockerLayout.faketime). */
-  faketime?: boolean;
+  faketime?: FaketimeLayout;
   /** Engine to use; default: the local engine, which must already run. */
   docker?: Docker;
 }
@@ -54,8 +57,9 @@ interface NodeEntry {
   paused: boolean;
   /** The chain last written to this node, so unchanged nodes are not touched again. */
   appliedChain: string;
-  /** libfaketime's library in this container, when the runtime preloads it. */
-  faketimeLibrary?: string;
+  /** LD_PRELOAD for libfaketime in this container (its library, glibc's malloc first where the
+   *  layout asks), when the runtime preloads it. */
+  faketimePreload?: string;
 }
 
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -96,22 +100,26 @@ async function exitsWithin(server: ServerHandle, ms: number): Promise<boolean> {
   }
 }
 
-/** Where the image's libfaketime is (its multiarch folder varies), after writing a zero offset into
- *  the control file so that a server starts on real time. */
-async function findFaketime(docker: Docker, container: Docker.Container, node: string, image: string): Promise<string> {
-  const found = await execCollect(docker, container, ["sh", "-c", `printf '+0\\n' > ${FAKETIME_CONTROL_FILE} && ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1`]);
-  const library = found.stdout.trim();
+/** LD_PRELOAD for the image's libfaketime (its multiarch folder varies), after writing a zero offset
+ *  into the control file so that a server starts on real time. */
+async function findFaketime(docker: Docker, container: Docker.Container, node: string, image: string, layout: FaketimeLayout): Promise<string> {
+  // One line per library, empty when the image lacks it.
+  const find = (pattern: string) => `echo "$(ls ${pattern} 2>/dev/null | head -n 1)"`;
+  const found = await execCollect(docker, container, ["sh", "-c", `printf '+0\\n' > ${FAKETIME_CONTROL_FILE} && ${find(FAKETIME_LIBRARY)} && ${find(GLIBC_MALLOC_LIBRARY)}`]);
+  const [library = "", glibcMalloc = ""] = found.stdout.split("\n").map((line) => line.trim());
   if (found.exitCode !== 0 || library === "") {
-    throw new Error(`DockerRuntime.create: image ${image} on ${node} has no libfaketime (/usr/lib/*/faketime/libfaketime.so.1); add the libfaketime package to its Dockerfile and run 'faultline images build'`);
+    throw new Error(`DockerRuntime.create: image ${image} on ${node} has no libfaketime (${FAKETIME_LIBRARY}); add the libfaketime package to its Dockerfile and run 'faultline images build'`);
   }
-  return library;
+  if (!layout.glibcMalloc) return library;
+  if (glibcMalloc === "") throw new Error(`DockerRuntime.create: image ${image} on ${node} has no ${GLIBC_MALLOC_LIBRARY} (glibc ≥ 2.34 ships it), which its faketime layout preloads ahead of libfaketime`);
+  return `${glibcMalloc} ${library}`;
 }
 
 /** Preloads libfaketime with its offset read from the control file on every call (so a change takes
  *  effect at once), moving only the wall clock: monotonic time stays real, as on a machine whose
  *  clock is stepped (and JVMs misbehave when it is not). */
-function faketimeEnvironment(library: string): Record<string, string> {
-  return { LD_PRELOAD: library, FAKETIME_TIMESTAMP_FILE: FAKETIME_CONTROL_FILE, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" };
+function faketimeEnvironment(preload: string): Record<string, string> {
+  return { LD_PRELOAD: preload, FAKETIME_TIMESTAMP_FILE: FAKETIME_CONTROL_FILE, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" };
 }
 
 function signalName(signal: NodeJS.Signals): string {
@@ -205,14 +213,14 @@ export class DockerRuntime implements Runtime {
             "-c",
             `mkdir -p ${CONTAINER_LOG_DIR} ${CONTAINER_RUN_DIR} ${CONTAINER_DATA_DIR}/${node} && ${chainSetupScript()}`,
           ]);
-          const faketimeLibrary = options.faketime ? await findFaketime(docker, container, node, options.image) : undefined;
+          const faketimePreload = options.faketime ? await findFaketime(docker, container, node, options.image, options.faketime) : undefined;
           entries.set(node, {
             info: { name: node, host, clientPort: options.clientPort, peerPort: options.peerPort, dataDir: `${CONTAINER_DATA_DIR}/${node}` },
             container,
             containerName: `${networkName}-${node}`,
             paused: false,
             appliedChain: renderChain(node, HEALED, () => host),
-            faketimeLibrary,
+            faketimePreload,
           });
         }),
       );
@@ -285,7 +293,7 @@ export class DockerRuntime implements Runtime {
     entry.spec = spec;
     entry.paused = false;
     const handle = await startServer(this.docker, entry.container, spec.command, spec.args, {
-      env: entry.faketimeLibrary ? { ...spec.env, ...faketimeEnvironment(entry.faketimeLibrary) } : spec.env,
+      env: entry.faketimePreload ? { ...spec.env, ...faketimeEnvironment(entry.faketimePreload) } : spec.env,
       cwd: spec.cwd,
       logFile: `${CONTAINER_LOG_DIR}/${node}.log`,
       pidFile: `${CONTAINER_RUN_DIR}/server.pid`,

@@ -27,5 +27,14 @@ export interface DockerLayout {
    *  clock's offset from FAKETIME_CONTROL_FILE, which the clock nemesis rewrites (never `date -s`,
    *  which would move the host's clock for every container). Not for Go binaries, which read the
    *  clock without libc. */
-  faketime?: boolean;
+  faketime?: FaketimeLayout;
+}
+
+export interface FaketimeLayout {
+  /** The server links jemalloc (Debian's Redis), under which libfaketime cannot start: jemalloc
+   *  reads the clock while libfaketime's own start-up allocates, and the server dies in that
+   *  recursion (libfaketime issues #130, #327, #478). glibc's malloc is preloaded ahead of it
+   *  (libc_malloc_debug.so.0, which exports malloc and its kin), so the server allocates through
+   *  glibc, as Redis built with MALLOC=libc does, and no allocation ever reaches jemalloc. */
+  glibcMalloc?: boolean;
 }
