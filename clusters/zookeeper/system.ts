@@ -27,7 +27,7 @@ const READY_WAIT_MS = 60_000;
 const RESTART_WAIT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 1000;
 const POLL_MS = 250;
-const LOGS = "the nodes' stdout.log (the servers log there)";
+const LOGS = "nodes/<node>/ of the run (stdout.log on the local runtime, <node>.log on docker: the servers log there)";
 
 export const zookeeperSystem: System = {
   name: "zookeeper",
