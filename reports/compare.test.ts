@@ -29,7 +29,7 @@ const ap = run({
   valid: false,
   systemClaims: { cap: "AP", model: "eventual" },
   claims: [
-    { claim: "no acknowledged add lost", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: `lost ${HOSTILE}` },
+    { claim: "no add lost once acknowledged or read", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: `lost ${HOSTILE}` },
     { claim: "AP: every side serving under partition (≥ 50%)", claimed: true, verdict: "held", decidedBy: "availability by partition side", evidence: "both sides" },
   ],
   metrics: { ...noMetrics, lostWrites: { lost: 1229, acknowledged: 4331 }, staleReads: 12, anomalies: { [HOSTILE]: 2 }, majoritySide: { availability: 0.99, served: 990, total: 1000 }, minoritySide: { availability: 0.95, served: 380, total: 400 } },

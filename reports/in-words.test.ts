@@ -13,7 +13,7 @@ describe("claims in words", () => {
   const workload = { valid: false, counts: { lost: 1229, acknowledged: 4331 }, lost };
   const stats = { faults: { partitions: { majoritySide: side(950, 1000), minoritySide: side(880, 1000) } } } as unknown as StatsResult;
   const claims: ClaimJudgement[] = [
-    { claim: "no acknowledged add lost", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: "not promised" },
+    { claim: "no add lost once acknowledged or read", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: "not promised" },
     { claim: "AP: every side serving under partition (≥ 50%)", claimed: true, verdict: "held", decidedBy: "availability by partition side", evidence: "…" },
   ];
   const context = { system: "redis-sentinel", workload, stats, bands: [band] };
@@ -24,7 +24,7 @@ describe("claims in words", () => {
 
   it("each claim in a sentence with the numbers that decide it", () => {
     expect(claimSentence(claims[0], context)).toBe(
-      "Redis Sentinel does not promise no acknowledged add lost, and indeed it lost 1,229 of 4,331 acknowledged writes while the primary was partitioned — expected, not a broken promise.",
+      "Redis Sentinel does not promise no add lost once acknowledged or read, and indeed it lost 1,229 of 4,331 acknowledged writes while the primary was partitioned — expected, not a broken promise.",
     );
     expect(claimSentence(claims[1], context)).toContain("the majority side answered 95.0% of 1,000 requests during partitions and the minority side 88.0% of 1,000");
   });

@@ -92,7 +92,7 @@ class SetGenerator implements Generator {
 export const setWorkload: Workload = {
   name: "set",
   description: "add unique elements to a set, read it now and then and once from every client after healing; finds lost, stale and phantom elements (Jepsen set-full)",
-  refutes: { kind: "property", property: "no acknowledged add lost" },
+  refutes: { kind: "property", property: "no add lost once acknowledged or read" },
   generator: (opts) => new SetGenerator(numberOption(opts, "readFraction", 0.1, { min: 0, max: 1 }), 0),
   finalGenerator: () => new EachClientOnce("read", { final: true }),
   checker: (opts) => setChecker({ linearizable: booleanOption(opts, "linearizable", LINEARIZABLE_CLAIMS.includes(String(opts.claimedModel))) }),

@@ -78,7 +78,7 @@ describe("judgeClaims", () => {
     const linearizable = system({ model: "linearizable", cap: "CP" });
     const [modelHeld, propertyHeld, capHeld] = judgeClaims(linearizable, spec("set", ["partition"]), setWorkload, { valid: true }, true, stats(CP_SIDES));
     expect(modelHeld).toMatchObject({ verdict: "not tested", decidedBy: "set checker" });
-    expect(propertyHeld).toMatchObject({ claim: "no acknowledged add lost", claimed: true, verdict: "held" });
+    expect(propertyHeld).toMatchObject({ claim: "no add lost once acknowledged or read", claimed: true, verdict: "held" });
     expect(capHeld).toMatchObject({ verdict: "held", decidedBy: "set checker + availability by partition side" });
     const [modelRefuted, propertyRefuted] = judgeClaims(linearizable, spec("set", []), setWorkload, { valid: false }, false, stats(null));
     expect(modelRefuted.verdict).toBe("refuted");

@@ -12,7 +12,7 @@
 //   models they rule out. A property checker (lost writes, mutual exclusion …) cannot show a model
 //   holds, so it never holds one; but a violated property refutes every model that forbids it —
 //   linearizable and the serializable family lose no acknowledged write.
-// - Property. A workload whose checker decides a property ("no acknowledged add lost") gets a
+// - Property. A workload whose checker decides a property ("no add lost once acknowledged or read") gets a
 //   claim of its own. A system promises it when its claims say durable (Kafka with acks=all …), and
 //   by default when it claims a consistency model stronger than eventual; otherwise a violation is
 //   reported, as expected, not as a broken promise.

@@ -179,7 +179,7 @@ describe("Elasticsearch on docker (C14)", () => {
     // The report says what was observed and what the run's nodes could not have refused.
     const report = readFileSync(join(run.runDir, "report.html"), "utf8");
     expect(report).toMatch(/elasticsearch/i);
-    expect(report).toContain("no acknowledged add lost");
+    expect(report).toContain("no add lost once acknowledged or read");
     expect(readFileSync(join(run.runDir, "harness.log"), "utf8")).toMatch(/bootstrap check failed .*max file descriptors/);
   });
 

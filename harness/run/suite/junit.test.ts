@@ -34,7 +34,7 @@ const record: SuiteRecord = {
       run: "redis-sentinel-set-partition/20261206T000100",
       valid: false,
       claims: [
-        { claim: "no acknowledged add lost", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: "1,229 of 4,331 acknowledged adds lost" },
+        { claim: "no add lost once acknowledged or read", claimed: false, verdict: "refuted", decidedBy: "set checker", evidence: "1,229 of 4,331 acknowledged adds lost" },
         { claim: "AP: every side serving under partition", claimed: true, verdict: "held", decidedBy: "availability by partition side", evidence: "majority 99%, minority 97%" },
       ],
     }),
@@ -81,8 +81,8 @@ describe("JUnit XML", () => {
   });
 
   it("a refuted claim it does not make passes as expected, the evidence in system-out", () => {
-    const expected = byName("redis-sentinel", "no acknowledged add lost");
-    expect(expected["@_name"]).toBe("no acknowledged add lost (not claimed)");
+    const expected = byName("redis-sentinel", "no add lost once acknowledged or read");
+    expect(expected["@_name"]).toBe("no add lost once acknowledged or read (not claimed)");
     expect(expected.failure).toBeUndefined();
     expect(expected.skipped).toBeUndefined();
     expect(expected["system-out"]).toMatch(/^expected: the system does not claim this/);
