@@ -4,7 +4,7 @@
 // Scenarios read as stories: "n1 begins a transfer, n2 votes, n1 crashes, n3 stays blocked".
 
 import { TwoPcCore } from "../../clusters/twopc/core/core.ts";
-import { DEFAULT_TIMING, type ClientReply, type CoreConfig, type LogRecord, type PeerMessage, type Protocol, type TxnOp } from "../../clusters/twopc/core/types.ts";
+import { DEFAULT_TIMING, type ClientReply, type CoreConfig, type LogRecord, type PeerMessage, type Protocol, type TxnId, type TxnOp } from "../../clusters/twopc/core/types.ts";
 
 export class TwoPcCluster {
   readonly cores = new Map<string, TwoPcCore | undefined>();
@@ -39,10 +39,13 @@ export class TwoPcCluster {
     return core;
   }
 
+  /** Each request's transaction id, as its coordinator named it. */
+  readonly txns = new Map<number, TxnId>();
+
   /** Starts a client transaction on `node`; returns its request id. */
   begin(node: string, ops: TxnOp[], timestamp = this.requestCounter + 1): number {
     const requestId = ++this.requestCounter;
-    this.core(node).begin(requestId, ops, timestamp);
+    this.txns.set(requestId, this.core(node).begin(requestId, ops, timestamp));
     this.collect(node);
     return requestId;
   }
