@@ -1,0 +1,111 @@
+// What each command README.md shows must do, keyed by the command exactly as the README writes
+// it (test/support/readme-examples.ts reads them): the comment it carries there, the exit code
+// and what the terminal summary says. test/e2e/readme-examples.test.ts runs FAST_EXAMPLES in
+// `npm test` and fails on any README command missing here; test/systems/readme-examples.test.ts
+// runs SYSTEM_EXAMPLES (other servers, Docker, root, or minutes of runs). Both run each command in
+// a scratch folder of its own (files it names relative to the repository are linked there), so
+// what it writes (./store, smoke.xml) stays out of the checkout.
+
+export interface Example {
+  /** The README's comment on the command, as written. */
+  comment: string;
+  exitCode: number;
+  /** What the terminal summary must show. */
+  stdout?: readonly RegExp[];
+  /** What stderr must show (a suite's closing line). */
+  stderr?: readonly RegExp[];
+  /** The whole command's budget on a shared two-core machine. */
+  timeoutMs: number;
+  /** Files the command writes into its working folder (JUnit XML): each must exist afterwards. */
+  writes?: readonly string[];
+}
+
+const RUN_MS = 4 * 60_000;
+
+export const FAST_EXAMPLES: Readonly<Record<string, Example>> = {
+  "npm ci && npx faultline run --system raft --nemesis partition,kill --time 30": {
+    comment: "main job: our own 5-node Raft cluster under faults, checked, reported",
+    exitCode: 0,
+    stdout: [/^verdict: VALID$/m, /^ {2}linearizable \(register workload\) — held/m, /^report: .*report\.html$/m],
+    timeoutMs: RUN_MS,
+  },
+  "npx faultline check checkers/examples/etcd-cas-register-bad.log --workload register --model cas-register": {
+    comment: "not linearizable",
+    exitCode: 1,
+    stdout: [/^verdict: INVALID$/m, /the history is not linearizable/],
+    timeoutMs: 60_000,
+  },
+  "npx faultline check checkers/examples/elle-g-single.edn --workload list-append": {
+    comment: "G-single",
+    exitCode: 1,
+    stdout: [/^verdict: INVALID$/m, /^ {2}G-single \(1 case\)/m],
+    timeoutMs: 60_000,
+  },
+  "npx faultline run --system raft --bug stale-read --nemesis partition,pause --time 30": {
+    comment: "expect INVALID",
+    exitCode: 1,
+    stdout: [/^verdict: INVALID$/m, /^ {2}linearizable \(register workload\) — refuted/m],
+    timeoutMs: RUN_MS,
+  },
+  "npx faultline run --system raft --workload list-append --nemesis partition,kill --time 20": {
+    comment: "strict serializable",
+    exitCode: 0,
+    stdout: [/^verdict: VALID$/m, /^ {2}linearizable \(list-append workload\) — held: no anomaly rules out strict-serializable/m],
+    timeoutMs: RUN_MS,
+  },
+  "npx faultline up --system raft --nodes 3": {
+    comment: "then: redis-cli -p <port> SET k v",
+    // Stopped by Ctrl-C (SIGINT) once a SET went through.
+    exitCode: 130,
+    timeoutMs: 90_000,
+  },
+};
+
+export const SYSTEM_EXAMPLES: Readonly<Record<string, Example>> = {
+  "npx faultline run --system postgres --workload list-append --isolation repeatable-read --keys 3 --time 20": {
+    comment: "G2-item",
+    // Repeatable read is PostgreSQL's snapshot isolation: its claim holds, and the G2-item that
+    // rules out serializable is reported beside the verdict.
+    exitCode: 0,
+    stdout: [/^verdict: VALID$/m, /^ {2}snapshot-isolation \(list-append workload\) — held: .*anomalies: G2-item/m],
+    timeoutMs: RUN_MS,
+  },
+  "sudo npx faultline run --system zookeeper --runtime docker --workload register --nemesis partition:isolate-one --nemesis-interval 3 --concurrency 30 --keys 2 --time 20": {
+    comment: "stale follower reads",
+    exitCode: 1,
+    stdout: [/^verdict: INVALID$/m, /not linearizable/],
+    timeoutMs: 8 * 60_000,
+  },
+  "sudo npx faultline run --system zookeeper --runtime docker --workload register --nemesis partition:isolate-one --nemesis-interval 3 --concurrency 30 --keys 2 --time 20 --opt sync=true": {
+    comment: "linearizable",
+    exitCode: 0,
+    stdout: [/^verdict: VALID$/m, /^ {2}linearizable \(register workload\) — held/m],
+    timeoutMs: 8 * 60_000,
+  },
+  "sudo npx faultline run --system redis-sentinel --runtime docker --workload set --nemesis partition:isolate-leader --nemesis-interval 14 --time 30": {
+    comment: "loses acked writes",
+    exitCode: 1,
+    stdout: [/^verdict: INVALID$/m, /^ {2}\d+ acknowledged writes lost/m],
+    timeoutMs: 8 * 60_000,
+  },
+  "npx faultline suite suites/smoke.yaml --junit smoke.xml": {
+    comment: "minutes, local runtime: raft healthy and with --bug stale-read",
+    // The healthy cells are valid; the stale-read cells break a promise raft makes, so their JUnit
+    // cases fail and so does the suite. Measured: 8 runs in 2m38s, the 4 stale-read ones invalid.
+    exitCode: 1,
+    stdout: [/^junit: .*smoke\.xml$/m],
+    stderr: [/^faultline suite smoke: 8 runs in .*: 4 valid, \d+ invalid, 0 unknown; verdict INVALID;/m],
+    writes: ["smoke.xml"],
+    timeoutMs: 15 * 60_000,
+  },
+};
+
+/** README commands no test runs, and why. */
+export const NOT_RUN: Readonly<Record<string, string>> = {
+  "npm test": "the command that runs this test",
+  "npx faultline suite suites/cap.yaml --shard 1/4":
+    "a quarter of the AP-vs-CP matrix on Docker (5 nodes, 60 s runs, Elasticsearch and Kafka among them): longer than a test tier; .github/workflows/nightly.yml runs all four shards every night",
+  "npx faultline suite --merge store/suites/cap/<shard folders>": "a template (<shard folders> are what the shards made); test/e2e/suite.test.ts merges two real shards",
+  "npx faultline compare store/suites/cap/<timestamp>": "a template (<timestamp> is a suite folder); test/e2e/suite.test.ts compares a real suite's runs",
+  "npx faultline serve --store store [--db postgres://…]": "a template ([--db …] is optional); test/e2e/suite.test.ts and results-db.test.ts serve a real store over HTTP",
+};
