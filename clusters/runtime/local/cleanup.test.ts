@@ -76,7 +76,7 @@ describe("cleanupLeftovers", () => {
     // not running, so isAlive (which reads /proc) is the test rather than kill(pid, 0).
     for (const pid of members) expect(isAlive(pid)).toBe(false);
     expect(existsSync(stateFile)).toBe(false);
-    expect(await cleanupLeftovers(store)).toEqual({ killed: [], files: [], skipped: [] });
+    expect(await cleanupLeftovers(store)).toEqual({ killed: [], files: [], clockFiles: [], skipped: [] });
   });
 
   it("leaves a run whose harness is still alive alone", async () => {
@@ -113,7 +113,7 @@ describe("cleanupLeftovers", () => {
     expect(readProcess(stranger.pid!)?.startTime).not.toBe("1");
 
     const result = await cleanupLeftovers(store);
-    expect(result).toEqual({ killed: [], files: [file], skipped: [] });
+    expect(result).toEqual({ killed: [], files: [file], clockFiles: [], skipped: [] });
     expect(isAlive(stranger.pid!)).toBe(true);
   });
 
@@ -129,6 +129,6 @@ describe("cleanupLeftovers", () => {
   });
 
   it("finds nothing in a store that does not exist", async () => {
-    expect(await cleanupLeftovers(join(tmpdir(), "faultline-no-such-store"))).toEqual({ killed: [], files: [], skipped: [] });
+    expect(await cleanupLeftovers(join(tmpdir(), "faultline-no-such-store"))).toEqual({ killed: [], files: [], clockFiles: [], skipped: [] });
   });
 });
