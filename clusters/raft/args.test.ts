@@ -5,7 +5,7 @@ const required = ["--name", "n1", "--client-port", "7001", "--peer-port", "7101"
 
 describe("parseNodeArguments", () => {
   it("reads every flag, with defaults for the optional ones", () => {
-    const config = parseNodeArguments([...required, "--peers", "n2=127.0.0.1:7102,n3=127.0.0.1:7103", "--bug", "stale-read", "--bug", "no-fsync", "--storage", "power-loss"]);
+    const config = parseNodeArguments([...required, "--peers", "n2=127.0.0.1:7102,n3=127.0.0.1:7103", "--bug", "stale-read", "--bug", "no-fsync", "--storage", "power-loss", "--max-inflight", "1"]);
     expect(config).toMatchObject({
       name: "n1",
       host: "127.0.0.1",
@@ -18,6 +18,8 @@ describe("parseNodeArguments", () => {
       electionTicks: 10,
       heartbeatTicks: 1,
       snapshotEvery: 10_000,
+      maxEntriesPerMessage: 64,
+      maxInflight: 1,
     });
   });
 
@@ -29,5 +31,6 @@ describe("parseNodeArguments", () => {
     expect(() => parseNodeArguments([...required, "--peers", "n1=127.0.0.1:7102"])).toThrow(/names this node/);
     expect(() => parseNodeArguments([...required, "--heartbeat-ticks", "10"])).toThrow(/must be below --election-ticks/);
     expect(() => parseNodeArguments([...required, "--client-port", "70000"])).toThrow(/not a TCP port/);
+    expect(() => parseNodeArguments([...required, "--max-inflight", "0"])).toThrow(/--max-inflight/);
   });
 });

@@ -8,7 +8,7 @@ export const USAGE = `usage: main.ts --name NAME --client-port P --peer-port Q -
          [--peers NAME=HOST:PORT,…] [--client-addresses NAME=HOST:PORT,…] [--host 127.0.0.1]
          [--storage fsync|power-loss] [--bug NAME]… [--tick-ms 10] [--election-ticks 10]
          [--heartbeat-ticks 1] [--snapshot-every 10000] [--request-timeout-ms 10000] [--seed N]
-         [--max-entries-per-message 64]
+         [--max-entries-per-message 64] [--max-inflight 64]
 bugs: ${RAFT_BUGS.map((bug) => bug.name).join(", ")}`;
 
 export function parseNodeArguments(argv: readonly string[]): NodeConfig {
@@ -32,6 +32,7 @@ export function parseNodeArguments(argv: readonly string[]): NodeConfig {
       "snapshot-every": { type: "string", default: "10000" },
       "request-timeout-ms": { type: "string", default: "10000" },
       "max-entries-per-message": { type: "string", default: "64" },
+      "max-inflight": { type: "string", default: "64" },
       seed: { type: "string" },
     },
   });
@@ -68,6 +69,7 @@ export function parseNodeArguments(argv: readonly string[]): NodeConfig {
     snapshotEvery: positiveInteger("snapshot-every", values["snapshot-every"]),
     requestTimeoutMs: positiveInteger("request-timeout-ms", values["request-timeout-ms"]),
     maxEntriesPerMessage: positiveInteger("max-entries-per-message", values["max-entries-per-message"]),
+    maxInflight: positiveInteger("max-inflight", values["max-inflight"]),
     seed: values.seed === undefined ? undefined : nonNegativeInteger("seed", values.seed),
   };
 }

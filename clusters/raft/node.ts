@@ -50,6 +50,8 @@ export interface NodeConfig {
   requestTimeoutMs: number;
   /** Most entries in one append (the core's maxEntriesPerMessage); the core's default when absent. */
   maxEntriesPerMessage?: number;
+  /** Most appends in flight to one follower (the core's maxInflight); the core's default when absent. */
+  maxInflight?: number;
   /** Seeds election timeouts; random when absent. */
   seed?: number;
   /** The clock nemesis's control file (clusters/node-faults/clock.ts); default
@@ -151,6 +153,7 @@ export class RaftKvNode implements KvBackend {
         electionTicks: config.electionTicks,
         heartbeatTicks: config.heartbeatTicks,
         maxEntriesPerMessage: config.maxEntriesPerMessage ?? DEFAULT_CONFIG.maxEntriesPerMessage,
+        maxInflight: config.maxInflight ?? DEFAULT_CONFIG.maxInflight,
         applied: durable?.snapshot?.metadata.index,
         random: new Rng(config.seed ?? Math.floor(Math.random() * 2 ** 32)),
         bugs: coreBugs(config.bugs),

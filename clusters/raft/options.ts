@@ -16,6 +16,7 @@ export const raftOptions = declareOptions("raft", {
   snapshotEvery: { type: "integer", min: 1, default: 10_000, help: "applied entries between a node's snapshots" },
   requestTimeoutMs: { type: "integer", min: 1, default: 10_000, help: "how long a write waits to commit (then UNKNOWN) and a read to be served (then ABORTED)" },
   maxEntriesPerMessage: { type: "integer", min: 1, default: 64, help: "most entries one append carries (etcd's MaxSizePerMsg, counted in entries); 1 sends a lagging follower an earlier term's entries apart from the leader's own" },
+  maxInflight: { type: "integer", min: 1, default: 64, help: "most appends in flight to one follower (etcd's MaxInflightMsgs); with maxEntriesPerMessage=1, 1 makes a leader send its next entry only once the follower acknowledged the last, so the moment a commit moves is the moment the next entry leaves" },
 });
 
 /** Option → the node's flag. */
@@ -26,4 +27,5 @@ export const RAFT_OPTION_FLAGS: Readonly<Record<Exclude<keyof typeof raftOptions
   snapshotEvery: "--snapshot-every",
   requestTimeoutMs: "--request-timeout-ms",
   maxEntriesPerMessage: "--max-entries-per-message",
+  maxInflight: "--max-inflight",
 };
