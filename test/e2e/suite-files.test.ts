@@ -44,6 +44,20 @@ describe("shipped suites", () => {
   });
 });
 
+describe("shipped suites: textbook", () => {
+  it("textbook: quorum at four settings, 2PC and 3PC, and raft, local runtime only; what has no client is skipped", () => {
+    const suite = readSuiteFile(join(REPO_ROOT, "suites/textbook.yaml"));
+    const matrix = expandMatrix(suite, catalog());
+    expect(new Set(matrix.runnable.map((c) => c.spec.runtime))).toEqual(new Set(["local"]));
+    const variants = new Set(matrix.runnable.map((c) => c.variant));
+    for (const variant of ["quorum-abd", "quorum-nwr", "quorum-w1-r1", "quorum-write-all", "twopc-2pc", "twopc-3pc", "raft"]) expect(variants).toContain(variant);
+    // Quorum has no bank client and twopc no register client: those cells, and only those, are skipped.
+    expect(matrix.skipped.every((c) => (c.system === "quorum" && c.workload === "bank") || (c.system === "twopc" && c.workload === "register"))).toBe(true);
+    expect(matrix.runnable.filter((c) => c.system === "quorum").every((c) => c.workload === "register")).toBe(true);
+    expect(matrix.runnable.filter((c) => c.system === "twopc").every((c) => c.workload === "bank")).toBe(true);
+  });
+});
+
 describe(".github/workflows/nightly.yml", () => {
   const path = join(REPO_ROOT, ".github/workflows/nightly.yml");
   type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
