@@ -17,13 +17,14 @@ async function freePorts(count: number): Promise<number[]> {
   return reservations.map((reservation) => reservation.port);
 }
 
-function transport(self: string, listenPort: number, peers: { name: string; port: number }[], received: string[]): PeerTransport {
+function transport(self: string, listenPort: number, peers: { name: string; port: number }[], received: string[], down: string[] = []): PeerTransport {
   const created = new PeerTransport({
     self,
     listenHost: "127.0.0.1",
     listenPort,
     peers: peers.map((peer) => ({ ...peer, host: "127.0.0.1" })),
     onPayload: (payload) => received.push(payload.toString()),
+    onPeerDown: (peer) => down.push(peer),
     log: () => undefined,
   });
   transports.push(created);
@@ -39,6 +40,25 @@ async function sendUntilDelivered(from: PeerTransport, to: string, payload: stri
 }
 
 describe("PeerTransport", () => {
+  it("reports a connected peer whose connection closed (its process gone), once per close, and never one it could not reach", async () => {
+    const [portA, portB] = await freePorts(2);
+    const atB: string[] = [];
+    const down: string[] = [];
+    const a = transport("a", portA, [{ name: "b", port: portB }], [], down);
+    await a.start();
+    await sleep(100);
+    // b was never up: failed dials are not a peer going down.
+    expect(down).toEqual([]);
+    const b = transport("b", portB, [], atB);
+    await b.start();
+    await sendUntilDelivered(a, "b", "hello b", atB);
+    await b.close();
+    transports.splice(transports.indexOf(b), 1);
+    for (let waited = 0; waited < 2000 && down.length === 0; waited += 10) await sleep(10);
+    await sleep(100);
+    expect(down).toEqual(["b"]);
+  });
+
   it("drops messages while a peer is unreachable, then reconnects and delivers whole payloads", async () => {
     const [portA, portB] = await freePorts(2);
     const atA: string[] = [];

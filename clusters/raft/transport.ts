@@ -27,6 +27,10 @@ export interface TransportOptions {
   log(line: string): void;
   /** Unsent bytes allowed per connection before messages are dropped. */
   maxBufferedBytes?: number;
+  /** A connected link to `peer` closed: its process died or restarted (the kernel closes a killed
+   *  process's sockets; the fault proxy passes the close on unless a partition holds it back).
+   *  ZAB's learners take this as their leader gone, as ZooKeeper's do when the socket breaks. */
+  onPeerDown?(peer: string): void;
 }
 
 const MIN_BACKOFF_MS = 20;
@@ -50,6 +54,7 @@ class OutboundLink {
     private readonly peer: PeerAddress,
     private readonly maxBufferedBytes: number,
     private readonly log: (line: string) => void,
+    private readonly onDown: ((peer: string) => void) | undefined,
   ) {}
 
   start(): void {
@@ -100,8 +105,10 @@ class OutboundLink {
       this.reportedDown = true;
     });
     socket.on("close", () => {
-      if (this.connected && !this.reportedDown) this.log(`peer link to ${this.peer.name} closed; reconnecting`);
+      const wasConnected = this.connected;
+      if (wasConnected && !this.reportedDown) this.log(`peer link to ${this.peer.name} closed; reconnecting`);
       this.connected = false;
+      if (wasConnected && !this.closed) this.onDown?.(this.peer.name);
       if (this.socket === socket) this.socket = undefined;
       this.scheduleRedial();
     });
@@ -125,7 +132,7 @@ export class PeerTransport {
   constructor(options: TransportOptions) {
     this.options = options;
     for (const peer of options.peers) {
-      this.links.set(peer.name, new OutboundLink(peer, options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, options.log));
+      this.links.set(peer.name, new OutboundLink(peer, options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, options.log, options.onPeerDown));
     }
   }
 

@@ -185,7 +185,7 @@ export class ZabNode implements ClientBackend {
         `acceptedEpoch ${status.acceptedEpoch}, currentEpoch ${status.currentEpoch}, log up to ${formatZxid(status.lastZxid)}, ` +
         `snapshot at ${formatZxid(status.snapshotZxid)}, storage ${config.storage}, bugs [${config.bugs.join(", ")}]`,
     );
-    this.transport = new PeerTransport({ self: config.name, listenHost: config.host, listenPort: config.peerPort, peers: config.peers, onPayload: (payload) => this.receive(payload), log: this.log });
+    this.transport = new PeerTransport({ self: config.name, listenHost: config.host, listenPort: config.peerPort, peers: config.peers, onPayload: (payload) => this.receive(payload), onPeerDown: (peer) => this.peerDown(peer), log: this.log });
     this.server = new ClientServer(config.host, config.clientPort, this);
     await this.transport.start();
     await this.server.start();
@@ -414,6 +414,12 @@ export class ZabNode implements ClientBackend {
       this.fatal(error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    this.kickReady();
+  }
+
+  private peerDown(peer: string): void {
+    if (this.stopped || !this.ids.has(peer)) return;
+    this.guard(() => this.core.peerDown(this.ids.id(peer)));
     this.kickReady();
   }
 

@@ -126,6 +126,20 @@ describe("zab core", () => {
     expect(messagesOf(drain(core)).filter((message) => message.type === "ack")).toMatchObject([{ zxid: makeZxid(1, 3) }]);
   });
 
+  test("a learner whose connection to its leader broke looks for a new leader at once; another peer's does not matter", () => {
+    const core = new ZabCore(config(1));
+    drain(core);
+    core.step({ type: "notification", from: 2, to: 1, state: "leading", vote: { leader: 2, zxid: 0n, epoch: 1 }, round: 1 });
+    core.step({ type: "notification", from: 3, to: 1, state: "following", vote: { leader: 2, zxid: 0n, epoch: 1 }, round: 1 });
+    expect(core.status()).toMatchObject({ state: "following", leader: 2 });
+    core.peerDown(3);
+    expect(core.status()).toMatchObject({ state: "following", leader: 2 });
+    core.peerDown(2);
+    expect(core.status()).toMatchObject({ state: "looking", phase: "election" });
+    // Its notifications go out for the new round.
+    expect(messagesOf(drain(core)).some((message) => message.type === "notification")).toBe(true);
+  });
+
   test("messages from strangers are ignored; messages for another server are a shell bug", () => {
     const core = new ZabCore(config(1));
     drain(core);

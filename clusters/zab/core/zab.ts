@@ -268,6 +268,17 @@ export class ZabCore {
     return snapshot;
   }
 
+  /** The shell's connection to `peer` broke (its process died or restarted). A learner whose
+   *  leader it is looks for a new one at once, as ZooKeeper's learner does when its socket to the
+   *  leader breaks, instead of waiting out syncLimit's silence. Always safe: giving up on a leader
+   *  only costs availability. */
+  peerDown(peer: ServerId): void {
+    if ((this.state === "following" || this.state === "observing") && this.leader === peer) {
+      this.lookForLeader();
+      this.checkInvariants();
+    }
+  }
+
   /** A learner in broadcast sends `data` to its leader as an app message (types.ts AppMessage);
    *  false when it has no established leader to send it to. */
   sendToLeader(data: Uint8Array): boolean {
