@@ -42,17 +42,20 @@ describe("interrupting a run during the new faults", () => {
     }, 20);
     try {
       const runDir = await waitFor("the run directory", () => runDirOf(harness), 60_000, harness.lastWords);
-      // Wait until a clock offset and a pause are both in place: the last clock op set offsets (not
-      // a reset) and the last pause op paused somebody.
+      // Wait until a clock offset and a pause are both in place (the last clock op set offsets, not
+      // a reset, and the last pause op paused somebody), and link faults, a damaged WAL and a
+      // membership change have each been made at least once, so that every new kind's heal has
+      // run in this run before the interrupt tests the last one.
       await waitFor(
-        "a clock offset and a paused node at the same time",
+        "a clock offset and a paused node at the same time, after link, disk and member faults",
         () => {
           const log = harnessLog(runDir);
           const last = (pattern: RegExp) => [...log.matchAll(pattern)].pop()?.[0];
           const clock = last(/nemesis (clock|reset-clock) ok/g);
           const pause = last(/nemesis (pause ok \{"paused":\["|resume ok)/g);
           const offsets = filesUnder(join(runDir, "nodes"), (name) => name === CLOCK_CONTROL_FILE);
-          return clock?.includes("nemesis clock ok") && pause?.includes("pause ok") && offsets.length > 0 ? true : undefined;
+          const others = ["start-link", "corrupt-disk", "remove-member"].every((f) => new RegExp(`nemesis ${f} (ok|info)`).test(log));
+          return clock?.includes("nemesis clock ok") && pause?.includes("pause ok") && offsets.length > 0 && others ? true : undefined;
         },
         150_000,
         harness.lastWords,
