@@ -14,8 +14,10 @@
 //   - Anything that differs means stale, and a stale dist/ never runs: bin/faultline.js runs the
 //     sources through tsx instead (and `faultline --version` says which, and why).
 // A false "stale" (a `touch` without a change) only costs a slower start; a false "fresh" would
-// need a source rewritten to the same size within the same millisecond (mtimes are compared in
-// whole milliseconds, the resolution tools that copy times can set).
+// need a source rewritten to the same size within a millisecond of its build-time mtime (mtimes are
+// compared in whole milliseconds, the resolution tools that copy times can set, give or take one:
+// a time set back through a Date or seconds as a double lands up to a few hundred nanoseconds
+// below the millisecond it names, and truncation then drops it to the one before).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -95,7 +97,7 @@ export function distStatus(root) {
   for (const [path, [mtimeMs, size]] of Object.entries(now)) {
     const then = built[path];
     if (then === undefined) return { fresh: false, reason: `${path} is new since the build; run npm run build` };
-    if (then[0] !== mtimeMs || then[1] !== size) return { fresh: false, reason: `${path} changed since the build; run npm run build` };
+    if (Math.abs(then[0] - mtimeMs) > 1 || then[1] !== size) return { fresh: false, reason: `${path} changed since the build; run npm run build` };
   }
   for (const path of Object.keys(built)) {
     if (!(path in now)) return { fresh: false, reason: `${path} is gone since the build; run npm run build` };
