@@ -1,12 +1,15 @@
-// Progress off a terminal, through the real CLI (issue 10: `faultline run … | cat` must show
-// progress): stderr is a pipe here, so the run writes one plain line every 5 s naming the phase,
-// its elapsed time against its limit, the client ops so far and the faults in force.
+// Progress through the real CLI (issue 10: `faultline run … | cat` must show progress). Off a
+// terminal stderr is a pipe, so the run writes one plain line every 5 s naming the phase, its
+// elapsed time against its limit, the client ops so far and the faults in force; on a terminal
+// (a pseudo-terminal from util-linux's `script`) it is one line redrawn in place.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { faultline } from "../support/cli.ts";
+import { REPO_ROOT, faultline } from "../support/cli.ts";
+import { missing } from "../support/installed.ts";
 
 const store = mkdtempSync(join(tmpdir(), "faultline-progress-"));
 afterAll(() => rmSync(store, { recursive: true, force: true }));
@@ -42,4 +45,21 @@ it("a run off a terminal writes a plain progress line every 5 s to stderr, none 
   // Plain lines: no terminal control codes in a CI log, and stdout keeps only the summary.
   expect(result.stderr).not.toMatch(/[\r\x1b]/);
   expect(result.stdout).not.toContain("progress:");
+});
+
+const haveScript = existsSync("/usr/bin/script");
+
+it.skipIf(missing(haveScript, "script (util-linux)", "apt-get install util-linux"))("on a terminal the progress is one line redrawn in place, with each phase and its limit", async () => {
+  const command = `${process.execPath} bin/faultline.js run --system raft --nodes 3 --time 4 --store ${store}`;
+  // script gives the run a pseudo-terminal for stdin, stdout and stderr and copies it all to ours.
+  const output = await new Promise<string>((resolve, reject) =>
+    execFile("/usr/bin/script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout))),
+  );
+  // Redrawn: carriage return and erase-line before each state, never a plain progress line.
+  expect(output).toMatch(/\r\x1b\[Ksetup \d+s · client ops/);
+  expect(output).toMatch(/\r\x1b\[Kmain \ds\/4s · client ops \d+ ok, \d+ fail, \d+ info · faults now: none \(0 injected\)/);
+  expect(output).toMatch(/\r\x1b\[Kchecking \d+s\/120s · /);
+  expect(output).not.toContain("faultline: progress: ");
+  // The last state stays drawn and the summary starts on a line of its own.
+  expect(output).toMatch(/\r\x1b\[Kreport \d+s · [^\r]*\r?\n[^\n]*raft × register/);
 });
