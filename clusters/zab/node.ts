@@ -420,7 +420,6 @@ export class ZabNode implements ClientBackend {
   private peerDown(peer: string): void {
     if (this.stopped || !this.ids.has(peer)) return;
     this.guard(() => this.core.peerDown(this.ids.id(peer)));
-    this.kickReady();
   }
 
   // ---- the Ready loop ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { Rng } from "../../harness/rng.ts";
 import { isAlive } from "../../clusters/runtime/local/proc.ts";
 import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
 import type { ClusterContext, System } from "../../clusters/system.ts";
+import type { Runtime } from "../../clusters/runtime/runtime.ts";
 import type { Client } from "../../harness/interpreter/client.ts";
 
 export class LocalSystem {
@@ -25,12 +26,16 @@ export class LocalSystem {
     readonly system: System,
     readonly nodes: readonly string[],
     private readonly seed: number,
+    /** directPeers: servers dial each other's real peer ports, not the fault proxy's (no network
+     *  faults then; for benches that compare with a system whose peers talk directly). */
+    private readonly settings: { directPeers?: boolean } = {},
   ) {}
 
   async start(options: Record<string, unknown> = {}): Promise<void> {
     this.base = mkdtempSync(join(tmpdir(), `faultline-${this.system.name}-`));
     this.runtime = await LocalRuntime.create({ nodes: this.nodes, dir: join(this.base, "nodes"), seed: this.seed, stateFile: join(this.base, "state.json") });
-    this.ctx = { runtime: this.runtime, nodes: this.nodes, bugs: [], options, rng: new Rng(this.seed), log: () => {} };
+    const runtime = this.settings.directPeers ? directPeers(this.runtime) : this.runtime;
+    this.ctx = { runtime, nodes: this.nodes, bugs: [], options, rng: new Rng(this.seed), log: () => {} };
     await this.system.setup(this.ctx);
     this.recordPids();
   }
@@ -76,4 +81,19 @@ export async function eventually<T>(what: string, attempt: () => Promise<T | und
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(lastSeen())}`);
+}
+
+/** The runtime, except that peerAddress names the peer's own port instead of the proxy's. */
+function directPeers(runtime: LocalRuntime): Runtime {
+  const peerAddress = (_from: string, to: string) => {
+    const info = runtime.node(to);
+    return { host: info.host, port: info.peerPort };
+  };
+  return new Proxy(runtime, {
+    get(target, property) {
+      if (property === "peerAddress") return peerAddress;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
