@@ -250,7 +250,11 @@ async function runWithProgress(given: TestSpec, hooks: RunHooks, registry: Regis
     phases.historyComplete = !ran.aborted;
     log.line(`workload ${ran.aborted ? "stopped" : "finished"}: ${writer.count} history entries`);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (err instanceof UsageError) {
+      // Printed as the command's one-line error; the run's log keeps it beside the phases.
+      log.line(`stopped in ${phases.phase}: ${err.message}`);
+      throw err;
+    }
     if (err !== STOPPED) {
       crash = err;
       phases.noteCrash(err);

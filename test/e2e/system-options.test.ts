@@ -101,6 +101,7 @@ describe("preflight", () => {
     const [dir] = runDirs(store);
     const log = readFileSync(join(dir, "harness.log"), "utf8");
     expect(log).toContain("phase setup");
+    expect(log).toMatch(/stopped in setup: etcd: the server on n1, n2, n3 exited while starting/);
     expect(log).not.toContain("phase main");
     expect(log).toContain("torn down");
   });
