@@ -8,6 +8,7 @@
 //                                                          less available on its side, still loses some
 //                   lock, partition:isolate-leader         two clients hold the lock at once (C2)
 //   our Raft        register, partition + kill             valid
+//   our ZAB         register, partition + kill, sync       valid, linearizable held
 // Runs one at a time. Where a scenario needs one particular fault (the Redis primary cut off long
 // enough for a failover; a ZooKeeper follower cut off from its leader) the run asks for exactly
 // that fault (--nemesis partition:MODE), so the first run shows it; a small bounded number of
@@ -31,7 +32,7 @@ const store = mkdtempSync(join(tmpdir(), "faultline-system-verdicts-"));
 beforeAll(async () => {
   const docker = await ensureDocker({ install: true, onProgress: (line) => console.log(line) });
   // Built (or found up to date) here, so that no run's own time is spent building.
-  await buildImages(systemImages(systems, ["etcd", "zookeeper", "redis-sentinel", "raft"]), { docker, onProgress: (line) => console.log(line) });
+  await buildImages(systemImages(systems, ["etcd", "zookeeper", "redis-sentinel", "raft", "zab"]), { docker, onProgress: (line) => console.log(line) });
 });
 
 /** Every run's wall time, for the total printed at the end. */
@@ -338,6 +339,17 @@ describe("our Raft on docker", () => {
     console.log(describeRun("raft docker partition,kill", run));
     expect(run.code, run.stderr).toBe(0);
     expect(run.results.valid).toBe(true);
+    expect(run.results.stats.faults.partitions).not.toBeNull();
+  });
+});
+
+describe("our ZAB on docker", () => {
+  it("register with sync under partitions (iptables) and kills: valid, linearizable", async () => {
+    const run = await runJson(docker("--system", "zab", "--workload", "register", "--opt", "sync=true", "--nemesis", "partition,kill", "--time", "20", "--seed", "1"));
+    console.log(describeRun("zab docker partition,kill sync=true", run));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.results.valid).toBe(true);
+    expect(claim(run, "linearizable").verdict).toBe("held");
     expect(run.results.stats.faults.partitions).not.toBeNull();
   });
 });
