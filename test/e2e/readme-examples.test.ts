@@ -62,8 +62,8 @@ describe.sequential("README examples that run here", () => {
   }
 
   const up = Object.keys(FAST_EXAMPLES).find((command) => faultlineArgs(command)?.[0] === "up");
-  const haveRedisCli = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].some((path) => existsSync(path));
-  describe.skipIf(!up || missing(haveRedisCli, "redis-cli", "apt-get install redis-tools"))("up", () => {
+  const redisCliPath = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].find((path) => existsSync(path));
+  describe.skipIf(!up || missing(redisCliPath !== undefined, "redis-cli", "apt-get install redis-tools"))("up", () => {
     it(`${up}, then redis-cli -p <port> SET k v on a node's port; Ctrl-C stops it`, async () => {
       const child = spawnFaultline(faultlineArgs(up!)!, { cwd: exampleFolder(scratch) });
       let stderr = "";
@@ -80,7 +80,7 @@ describe.sequential("README examples that run here", () => {
         }
         expect(ports, stderr).toHaveLength(3);
         // Any node takes it: a follower passes the write to its leader or names it.
-        const answers = await Promise.all(ports.map((port) => redisCli(["-p", port, "SET", "k", "v"])));
+        const answers = await Promise.all(ports.map((port) => redisCli(redisCliPath!, ["-p", port, "SET", "k", "v"])));
         expect(answers.some((answer) => answer === "OK"), answers.join(" | ")).toBe(true);
       } finally {
         child.kill("SIGINT");
@@ -90,6 +90,6 @@ describe.sequential("README examples that run here", () => {
   });
 });
 
-function redisCli(args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile("redis-cli", args, { timeout: 15_000 }, (err, stdout) => resolve(err ? `error: ${err.message}` : stdout.trim())));
+function redisCli(path: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => execFile(path, args, { timeout: 15_000 }, (err, stdout) => resolve(err ? `error: ${err.message}` : stdout.trim())));
 }
