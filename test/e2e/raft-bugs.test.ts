@@ -14,8 +14,9 @@
 // Seed 1 caught each bug in every run of this file so far; a miss by all three seeds would take
 // the timing to defeat seeds 1 and 3 (and, for no-fsync, 2 too).
 //
-// commit-old-term is not here: 0/5 seeds, and it cannot be caught end to end by any nemesis schedule
-// while the node's leader appends its no-op at election and sends it in the same message as the
+// commit-old-term is not here: 0/5 seeds under this mix; test/e2e/raft-figure-8.test.ts stages its
+// Figure 8 with the reactive nemesis instead. Under a timer-driven schedule it cannot be caught end
+// to end while the node's leader appends its no-op at election and sends it in the same message as the
 // earlier-term entries a follower lacks (at most 64 per message; a client keeps one op in flight,
 // so an old-term tail is never that long). The old entries then never reach a majority without the
 // new term's entry, so counting replicas commits nothing the correct rule would not. Nor could a
