@@ -595,11 +595,6 @@ function isPlainObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Looks a keyword up in an EDN map (`ednGet(op, "type")` for `:type`). */
-export function ednGet(map: Map<EdnValue, EdnValue>, key: string): EdnValue | undefined {
-  return map.get(key);
-}
-
 /** Converts an EDN value to plain JSON-able data for an Op: sets become arrays (in file order),
  *  maps become objects with stringified keys, symbols become their names. */
 export function ednToPlain(value: EdnValue): unknown {
