@@ -6,17 +6,19 @@
 //      still get their writes appended there (E, entries of term t on A alone) until A steps down.
 //   2. B is elected by the others (term t' > t): cut B off at once too. B's no-op (term t') stays
 //      on B alone, at the index where A holds E. Let A back.
-//   3. A wins again (term T, with the third node's vote: its log is ahead of it). The moment A's
-//      commit index passes its term-t no-op — it has replicated E to the third node — cut A off,
-//      so that its own term-T no-op, still on the wire, never arrives. Let B back.
+//   3. A wins again (term T, with the third node's vote: its log is ahead of it). The moment the
+//      third node acknowledges to A an entry of E past A's term-t no-op, it stops hearing A (one
+//      direction only: frames on the wire are lost, its acknowledgement still reaches A), so A's
+//      term-T no-op, behind E, never arrives. The moment A's commit index passes its term-t no-op
+//      cut A off entirely. Let B back.
 //   4. B wins (term T + 1: its last term t' beats the third node's t). The links are made healthy
-//      so that B's leadership holds; once B has committed in its term, A is let back: it follows B,
-//      whose log replaces E.
+//      so that B's leadership holds; once B has committed its own term's entry, A is let back: it
+//      follows B, whose log replaces E.
 //   5. Leadership tours every node, each leading a moment, so that every node's state machine
 //      serves reads. Then the links are slowed again and the scenario starts over.
 //
-// A correct Raft commits nothing in step 3 before its own no-op reaches a majority (§5.4.2), so B
-// cannot win in step 4 and nothing is lost. A leader that counts replicas of earlier-term entries
+// A correct Raft commits nothing in step 3 before its own no-op reaches a majority (§5.4.2), which
+// the held link prevents: the step times out, and B never wins over committed entries. A leader that counts replicas of earlier-term entries
 // (--bug commit-old-term) commits and applies E in step 3, and B's log then replaces it: a node
 // that applied E serves reads that show it, the others never do. A step that does not happen within
 // a few seconds (the wrong node won) starts the scenario over.
@@ -28,7 +30,7 @@ import type { NemesisContext } from "./nemesis.ts";
 type Step =
   | { name: "elect-a"; since: number }
   | { name: "cut-b"; a: string; termA: number; noopA: number; since: number }
-  | { name: "a-leads"; a: string; b: string; noopA: number; since: number }
+  | { name: "a-leads"; a: string; b: string; noopA: number; since: number; held?: string }
   | { name: "b-leads"; a: string; b: string; since: number }
   | { name: "b-commits"; a: string; b: string; term: number; since: number }
   | { name: "tour"; led: Set<string>; since: number };
@@ -36,6 +38,9 @@ type Step =
 /** What the scenario asks of the nemesis around it. */
 export interface ScenarioActions {
   isolate(node: string, why: string): Promise<void>;
+  /** Cuts one direction only: `to` stops hearing `from` (frames in flight are lost), while `from`
+   *  still hears `to`. Lifted by releaseAll. */
+  holdLink(from: string, to: string, why: string): Promise<void>;
   release(node: string): Promise<void>;
   releaseAll(): Promise<void>;
   /** Slows (and thins) every link, or makes them healthy again. */
@@ -107,6 +112,13 @@ export class Figure8Scenario {
       }
       this.go({ name: "a-leads", a: step.a, b: event.node, noopA, since: now });
       await this.actions.release(step.a);
+    } else if (step.name === "a-leads" && event.kind === "acknowledged" && event.peer === step.a && event.node !== step.b && !step.held && (event.index ?? 0) > step.noopA) {
+      // The third node has an entry past A's old no-op, sent by A in its new term. A's own no-op
+      // follows it: from now on the third node hears nothing from A (what is on the wire is lost),
+      // while its acknowledgement still reaches A. A correct A cannot commit on it; a buggy one
+      // counts it and commits an entry of its old term.
+      step.held = event.node;
+      await this.actions.holdLink(step.a, event.node, `${event.node} acknowledged ${event.index} to A past its term-${this.termOf(step)} no-op at ${step.noopA}`);
     } else if (step.name === "a-leads" && event.node === step.a && event.kind === "committed" && (event.index ?? 0) > step.noopA) {
       this.go({ name: "b-leads", a: step.a, b: step.b, since: now });
       await this.actions.isolate(step.a, `A: commit index ${event.index} passed its term-${this.termOf(step)} no-op at ${step.noopA}`);
@@ -122,7 +134,9 @@ export class Figure8Scenario {
       }
       this.go({ name: "b-commits", a: step.a, b: step.b, term: event.term, since: now });
       await this.actions.slowLinks(false);
-    } else if (step.name === "b-commits" && event.kind === "committed" && event.node === step.b && event.term === step.term) {
+    } else if (step.name === "b-commits" && event.kind === "committed" && event.node === step.b && event.term === step.term && event.entryTerm === step.term) {
+      // B's own no-op committed: its log is the majority's. (A commit that only moves over earlier
+      // entries — counted replicas, with the bug on — leaves A able to win back with its log.)
       this.actions.log(`figure-8: B (${step.b}) committed index ${event.index} in term ${step.term}; A (${step.a}) back to follow it`);
       await this.startTour(step.b);
     }

@@ -72,7 +72,7 @@ export const REACTIVE_RULES: Readonly<Record<ReactiveMode, Mode>> = {
   "isolate-leader-on-commit": { description: "cut a leader off right after its first commit in its term (half of them), links 30–50 ms slow while armed", triggers: [onFirstCommit], latency: WIRE_LATENCY },
   "figure-8": {
     description:
-      "Raft's Figure 8 staged from the nodes' events (nemeses/figure-8.ts): a new leader A cut off at its election while its clients' writes land on it alone; the next leader B cut off at its election; A back and, the moment its commit passes its old no-op, cut off again; B back to win; then leadership tours every node. Links 30–50 ms slow while armed. Our Raft with one entry per message and few in flight (--opt maxEntriesPerMessage=1 --opt maxInflight=4 --opt heartbeatTicks=20 --opt electionTicks=30; test/e2e/raft-figure-8.test.ts) sends A's new no-op behind its old entries, so the cut drops it on the wire",
+      "Raft's Figure 8 staged from the nodes' events (nemeses/figure-8.ts): a new leader A cut off at its election while its clients' writes land on it alone; the next leader B cut off at its election; A back and, once the third node took an old entry from A in its new term, the third node stops hearing A (A's new no-op is lost on the wire) and the moment A's commit passes its old no-op A is cut off again; B back to win; then leadership tours every node. Links 30–50 ms slow while armed. Our Raft with one entry per message and few in flight (--opt maxEntriesPerMessage=1 --opt maxInflight=4 --opt heartbeatTicks=20 --opt electionTicks=30; test/e2e/raft-figure-8.test.ts) sends A's new no-op behind its old entries, so the cut drops it on the wire",
     triggers: [],
     // Not lossy: loss slows every step (elections, the entry-by-entry catch-up) more than it helps.
     // With one entry per message and a few in flight, A's term-T no-op is still behind the old
@@ -150,6 +150,8 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
   const coolUntil = new Map<string, number>();
   /** Node → the term of the last event of each kind heard from it (for firstOfTerm). */
   const lastTermOf = new Map<string, number>();
+  /** Directed links the figure-8 scenario holds cut ("from>to": `to` cannot hear `from`). */
+  const held = new Set<string>();
   const startedAt = performance.now();
 
   const now = (ctx: NemesisContext) => ctx.nowNs?.() ?? Math.round((performance.now() - startedAt) * 1e6);
@@ -169,10 +171,13 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
     coolUntil.set(node, performance.now() + COOL_DOWN_MS);
   }
 
-  /** The grudge of every isolation in place: each isolated node cut off from all others. */
+  /** The grudge of every isolation in place (each isolated node cut off from all others) and of
+   *  every held link. */
   function isolations(ctx: NemesisContext) {
     const isolated = [...active.values()].filter((entry) => entry.fired.action === "isolate").map((entry) => entry.fired.node);
-    return isolated.length === 0 ? undefined : unionOfGrudges(isolated.map((node) => grudgeFromComponents([[node], ctx.nodes.filter((other) => other !== node)])));
+    const links = [...held].map((link) => link.split(">")).map(([from, to]) => ({ [to]: [from] }));
+    const grudges = [...isolated.map((node) => grudgeFromComponents([[node], ctx.nodes.filter((other) => other !== node)])), ...links];
+    return grudges.length === 0 ? undefined : unionOfGrudges(grudges);
   }
 
   async function strike(ctx: NemesisContext, watching: NonNullable<typeof armed>, trigger: Trigger, event: NodeEvent, heardMs: number): Promise<void> {
@@ -261,6 +266,10 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
     // Strikes that began before the disarm land first, so that they are undone and reported.
     await Promise.all(striking.values());
     for (const node of [...active.keys()]) await undo(ctx, node);
+    if (held.size > 0) {
+      held.clear();
+      await setGrudge(ctx.runtime, "reactive", isolations(ctx));
+    }
     coolUntil.clear();
     return current?.fired ?? [];
   }
@@ -294,7 +303,14 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
           isolate: (node, why) => isolateFor(ctx, node, why, performance.now()),
           release: (node) => undo(ctx, node),
           releaseAll: async () => {
+            held.clear();
             for (const node of [...active.keys()]) await undo(ctx, node);
+            await setGrudge(ctx.runtime, "reactive", isolations(ctx));
+          },
+          holdLink: async (from, to, why) => {
+            held.add(`${from}>${to}`);
+            await setGrudge(ctx.runtime, "reactive", isolations(ctx));
+            ctx.log(`reactive figure-8: ${to} no longer hears ${from} (${why})`);
           },
           leader: async () => ctx.system.leader?.(ctx).catch(() => undefined),
           slowLinks: async (on) => {
