@@ -2,10 +2,10 @@
 // local runtime at once (partition, kill, pause, link, disk, clock, reactive, member; `faultline
 // list` names them), 30 s, 5 nodes.
 //
-// Measured 2026-12-06 (load average ~20 on two cores), two rounds of seeds 1, 2, 3:
-//   healthy                 valid 3/3, then valid, valid and one unknown (seed 1: 7 of 1007 ops
-//                           ok, no cas completed, so nothing to judge); never invalid
-//   stale-read              invalid 4/4 runs (seeds 1, 2, 3, 1)
+// Measured 2026-12-06 (load average ~20 on two cores), three rounds of seeds 1, 2, 3:
+//   healthy                 valid 8 of 9 runs, one unknown (seed 1: 7 of 1007 ops ok, no cas
+//                           completed, so nothing to judge); never invalid
+//   stale-read              invalid 5/5 runs (seeds 1, 2, 3, 1, 1)
 //   no-fsync                invalid 2/4 runs (seed 1 twice; seeds 2, 3 valid)
 //   vote-without-log-check  invalid 2/5 runs (seed 1, then seed 1 unknown and seed 2 invalid)
 //   commit-old-term         valid (seed 1); it needs its own staging (test/e2e/raft-figure-8.test.ts)
