@@ -177,6 +177,21 @@ describe("zab core", () => {
       expect(core.status().acceptedEpoch).toBe(3);
     });
 
+    test("a learner that promised a later epoch than ours makes the leader step down (it could never follow)", () => {
+      const { core } = electedLeader();
+      expect(core.status()).toMatchObject({ state: "leading", acceptedEpoch: 3 });
+      // 1 comes back on a new attempt, having accepted epoch 4 from another server meanwhile.
+      core.step({ type: "followerInfo", from: 1, to: 3, attempt: 102, acceptedEpoch: 4, observer: false });
+      expect(core.status()).toMatchObject({ state: "looking", phase: "election" });
+    });
+
+    test("a learner that accepted our epoch, or an earlier one, is answered as before", () => {
+      const { core } = electedLeader();
+      core.step({ type: "followerInfo", from: 1, to: 3, attempt: 103, acceptedEpoch: 3, observer: false });
+      expect(core.status().state).toBe("leading");
+      expect(messagesOf(drain(core)).some((message) => message.type === "leaderInfo" && message.attempt === 103)).toBe(true);
+    });
+
     test("a learner that is ahead of the leader is refused; the others are synchronised", () => {
       const { core, leaderInfos } = electedLeader();
       const [toOne, toTwo] = leaderInfos;

@@ -604,6 +604,15 @@ export class ZabCore {
     const observer = this.observers.includes(message.from);
     // A learner whose role disagrees with our configuration is misconfigured; ignore it.
     if (observer !== message.observer) return;
+    if (leading.newEpoch !== 0 && message.acceptedEpoch > leading.newEpoch) {
+      // It promised a later epoch (another server's attempt that never established) and can
+      // never follow ours: it would refuse our LEADERINFO and come back for as long as we lead.
+      // Step down, as a Raft leader does on a higher term, so that the next election's epoch
+      // exceeds its promise too. Always safe: giving up leadership only costs availability.
+      // (ZooKeeper's leader keeps leading and leaves such a learner out until the leader changes.)
+      this.lookForLeader();
+      return;
+    }
     const handler = new LearnerHandler(message.from, observer, message.attempt, this.config.random.int(NAME_RANGE), this.config.retransmitTicks, this.maxRetransmitTimeout());
     leading.handlers.set(message.from, handler);
     if (leading.newEpoch === 0) {
