@@ -15,8 +15,8 @@
 //                                      its phases leaves transactions that need its prepared keys
 //                                      failing "waiting for <node>'s decision" (blocked)
 //   twopc 3pc, partition,link:delay    money created or destroyed, the transfer named (runs of
-//                                      seeds 1 and 2 caught 3 of 4; partitions alone: seed 1
-//                                      caught in 2 runs of 3, seeds 2 and 3 missed)
+//                                      seeds 1 and 2: 4 caught of 5; partitions alone: 3 of 7 —
+//                                      seed 1 in 3 runs of 5, seeds 2 and 3 missed once each)
 // (Measured 2026-12-06; the file takes about 6 minutes, two runs at a time.)
 // A seed fixes the fault schedule, not the timing of ops around it, so a seed is not a replay.
 
