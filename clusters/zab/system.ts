@@ -15,7 +15,8 @@ import type { ClusterContext, System } from "../system.ts";
 import { stopServers } from "../lifecycle/stop.ts";
 import { waitUntil } from "../lifecycle/wait.ts";
 import { zooKeeperClients } from "../zookeeper/client.ts";
-import { ZkConnection } from "../zookeeper/connection.ts";
+import { isZkError, ZkConnection } from "../zookeeper/connection.ts";
+import { ZK_ERRORS } from "../zookeeper/native-client.ts";
 import { findLeader, serverReport } from "../zookeeper/four-letter.ts";
 import { PARENT_PATHS } from "../zookeeper/planners.ts";
 import { isZabBug, ZAB_BUGS } from "./bugs.ts";
@@ -29,6 +30,8 @@ const READY_WAIT_MS = 30_000;
 const RESTART_WAIT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 500;
 const POLL_MS = 100;
+/** Times setup waits for a leader and creates the parent paths when the leader changed meanwhile. */
+const SETUP_ATTEMPTS = 3;
 const LOGS = "the nodes' stdout.log for elections and peer link errors";
 
 /** The command line that starts `node` (exported for tests and benchmarks). */
@@ -96,22 +99,27 @@ export const zabSystem: System = {
       logs: LOGS,
       watch: ctx.nodes,
     };
-    await waitUntil(ctx.runtime, elected, async () => {
-      const reports = await Promise.all(ctx.nodes.map((node) => serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)));
-      last = ctx.nodes.map((node, i) => `${node}: ${reports[i]?.mode ?? "not serving"}`).join(", ");
-      const modes = reports.map((report) => report?.mode);
-      return modes.filter((mode) => mode === "leader").length === 1 && modes.every((mode) => mode === "leader" || mode === "follower");
-    });
-    const leader = (await findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS)) ?? ctx.nodes[0];
-    const info = ctx.runtime.node(leader);
-    const admin = new ZkConnection(info.host, info.clientPort);
-    try {
-      if (!(await admin.waitConnected(10_000))) throw new Error(`zab: no session with the leader ${leader} within 10 s to create ${PARENT_PATHS.join(", ")}; see ${LOGS}`);
-      for (const path of PARENT_PATHS) await admin.mkdirp(path);
-    } finally {
-      admin.close();
+    // Servers that start one after another may still change leader once all follow one (a server
+    // that promised a later epoch to an attempt that never established makes the leader step
+    // down), and leaving broadcast closes client connections: then wait and create again.
+    for (let attempt = 1; ; attempt++) {
+      await waitUntil(ctx.runtime, elected, async () => {
+        const reports = await Promise.all(ctx.nodes.map((node) => serverReport(ctx.runtime, node, PROBE_TIMEOUT_MS)));
+        last = ctx.nodes.map((node, i) => `${node}: ${reports[i]?.mode ?? "not serving"}`).join(", ");
+        const modes = reports.map((report) => report?.mode);
+        return modes.filter((mode) => mode === "leader").length === 1 && modes.every((mode) => mode === "leader" || mode === "follower");
+      });
+      const leader = (await findLeader(ctx.runtime, ctx.nodes, PROBE_TIMEOUT_MS)) ?? ctx.nodes[0];
+      try {
+        await createParents(ctx, leader);
+        ctx.log(`zab: ensemble up, ${leader} leads`);
+        return;
+      } catch (error) {
+        // Connection loss: the server left broadcast and closed the session's connection.
+        if (!isZkError(error, ZK_ERRORS.CONNECTION_LOSS) || attempt >= SETUP_ATTEMPTS) throw error;
+        ctx.log(`zab: ${(error as Error).message} on ${leader} during setup: the ensemble changed leader; waiting for it again (attempt ${attempt + 1} of ${SETUP_ATTEMPTS})`);
+      }
     }
-    ctx.log(`zab: ensemble up, ${leader} leads`);
   },
 
   async restartNode(ctx, node) {
@@ -130,3 +138,15 @@ export const zabSystem: System = {
     await stopServers(ctx, "zab");
   },
 };
+
+/** Creates the workloads' parent znodes through a session with `leader`. */
+async function createParents(ctx: ClusterContext, leader: string): Promise<void> {
+  const info = ctx.runtime.node(leader);
+  const admin = new ZkConnection(info.host, info.clientPort);
+  try {
+    if (!(await admin.waitConnected(10_000))) throw new Error(`zab: no session with the leader ${leader} within 10 s to create ${PARENT_PATHS.join(", ")}; see ${LOGS}`);
+    for (const path of PARENT_PATHS) await admin.mkdirp(path);
+  } finally {
+    admin.close();
+  }
+}
