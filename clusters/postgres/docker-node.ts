@@ -41,10 +41,15 @@ async function makeDataDir(runtime: Runtime, node: string): Promise<string> {
   return dir;
 }
 
-/** initdb, trusting every connection from the run's network (only the harness and the peers reach it). */
+/** initdb, trusting every connection from the run's network (only the harness and the peers reach it).
+ *  With data checksums: pg_rewind needs checksums or wal_log_hints recorded in the target's control
+ *  file, and a killed old primary is first recovered by pg_rewind in single-user mode, which reads
+ *  only the configuration files — not the -c settings the server runs with — so wal_log_hints would
+ *  be recorded off there and the rewind refused ("target server needs to use either data checksums
+ *  or wal_log_hints = on"). Checksums are fixed at initdb and copied by every base backup. */
 export async function initPrimary(runtime: Runtime, node: string): Promise<void> {
   const dir = await makeDataDir(runtime, node);
-  await run(runtime, node, "initdb", `${BINDIR}/initdb`, ["-D", dir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
+  await run(runtime, node, "initdb", `${BINDIR}/initdb`, ["-D", dir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--data-checksums"]);
   await run(runtime, node, "opening pg_hba.conf to the run's network", "sh", ["-c", `printf 'host all all 0.0.0.0/0 trust\\nhost replication all 0.0.0.0/0 trust\\n' >> ${dir}/pg_hba.conf`]);
 }
 
