@@ -50,16 +50,3 @@ export function lockModes(ops: readonly TxnOp[]): Map<string, "shared" | "exclus
   }
   return modes;
 }
-
-export function describeOp(op: TxnOp): string {
-  switch (op.kind) {
-    case "get":
-      return `GET ${op.key}`;
-    case "setnx":
-      return `SETNX ${op.key} ${op.value}`;
-    case "add":
-      return `ADD ${op.key} ${op.delta}`;
-    case "sub":
-      return `SUB ${op.key} ${op.amount}`;
-  }
-}

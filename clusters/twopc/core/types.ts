@@ -63,7 +63,6 @@ export type PeerMessage =
   // A 2PC participant in doubt asks its coordinator for the decision.
   | (Addressed & { type: "inquire" });
 
-export type MessageType = PeerMessage["type"];
 
 /** What the node writes to its log, in order; recovery replays them (recovery.ts). */
 export type LogRecord =
