@@ -120,6 +120,12 @@ export const SYSTEM_EXAMPLES: Readonly<Record<string, Example>> = {
 /** README commands no test runs, and why. */
 export const NOT_RUN: Readonly<Record<string, string>> = {
   "npm test": "the command that runs this test",
+  "npx faultline run --system zab --workload set --nemesis partition,kill,pause --time 30 --opt sync=true --opt storage=power-loss --bug skip-trunc --seed 1":
+    "test/e2e/zab-bugs.test.ts runs this command's settings (set, partition,kill,pause, 30 s, sync, power-loss storage) with seeds 1-3 for every bug switch and asserts each caught within them, healthy valid",
+  "npx faultline up --system zab":
+    "test/e2e/zab-up.test.ts starts it and drives it with Debian's zkCli.sh: create, ls, get, set with a version (a stale one refused), delete, then Ctrl-C",
+  "npx faultline run --system zab --runtime docker --workload register --opt sync=true --nemesis partition,kill":
+    "test/systems/systems-verdicts.test.ts runs it with --time 20 and a seed and asserts valid, linearizable held",
   "sudo npx faultline run --system kafka --runtime docker --workload queue --opt acks=1 --nemesis partition:isolate-leader --nemesis-interval 10 --time 40":
     "minutes per run (Kafka's brokers take ~40 s to the first op): test/systems/kafka-elasticsearch.test.ts runs this same command with a seed (acks=1, partition:isolate-leader, 10 s interval, 40 s) and asserts acknowledged messages lost, offsets named, within 3 attempts",
   "npx faultline suite suites/cap.yaml --shard 1/4":
