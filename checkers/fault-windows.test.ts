@@ -148,26 +148,30 @@ describe("partition sides", () => {
     });
   });
 
-  it("sees that every node of a majorities ring reaches a majority", () => {
+  it("sees no majority side in a majorities ring: every node reaches a majority, no two the same one", () => {
     const ring = ["n1", "n2", "n3", "n4", "n5"];
     const grudge: Record<string, string[]> = {};
     ring.forEach((node, i) => (grudge[node] = [ring[(i + 2) % 5], ring[(i + 3) % 5]]));
     const sides = partitionSides({ grudge, components: null }, ring);
-    expect(Object.values(sides.majority)).toEqual([true, true, true, true, true]);
-    expect(sides.sides).toEqual([{ nodes: ring, majority: true }]);
+    expect(Object.values(sides.majority)).toEqual([false, false, false, false, false]);
+    expect(sides.sides).toEqual([{ nodes: ring, majority: false }]);
   });
 
-  it("counts cluster nodes the partition does not mention, which hear everyone", () => {
+  it("counts cluster nodes the partition does not mention, which hear everyone (and so bridge the sides: no majority side)", () => {
     const layout = partitionLayout({ components: [["n1"], ["n2"]] });
     const sides = partitionSides(layout!, ["n1", "n2", "n3", "n4", "n5"]);
-    expect(sides.majority).toEqual({ n1: true, n2: true, n3: true, n4: true, n5: true });
+    expect(sides.sides).toEqual([{ nodes: ["n1", "n2", "n3", "n4", "n5"], majority: false }]);
+    expect(sides.majority).toEqual({ n1: false, n2: false, n3: false, n4: false, n5: false });
+    const clean = partitionSides(partitionLayout({ components: [["n1", "n2"], ["n3", "n4", "n5"]] })!, ["n1", "n2", "n3", "n4", "n5"]);
+    expect(clean.majority).toEqual({ n1: false, n2: false, n3: true, n4: true, n5: true });
     const isolated = partitionSides(partitionLayout({ components: [["n1"], ["n2", "n3", "n4", "n5"]] })!, []);
     expect(isolated.majority.n1).toBe(false);
   });
 
   it("links nodes only by links that work both ways", () => {
     const sides = partitionSides({ grudge: { n1: ["n2"] }, components: null }, ["n1", "n2", "n3"]);
-    expect(sides.sides).toEqual([{ nodes: ["n1", "n2", "n3"], majority: true }]);
-    expect(sides.majority).toEqual({ n1: true, n2: true, n3: true });
+    // n1 and n2 cannot talk (one way is enough to break a link); n3 links both: one side, not clean.
+    expect(sides.sides).toEqual([{ nodes: ["n1", "n2", "n3"], majority: false }]);
+    expect(sides.majority).toEqual({ n1: false, n2: false, n3: false });
   });
 });

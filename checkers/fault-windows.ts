@@ -101,19 +101,24 @@ export function partitionLayout(value: unknown): PartitionLayout | null {
 export interface PartitionSides {
   /** Groups of nodes linked (directly or through each other) by links that work both ways. */
   sides: { nodes: string[]; majority: boolean }[];
-  /** Whether each node can exchange messages both ways with a majority of the cluster, itself
-   *  included: the nodes a CP system may still serve from. */
+  /** Whether each node is on a clean majority side: a side of more than half the cluster whose
+   *  nodes all exchange messages both ways with each other — the nodes a CP system promises to
+   *  keep serving from (SEEDS C4). */
   majority: Record<string, boolean>;
 }
 
-/** Splits the cluster by a partition. A side is a majority side when its nodes each reach a
- *  majority; under a ring-shaped grudge every node reaches one although no two agree on which. */
+/** Splits the cluster by a partition. A side is a majority side when it holds more than half the
+ *  cluster and the partition is clean: every side's nodes all hear each other, so the sides are
+ *  disjoint groups. Under a ring-shaped grudge, a bridge, or a cut between two nodes that others
+ *  still link, every node reaches some majority but they do not agree on which: a leader reaches
+ *  only the nodes next to it and the others' elections disturb it, so no CP system promises to
+ *  serve there (SEEDS C4 speaks of a majority cut off from a minority), and no side counts as the
+ *  majority's. */
 export function partitionSides(layout: PartitionLayout, clusterNodes: readonly string[]): PartitionSides {
   const nodes = [...new Set([...clusterNodes, ...Object.keys(layout.grudge), ...Object.values(layout.grudge).flat()])].sort();
   const hears = (a: string, b: string) => !(layout.grudge[a] ?? []).includes(b);
   const linked = (a: string, b: string) => a === b || (hears(a, b) && hears(b, a));
   const majority: Record<string, boolean> = {};
-  for (const node of nodes) majority[node] = nodes.filter((other) => linked(node, other)).length * 2 > nodes.length;
   const sides: PartitionSides["sides"] = [];
   const placed = new Set<string>();
   for (const node of nodes) {
@@ -132,7 +137,12 @@ export function partitionSides(layout: PartitionLayout, clusterNodes: readonly s
       }
     }
     side.sort();
-    sides.push({ nodes: side, majority: side.every((member) => majority[member]) });
+    sides.push({ nodes: side, majority: side.length * 2 > nodes.length });
+  }
+  const clean = sides.every((side) => side.nodes.every((a) => side.nodes.every((b) => linked(a, b))));
+  for (const side of sides) {
+    side.majority &&= clean;
+    for (const member of side.nodes) majority[member] = side.majority;
   }
   return { sides, majority };
 }
