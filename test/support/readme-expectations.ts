@@ -120,6 +120,20 @@ export const SYSTEM_EXAMPLES: Readonly<Record<string, Example>> = {
 /** README commands no test runs, and why. */
 export const NOT_RUN: Readonly<Record<string, string>> = {
   "npm test": "the command that runs this test",
+  "npx faultline run --system quorum --opt w=2 --opt r=2 --opt write-back=true --workload register --nemesis partition,kill,pause --time 15":
+    "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid",
+  "npx faultline run --system quorum --opt w=1 --opt r=1 --workload register --nemesis partition,kill,pause --time 15":
+    "test/e2e/textbook.test.ts runs these settings and asserts stale reads caught within seeds 1-3",
+  "npx faultline run --system quorum --opt w=2 --opt r=2 --workload register --nemesis link:drop --keys 2 --time 15":
+    "test/e2e/textbook.test.ts runs these settings and asserts not linearizable within seeds 1-3",
+  "npx faultline run --system quorum --opt w=3 --opt r=1 --opt timeoutMs=300 --workload register --nemesis kill:random-one --time 15":
+    "test/e2e/textbook.test.ts runs these settings and asserts reads served and writes refused while a replica is down",
+  "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis partition,kill,pause --time 20 --nemesis-interval 4":
+    "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked behind prepared locks",
+  "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis partition,link:delay --time 15":
+    "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3, the transaction named",
+  "npx faultline suite suites/textbook.yaml":
+    "24 runs, about 11 minutes: longer than a test tier; test/e2e/suite-files.test.ts checks it expands with only client-less combinations skipped, and textbook.test.ts runs its rows that matter",
   "npx faultline run --system zab --workload set --nemesis partition,kill,pause --time 30 --opt sync=true --opt storage=power-loss --bug skip-trunc --seed 1":
     "test/e2e/zab-bugs.test.ts runs this command's settings (set, partition,kill,pause, 30 s, sync, power-loss storage) with seeds 1-3 for every bug switch and asserts each caught within them, healthy valid",
   "npx faultline up --system zab":
