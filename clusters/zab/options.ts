@@ -2,7 +2,7 @@
 // the others become the server's command-line flag of the same meaning (args.ts), with ZooKeeper's
 // names where ZooKeeper has one (syncLimit, initLimit, snapCount, tickTime).
 
-import { declareOptions, type OptionValues } from "../options.ts";
+import { declareOptions } from "../options.ts";
 
 export const zabOptions = declareOptions("zab", {
   sync: {
@@ -22,7 +22,6 @@ export const zabOptions = declareOptions("zab", {
   snapCount: { type: "integer", min: 2, default: 10_000, help: "a server snapshots after a random count of txns in [snapCount/2, snapCount]" },
 });
 
-export type ZabOptions = OptionValues<typeof zabOptions.declared>;
 
 /** Option → the server's flag. */
 export const ZAB_OPTION_FLAGS: Readonly<Record<"storage" | "tickTime" | "syncLimit" | "initLimit" | "snapCount", string>> = {
