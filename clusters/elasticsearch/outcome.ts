@@ -4,7 +4,8 @@
 //
 //   fail  never sent: no connection could be made (ECONNREFUSED, EHOSTUNREACH, a connect timeout);
 //         refused before any shard executed the write: 409 version_conflict_engine_exception
-//         (if_seq_no/if_primary_term or op_type=create did not match — the system's answer),
+//         (if_seq_no/if_primary_term did not match — the system's answer; the set's op_type=create
+//         conflict is info, decided in planners.ts: only that add writes its id),
 //         429 es_rejected_execution_exception (queue full), 503 cluster_block_exception (no
 //         master: "SERVICE_UNAVAILABLE/2/no master"), unavailable_shards_exception (the primary
 //         was not active within the timeout: "the operation ... was not performed"),

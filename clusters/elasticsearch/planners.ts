@@ -10,7 +10,8 @@
 //                  index {value: new} with if_seq_no/if_primary_term of what was read, so that the
 //                  write applies only if nothing changed the document in between (409 otherwise:
 //                  fail, the system's answer)
-// set       add    index {element} as doc set-<element>, op_type=create
+// set       add    index {element} as doc set-<element>, op_type=create (a 409 "already exists" is
+//                  info: only this add writes that id, so an internal retry of it got there first)
 //           read   open a point in time, page through every document with an element, by search_after →
 //                  the elements; a final read (value {final: true}) refreshes the index first, so it
 //                  sees every write acknowledged before it
@@ -110,7 +111,17 @@ function setPlanner(options: ElasticsearchOptions): EsPlanner {
           return {
             readOnly: false,
             run: async (es) => {
-              await es.index({ index: INDEX, id: `set-${element}`, op_type: "create", document: { element }, wait_for_active_shards: waitFor });
+              try {
+                await es.index({ index: INDEX, id: `set-${element}`, op_type: "create", document: { element }, wait_for_active_shards: waitFor });
+              } catch (error) {
+                // No one else ever writes set-<element>, so "document already exists" means this
+                // very add was applied — by Elasticsearch retrying it on a new primary after the
+                // first attempt had reached a copy (TransportReplicationAction re-routes a write
+                // when its primary fails; the client itself never retries: maxRetries 0). Not a
+                // refusal: the add may well be in the set (seen: three such adds read for 20 s).
+                if (statusOf(error) === 409) return { type: "info", error: `add of ${element} answered 409 (document already exists): applied by an earlier attempt of this request` };
+                throw error;
+              }
               return { type: "ok" };
             },
           };
