@@ -85,14 +85,15 @@ export const SYSTEM_EXAMPLES: Readonly<Record<string, Example>> = {
   "sudo npx faultline run --system redis-sentinel --runtime docker --workload set --nemesis partition:isolate-leader --nemesis-interval 14 --time 30": {
     comment: "loses acked writes",
     exitCode: 1,
-    stdout: [/^verdict: INVALID$/m, /^ {2}\d+ acknowledged writes lost/m],
+    stdout: [/^verdict: INVALID$/m, /^ {2}[\d,]+ acknowledged writes lost/m],
     timeoutMs: 8 * 60_000,
   },
-  "sudo npx faultline run --system etcd --runtime docker --workload register --opt reads=serializable --nemesis partition:isolate-leader --nemesis-interval 8 --time 20": {
+  "sudo npx faultline run --system etcd --runtime docker --workload register --opt reads=serializable --nemesis partition:isolate-one --nemesis-interval 3 --concurrency 30 --keys 2 --time 20": {
     comment: "stale reads on the cut-off member",
-    // Serializable reads are answered from the member's own state: the old leader, cut off, keeps
-    // answering from its past (measured 3 of 3 INVALID, 1–5 of 8 keys; the claim at this setting
-    // is sequential, so the report marks linearizability as not promised).
+    // Serializable reads are answered from the member's own state: a member cut off keeps answering
+    // its 30 clients' reads from its past; a new cut every 3 s (measured 3 of 3 INVALID; with the
+    // leader cut off once every 8 s, one run of two had 9 ops there and was valid). The claim at
+    // this setting is sequential, so the report marks linearizability as not promised.
     exitCode: 1,
     stdout: [/^verdict: INVALID$/m, /not linearizable/],
     timeoutMs: 8 * 60_000,
