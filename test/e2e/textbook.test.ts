@@ -169,10 +169,9 @@ describe("twopc (SEEDS.md C10), bank, 3 nodes", () => {
   it.concurrent("3pc under partitions of slow links creates or destroys money, and the bank checker names the transfer", async () => {
     // The partition must land between a preCommit and its acknowledgement; slow links (40–80 ms a
     // frame) widen that moment. Partitions alone caught it in some runs and not in others.
-    // Seeds 2, 3, 4: seed 1's fault schedule never caught it in six runs (its partitions fall where
-    // no transaction is between preCommit and doCommit); seed 2 caught it in 4 runs of 5, seed 3
-    // when seed 2 did not. A seed fixes the schedule, not the timing of ops around it.
-    const caught = await expectCaught("twopc-3pc", ["--system", "twopc", "--workload", "bank", "--nemesis", "partition,link:delay", "--opt", "protocol=3pc"], [2, 3, 4]);
+    // 30 s runs: a 15 s run caught it about half the time (seeds 2, 3, 4 all missed once while the
+    // machine was loaded); 30 s runs caught it 2 of 3 by hand.
+    const caught = await expectCaught("twopc-3pc", ["--system", "twopc", "--workload", "bank", "--nemesis", "partition,link:delay", "--opt", "protocol=3pc", "--time", "30"]);
     // Atomicity lost, with the transaction named: a read whose total is wrong (money created or
     // destroyed) with the transfer one side of which alone accounts for it, or a read that misses a
     // transfer acknowledged before it began (one participant committed, another did not yet or

@@ -131,7 +131,7 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     "test/e2e/textbook.test.ts runs these settings and asserts reads served and writes refused while a replica is down",
   "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis partition,kill,pause --time 20 --nemesis-interval 4":
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked behind prepared locks",
-  "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis partition,link:delay --time 15":
+  "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis partition,link:delay --time 30":
     "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3, the transaction named",
   "npx faultline suite suites/textbook.yaml":
     "24 runs, about 11 minutes: longer than a test tier; test/e2e/suite-files.test.ts checks it expands with only client-less combinations skipped, and textbook.test.ts runs its rows that matter",
