@@ -128,12 +128,13 @@ describe("quorum (SEEDS.md C11), register, 3 nodes", () => {
   });
 
   describe("fresh but not linearizable without write-back; write-all read-one", () => {
-    it.concurrent("w=2 r=2 without write-back is not linearizable when links lose messages", async () => {
+    // A hunt that can miss all three seeds now and then: one declared retry, which the flaky reporter names.
+    it.concurrent("w=2 r=2 without write-back is not linearizable when links lose messages", { retry: 1, timeout: SEEDS.length * RUN_TIMEOUT_MS }, async () => {
       const caught = await expectCaught("quorum-no-write-back", ["--system", "quorum", "--workload", "register", "--nemesis", "link:drop", "--keys", "2", "--opt", "w=2", "--opt", "r=2"]);
       expect(caught.result.stdout).toMatch(/not linearizable/);
       // A write stored on fewer than w replicas is indeterminate, and some replica kept it.
       expect(history(caught.dir).some((op) => op.type === "info" && op.f === "write" && /UNKNOWN .*keep it/.test(op.error ?? ""))).toBe(true);
-    }, SEEDS.length * RUN_TIMEOUT_MS);
+    });
 
     it.concurrent("w=3 r=1 (write-all, read-one): with a node down writes stop and reads go on", async () => {
       // Not linearizable either (a write-all that timed out is left on the replicas it reached, as
@@ -166,7 +167,8 @@ describe("twopc (SEEDS.md C10), bank, 3 nodes", () => {
     expect(blocked.length).toBeGreaterThan(0);
   }, SEEDS.length * RUN_TIMEOUT_MS);
 
-  it.concurrent("3pc under partitions of slow links creates or destroys money, and the bank checker names the transfer", async () => {
+  // A hunt that can miss all three seeds now and then: one declared retry, which the flaky reporter names.
+  it.concurrent("3pc under partitions of slow links creates or destroys money, and the bank checker names the transfer", { retry: 1, timeout: SEEDS.length * RUN_TIMEOUT_MS }, async () => {
     // The partition must land between a preCommit and its acknowledgement; slow links (40–80 ms a
     // frame) widen that moment. Partitions alone caught it in some runs and not in others.
     // 30 s runs: a 15 s run caught it about half the time (seeds 2, 3, 4 all missed once while the
@@ -185,7 +187,7 @@ describe("twopc (SEEDS.md C10), bank, 3 nodes", () => {
     const nodes = readdirSync(join(caught.dir, "nodes"));
     const logs = nodes.map((node) => readFileSync(join(caught.dir, "nodes", node, "stdout.log"), "utf8")).join("\n");
     expect(logs).toMatch(/3PC: \S+ was pre-committed .* committing it on its own/);
-  }, SEEDS.length * RUN_TIMEOUT_MS);
+  });
 });
 
 describe("quorum settings that cannot run", () => {

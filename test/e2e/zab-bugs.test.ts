@@ -86,7 +86,9 @@ describe("zab under partition,kill,pause for 30 s", () => {
   for (const pair of [BUGS.slice(0, 2), BUGS.slice(2)]) {
     describe(pair.join(", "), () => {
       for (const bug of pair) {
-        it.concurrent(`--bug ${bug} is judged invalid within seeds ${SEEDS.join(", ")} (set)`, () => expectCaught(bug), SEEDS.length * RUN_TIMEOUT_MS);
+        // A hunt: skip-trunc and no-fsync were caught by 2 of 3 seeds, so three can all miss (about
+        // 4% a switch); one declared retry hunts three more, and the flaky reporter names it.
+        it.concurrent(`--bug ${bug} is judged invalid within seeds ${SEEDS.join(", ")} (set)`, { retry: 1, timeout: SEEDS.length * RUN_TIMEOUT_MS }, () => expectCaught(bug));
       }
     });
   }
