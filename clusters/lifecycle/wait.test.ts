@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NodeState } from "../runtime/runtime.ts";
+import { UsageError } from "../../harness/errors.ts";
 import { waitUntil } from "./wait.ts";
 
 function runtimeWith(states: Record<string, NodeState>, stderr: Record<string, string> = {}) {
@@ -23,6 +24,8 @@ describe("waitUntil", () => {
       return false;
     });
     await expect(wait).rejects.toThrow(/^s: no leader \(seen \d+\) within 20 ms; see the nodes' stdout\.log for why$/);
+    // Bad input (a cluster that never became ready), not a harness crash: one line, exit 254.
+    await expect(wait).rejects.toBeInstanceOf(UsageError);
   });
 
   it("ends at once when a watched server exits, quoting the end of its stderr", async () => {

@@ -23,6 +23,14 @@ export class ServerExitedError extends UsageError {
     super(message);
   }
 }
+/** A cluster that never became ready within its wait: the cause is the servers' (a config they
+ *  refuse, a machine too loaded for their timeouts), and their logs say which — one line naming
+ *  what was awaited and where to look, exit 254 (SYSTEMS.md 9: a cluster that never becomes ready
+ *  is bad input, not a harness crash). */
+export class SetupTimeoutError extends UsageError {
+  override name = "SetupTimeoutError";
+}
+
 /** How much of a dead server's stderr an error quotes. */
 const STDERR_TAIL_LINES = 20;
 
@@ -51,7 +59,7 @@ export async function waitUntil(runtime: Pick<Runtime, "state" | "stderrTail">, 
     if (exited.length > 0) throw new ServerExitedError(await exitedMessage(runtime, options.system, exited, failure()), exited);
     await sleep(options.pollMs ?? DEFAULT_POLL_MS);
   }
-  throw new Error(`${options.system}: ${failure()} within ${options.timeoutMs} ms; see ${options.logs} for why`);
+  throw new SetupTimeoutError(`${options.system}: ${failure()} within ${options.timeoutMs} ms; see ${options.logs} for why`);
 }
 
 async function exitedMessage(runtime: Pick<Runtime, "stderrTail">, system: string, nodes: readonly string[], failure: string): Promise<string> {
