@@ -25,7 +25,7 @@ for (const file of reports) {
   }
   const report = JSON.parse(readFileSync(file, "utf8"));
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+  failed += (report.numFailedTests ?? 0) + countFilesFailedWithoutTests(report);
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 const flaky = flakyFiles.filter((file) => existsSync(file)).flatMap((file) => JSON.parse(readFileSync(file, "utf8")).flaky ?? []);
@@ -33,7 +33,9 @@ console.log(`tests: ${passed} passed, ${failed} failed${flaky.length ? `, ${flak
 for (const name of flaky) console.log(`  flaky: ${name}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-// A suite that failed to load counts as one failure; a suite whose tests failed is already counted.
-function countSuitesWithFailedTests(report) {
-  return (report.testResults ?? []).filter((suite) => suite.status === "failed" && (suite.assertionResults ?? []).some((t) => t.status === "failed")).length;
+// A test file that failed without a failed test (it did not load, or a hook threw) counts as one
+// failure; a file whose tests failed is already counted by them. (numFailedTestSuites counts
+// describe blocks too, so it cannot be subtracted from.)
+function countFilesFailedWithoutTests(report) {
+  return (report.testResults ?? []).filter((file) => file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")).length;
 }
