@@ -125,7 +125,7 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid",
   "npx faultline run --system quorum --opt w=1 --opt r=1 --workload register --nemesis partition,kill,pause --time 15":
     "test/e2e/textbook.test.ts runs these settings and asserts stale reads caught within seeds 1-3",
-  "npx faultline run --system quorum --opt w=2 --opt r=2 --workload register --nemesis link:drop --keys 2 --time 15":
+  "npx faultline run --system quorum --opt w=2 --opt r=2 --workload register --nemesis link:drop --keys 2 --time 30":
     "test/e2e/textbook.test.ts runs these settings and asserts not linearizable within seeds 1-3",
   "npx faultline run --system quorum --opt w=3 --opt r=1 --opt timeoutMs=300 --workload register --nemesis kill:random-one --time 15":
     "test/e2e/textbook.test.ts runs these settings and asserts reads served and writes refused while a replica is down",
