@@ -1,7 +1,7 @@
 // Entry point of one quorum node: `node --import tsx clusters/quorum/main.ts --name n1 …` (args.ts
 // lists every flag).
 
-import { runNode } from "../textbook/main-shell.ts";
+import { runNode } from "../lifecycle/node-main.ts";
 import { parseQuorumArguments } from "./args.ts";
 import { startQuorumNode } from "./node.ts";
 

@@ -1,4 +1,4 @@
-// The process around one textbook protocol node (twopc, quorum): parse the arguments, log to
+// The process around one of our own nodes (raft, zab, twopc, quorum): parse the arguments, log to
 // stdout with timestamps (the runtime collects it), treat an uncaught error as fatal (also on
 // stderr, which the runtime quotes when a node dies while starting), stop cleanly on SIGTERM.
 
