@@ -21,21 +21,24 @@ async function summary(report: object): Promise<{ code: number; stdout: string }
 }
 
 describe("test-summary", () => {
-  it("counts a failed test inside a describe block once (vitest's numFailedTestSuites counts the block too)", async () => {
+  it("counts a failed test inside a describe block once (vitest's numFailedTestSuites counts the block too) and names it with its message", async () => {
     const result = await summary({
       numPassedTests: 5,
       numFailedTests: 1,
       numFailedTestSuites: 2,
       numPendingTests: 0,
-      testResults: [{ status: "failed", assertionResults: [{ status: "passed" }, { status: "failed" }] }, { status: "passed", assertionResults: [{ status: "passed" }] }],
+      testResults: [
+        { name: "/x/test/e2e/a.test.ts", status: "failed", assertionResults: [{ status: "passed" }, { status: "failed", fullName: "a > breaks", failureMessages: ["\nAssertionError: expected 1 to be 2\n    at stack"] }] },
+        { status: "passed", assertionResults: [{ status: "passed" }] },
+      ],
     });
-    expect(result.stdout.trim()).toBe("tests: 5 passed, 1 failed");
+    expect(result.stdout.trim().split("\n")).toEqual(["tests: 5 passed, 1 failed", "  failed: /x/test/e2e/a.test.ts > a > breaks: AssertionError: expected 1 to be 2"]);
     expect(result.code).toBe(1);
   });
 
   it("counts a file that failed to load as one failure", async () => {
-    const result = await summary({ numPassedTests: 3, numFailedTests: 0, numFailedTestSuites: 1, testResults: [{ status: "failed", assertionResults: [] }] });
-    expect(result.stdout.trim()).toBe("tests: 3 passed, 1 failed");
+    const result = await summary({ numPassedTests: 3, numFailedTests: 0, numFailedTestSuites: 1, testResults: [{ name: "b.test.ts", status: "failed", message: "SyntaxError: nope", assertionResults: [] }] });
+    expect(result.stdout.trim().split("\n")).toEqual(["tests: 3 passed, 1 failed", "  failed: b.test.ts: SyntaxError: nope"]);
     expect(result.code).toBe(1);
   });
 
