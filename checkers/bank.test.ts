@@ -40,7 +40,7 @@ describe("bank checker", () => {
     expect(result.totals).toEqual([{ index: completion.index, timeNs: completion.time, total: 25, ok: false }]);
   });
 
-  it("names the transfer one side of which accounts for a wrong total: a failed one before an acknowledged one", () => {
+  it("names a transfer one side of which would account for a wrong total, and among how many: a failed one before an acknowledged one", () => {
     const builder = new HistoryBuilder();
     builder.call(1, "transfer", { from: 0, to: 1, amount: 3 });
     const failed = builder.invoke(2, "transfer", { from: 2, to: 1, amount: 3 });
@@ -49,12 +49,12 @@ describe("bank checker", () => {
     builder.call(0, "read", null, { 0: 3, 1: 16, 2: 14 });
     const [bad] = checkBank(builder.ops, OPTIONS).badReads;
     expect(bad.kinds).toEqual(["wrong-total"]);
-    expect(bad.halfApplied).toEqual({ transfer: expect.objectContaining({ index: failed.index }), outcome: "fail", error: "ABORTED n1.7 vote timeout", side: "to", from: "2", to: "1", amount: 3 });
+    expect(bad.halfApplied).toEqual({ transfer: expect.objectContaining({ index: failed.index }), outcome: "fail", error: "ABORTED n1.7 vote timeout", sameAmount: 2, side: "to", from: "2", to: "1", amount: 3 });
     // Money destroyed: the withdrawal side, of the acknowledged transfer when no other moved 3.
     const destroyed = new HistoryBuilder();
     const moved = destroyed.call(1, "transfer", { from: 0, to: 1, amount: 3 });
     destroyed.call(0, "read", null, { 0: 7, 1: 10, 2: 10 });
-    expect(checkBank(destroyed.ops, OPTIONS).badReads[0].halfApplied).toMatchObject({ transfer: expect.objectContaining({ index: moved.invoke.index }), outcome: "ok", side: "from" });
+    expect(checkBank(destroyed.ops, OPTIONS).badReads[0].halfApplied).toMatchObject({ transfer: expect.objectContaining({ index: moved.invoke.index }), outcome: "ok", sameAmount: 1, side: "from" });
   });
 
   it("reports negative balances unless the system allows them", () => {

@@ -67,7 +67,8 @@ export interface BadRead {
   /** Set when the read is "unexplained". */
   unexplained?: Unexplained;
   /** With a wrong total: a transfer of exactly the money created or destroyed, one side of which
-   *  alone accounts for it — a transaction applied on one participant and not the other. */
+   *  alone would account for it (a transaction applied on one participant and not the other) — a
+   *  candidate picked by its amount, not proof that this transfer is the one. */
   halfApplied?: HalfApplied;
 }
 
@@ -77,6 +78,9 @@ export interface HalfApplied {
   outcome: "ok" | "fail" | "info";
   /** What the system answered, when it failed or was indeterminate (a transaction id, a reason). */
   error?: string;
+  /** How many transfers of that amount were invoked before the read: the candidates it was
+   *  picked from (1: the amount alone singles it out). */
+  sameAmount: number;
   /** to: its deposit applied without its withdrawal (money created); from: the reverse. */
   side: "to" | "from";
   from: string;
@@ -170,26 +174,28 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
   return { valid, reads, badReadCount: badReads.length, errorCounts, badReads, undecidedReads, totals, malformed };
 }
 
-/** The transfer one side of which accounts for `created` (negative: destroyed) in the read that
+/** A transfer one side of which would account for `created` (negative: destroyed) in the read that
  *  completed as `read`: a transfer of exactly that amount invoked before the read ended. A failed
  *  one first (it should have had no effect at all), then an indeterminate one, then an
- *  acknowledged one; the latest of them. Evidence that names a suspect, not a proof: the verdict
- *  is the wrong total. */
+ *  acknowledged one; the latest of them. Evidence that names a suspect, not a proof — the amount
+ *  alone picks it, and sameAmount says among how many: the verdict is the wrong total. */
 function findHalfApplied(pairs: readonly { invoke: Op; completion?: Op }[], read: Op, created: number): HalfApplied | undefined {
   const amount = Math.abs(created);
   const rank = { fail: 0, info: 1, ok: 2 } as const;
   let best: { pair: { invoke: Op; completion?: Op }; outcome: "ok" | "fail" | "info" } | undefined;
+  let sameAmount = 0;
   for (const pair of pairs) {
     const { invoke, completion } = pair;
     if (invoke.f !== "transfer" || invoke.process === "nemesis" || invoke.index > read.index) continue;
     const value = invoke.value as { amount?: unknown } | null;
     if (typeof value?.amount !== "number" || Math.abs(value.amount - amount) > 1e-9 * Math.max(1, amount)) continue;
+    sameAmount++;
     const outcome = completion?.type === "ok" || completion?.type === "fail" ? completion.type : "info";
     if (!best || rank[outcome] < rank[best.outcome] || (rank[outcome] === rank[best.outcome] && invoke.index > best.pair.invoke.index)) best = { pair, outcome };
   }
   if (!best) return undefined;
   const value = best.pair.invoke.value as { from: unknown; to: unknown; amount: number };
-  const found: HalfApplied = { transfer: opRef(best.pair.invoke), outcome: best.outcome, side: created > 0 ? "to" : "from", from: String(value.from), to: String(value.to), amount: value.amount };
+  const found: HalfApplied = { transfer: opRef(best.pair.invoke), outcome: best.outcome, sameAmount, side: created > 0 ? "to" : "from", from: String(value.from), to: String(value.to), amount: value.amount };
   const error = best.pair.completion?.error;
   if (best.outcome !== "ok" && typeof error === "string") found.error = error;
   return found;

@@ -145,12 +145,20 @@ export interface NodeEvent {
   node: string;
   /** elected: became leader of `term`. appended: the leader appended `index` (not yet committed).
    *  acknowledged: a follower acknowledged entries up to `index` to its leader `peer`. committed:
-   *  the leader's commit index reached `index`, whose entry has term `entryTerm`. */
-  kind: "elected" | "appended" | "acknowledged" | "committed";
+   *  the leader's commit index reached `index`, whose entry has term `entryTerm`.
+   *  Atomic commitment (twopc; `term` is the node's incarnation): prepared: a participant locked
+   *  and logged transaction `txn` of coordinator `peer` (2PC prepare, 3PC preCommit) and is about
+   *  to vote yes; decided: the node, as coordinator, logged its commit decision for `txn`. */
+  kind: "elected" | "appended" | "acknowledged" | "committed" | "prepared" | "decided";
   term: number;
   index?: number;
   entryTerm?: number;
   peer?: string;
+  /** The transaction (prepared, decided). */
+  txn?: string;
+  /** prepared: whether the participant's part of the transaction writes (a read-only part
+   *  changes nothing whichever way it ends). */
+  writes?: boolean;
   /** Harness time (ms since the watcher started) the event arrived. */
   receivedMs: number;
 }
@@ -165,6 +173,8 @@ export interface EventWatch {
 
 /** Events as the nodes emit them, pushed to the harness as they happen. */
 export interface EventsHook {
+  /** The kinds the nodes publish: a reactive mode waiting for others would never strike. */
+  kinds: readonly NodeEvent["kind"][];
   watch(ctx: ClusterContext, onEvent: (event: NodeEvent) => void): EventWatch;
 }
 

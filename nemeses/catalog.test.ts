@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { faultKinds, faultModes, scheduledFaults } from "./catalog.ts";
+import { raftSystem } from "../clusters/raft/system.ts";
+import { twopcSystem } from "../clusters/twopc/system.ts";
+import { faultKinds, faultModes, faultSupport, scheduledFaults } from "./catalog.ts";
 import { PARTITION_MODES } from "./partition.ts";
 import { TARGETS } from "./targets.ts";
 
@@ -14,6 +16,16 @@ describe("fault modes", () => {
   it("name only what the nemeses can do", () => {
     for (const mode of faultModes(faultKinds.partition)) expect(PARTITION_MODES).toContain(mode);
     for (const target of [...faultModes(faultKinds.kill), ...faultModes(faultKinds.pause)]) expect(TARGETS).toContain(target);
+  });
+});
+
+describe("reactive modes a system can have", () => {
+  it("are those whose events its nodes publish: Raft's elections and commits, twopc's prepared participants", () => {
+    const raft = faultSupport(faultKinds.reactive, { system: raftSystem, runtime: "local" });
+    expect(raft.modes).toContain("figure-8");
+    expect(raft.modes).not.toContain("isolate-prepared-participant");
+    expect(raft.why).toMatch(/raft's nodes publish elected, appended, acknowledged, committed events only, which isolate-prepared-participant do not wait for/);
+    expect(faultSupport(faultKinds.reactive, { system: twopcSystem, runtime: "local" }).modes).toEqual(["isolate-prepared-participant"]);
   });
 });
 

@@ -23,7 +23,7 @@ import { MEMBER_MODES, memberNemesis } from "./member.ts";
 import type { Nemesis } from "./nemesis.ts";
 import { partitionNemesis } from "./partition.ts";
 import { pauseNemesis } from "./pause.ts";
-import { ELECTION_MODES, modeIsolates, REACTIVE_MODES, REACTIVE_RULES, reactiveNemesis, type ReactiveMode } from "./reactive.ts";
+import { ELECTION_MODES, modeIsolates, modesFor, REACTIVE_MODES, REACTIVE_RULES, reactiveNemesis, type ReactiveMode } from "./reactive.ts";
 
 export interface FaultPair {
   /** The name a user picks this pair by (--nemesis partition:isolate-leader): the start op's
@@ -191,7 +191,16 @@ export const faultKinds: Record<string, FaultKind> = {
       const { system } = target;
       const isolating = peerTrafficFaultable(target);
       const usable = (modes: readonly ReactiveMode[]) => modes.filter((mode) => isolating || !modeIsolates(mode));
-      if (system.faults?.events) return { modes: usable(REACTIVE_MODES), why: isolating ? undefined : `isolating needs partitions, which the ${target.runtime} runtime cannot make for ${system.name}` };
+      const events = system.faults?.events;
+      if (events) {
+        const modes = modesFor(events.kinds);
+        const unheard = REACTIVE_MODES.filter((mode) => !modes.includes(mode));
+        const whys = [
+          ...(isolating ? [] : [`isolating needs partitions, which the ${target.runtime} runtime cannot make for ${system.name}`]),
+          ...(unheard.length > 0 ? [`${system.name}'s nodes publish ${events.kinds.join(", ")} events only, which ${unheard.join(", ")} do not wait for`] : []),
+        ];
+        return { modes: usable(modes), why: whys.length > 0 ? whys.join("; ") : undefined };
+      }
       if (system.leader) return { modes: usable(ELECTION_MODES), why: `system ${system.name} publishes no events; only its elections can be watched (its leader polled)` };
       return { modes: [], why: `system ${system.name} neither publishes events nor names a leader to watch` };
     },

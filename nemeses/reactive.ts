@@ -1,8 +1,10 @@
 // Faults that strike on an observed event instead of a timer: a leader killed or cut off within
 // milliseconds of its election, a follower frozen right after it acknowledged, a leader crashed
 // right after it appended an entry and before it committed it, a leader cut off right after its
-// commit index moved. Timer-driven faults almost never land in those windows (a leader that fails
-// within one round trip of its election is what Raft's Figure 8 needs), so these watch the nodes:
+// commit index moved, a commit participant cut off right after it prepared and before its vote
+// reaches the coordinator. Timer-driven faults almost never land in those windows (a leader that
+// fails within one round trip of its election is what Raft's Figure 8 needs; 3PC loses atomicity
+// only when a partition falls between a preCommit and its acknowledgement), so these watch the nodes:
 // the events our own nodes publish as they happen (System.faults.events), or, for a system without
 // them, its leader polled every few milliseconds (elections only).
 //
@@ -24,12 +26,22 @@ import { setLinkFaultsFrom } from "./link-faults.ts";
 import { Figure8Scenario } from "./figure-8.ts";
 import type { Nemesis, NemesisContext } from "./nemesis.ts";
 
-export type ReactiveMode = "kill-new-leader" | "isolate-new-leader" | "pause-acked-follower" | "kill-leader-uncommitted" | "isolate-leader-on-commit" | "isolate-leader-early" | "figure-8";
+export type ReactiveMode =
+  | "kill-new-leader"
+  | "isolate-new-leader"
+  | "pause-acked-follower"
+  | "kill-leader-uncommitted"
+  | "isolate-leader-on-commit"
+  | "isolate-leader-early"
+  | "figure-8"
+  | "isolate-prepared-participant";
 
 interface Trigger {
   on: NodeEvent["kind"];
   /** Only the first such event of the node's term (a new leader's first commit). */
   firstOfTerm?: boolean;
+  /** Only events this accepts. */
+  when?: (event: NodeEvent) => boolean;
   action: "kill" | "isolate" | "pause";
   /** Chance that one matching event fires the fault (events of frequent kinds fire rarely). */
   probability: number;
@@ -53,6 +65,20 @@ const onElection = (action: Trigger["action"], durationMs: [number, number]): Tr
 /** Longer than the strike's delay after an election, so that it lands while the appends fly. */
 const WIRE_LATENCY: LinkFaults = { delayMs: 30, jitterMs: 20 };
 const onFirstCommit: Trigger = { on: "committed", firstOfTerm: true, action: "isolate", probability: 0.5, delayMs: [0, 0], durationMs: [300, 1500] };
+/** A participant that prepared a part that writes of another node's transaction: its yes vote is
+ *  on the wire (slowed by WIRE_LATENCY) or not yet sent (the node publishes before its log is
+ *  durable), so a cut now keeps it from the coordinator. Its own transactions are left alone: the
+ *  coordinator is on the same side of any cut. The cut outlasts the coordinator's vote timeout
+ *  (twopc's voteTimeoutMs, 1 s by default, counted from before the participant prepared), so the
+ *  abort that timeout sends is lost too. */
+const onPrepared: Trigger = {
+  on: "prepared",
+  when: (event) => event.peer !== undefined && event.peer !== event.node && event.writes === true,
+  action: "isolate",
+  probability: 0.5,
+  delayMs: [0, 0],
+  durationMs: [1200, 2500],
+};
 
 export const REACTIVE_RULES: Readonly<Record<ReactiveMode, Mode>> = {
   "kill-new-leader": { description: "SIGKILL a leader 0–20 ms after its election (half of them)", triggers: [onElection("kill", [500, 1500])] },
@@ -81,6 +107,12 @@ export const REACTIVE_RULES: Readonly<Record<ReactiveMode, Mode>> = {
     // arrives with them. Measured: 35% loss reached the last step once or twice a run, none 3–5.
     latency: WIRE_LATENCY,
   },
+  "isolate-prepared-participant": {
+    description:
+      "cut a commit participant off from every node right after it prepared (2PC) or pre-committed (3PC) its writes in another node's transaction, before its yes vote reaches the coordinator (half of them), for 1.2–2.5 s, links 30–50 ms slow while armed: the coordinator times out and aborts on its side; a 2PC participant holds its locks until it can ask, a 3PC one commits on its own (twopc)",
+    triggers: [onPrepared],
+    latency: WIRE_LATENCY,
+  },
   "isolate-leader-early": {
     description: "cut a new leader off 0–20 ms after its election or right after its first commit (half of each), links 30–50 ms slow while armed: a leader that fails within a round trip of its election, which Raft's Figure 8 needs",
     triggers: [onElection("isolate", [300, 1500]), onFirstCommit],
@@ -97,6 +129,18 @@ const COOL_DOWN_MS = 300;
 const MAX_STRUCK = 2;
 const POLL_MS = 20;
 
+/** The event kinds `mode` waits for: a system that publishes none of them gives it nothing to
+ *  strike at. */
+export function modeNeeds(mode: ReactiveMode): NodeEvent["kind"][] {
+  if (mode === "figure-8") return ["elected", "appended", "acknowledged", "committed"];
+  return [...new Set(REACTIVE_RULES[mode].triggers.map((trigger) => trigger.on))];
+}
+
+/** The modes whose events a system publishing `kinds` has. */
+export function modesFor(kinds: readonly NodeEvent["kind"][]): ReactiveMode[] {
+  return REACTIVE_MODES.filter((mode) => modeNeeds(mode).every((kind) => kinds.includes(kind)));
+}
+
 /** Whether `mode` ever cuts links (which needs partitions on the runtime). */
 export function modeIsolates(mode: ReactiveMode): boolean {
   return mode === "figure-8" || REACTIVE_RULES[mode].triggers.some((trigger) => trigger.action === "isolate");
@@ -104,7 +148,7 @@ export function modeIsolates(mode: ReactiveMode): boolean {
 
 interface Fired {
   mode: ReactiveMode;
-  event: { kind: string; node: string; term: number; index?: number };
+  event: { kind: string; node: string; term: number; index?: number; txn?: string; peer?: string };
   action: Trigger["action"];
   node: string;
   /** Event heard → fault started (signal sent, links cut). */
@@ -189,7 +233,13 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
     let undoIt: () => Promise<void>;
     const fired: Fired = {
       mode: watching.mode,
-      event: { kind: event.kind, node: event.node, term: event.term, ...(event.index !== undefined ? { index: event.index } : {}) },
+      event: {
+        kind: event.kind,
+        node: event.node,
+        term: event.term,
+        ...(event.index !== undefined ? { index: event.index } : {}),
+        ...(event.txn !== undefined ? { txn: event.txn, ...(event.peer !== undefined ? { peer: event.peer } : {}) } : {}),
+      },
       action: trigger.action,
       node,
       afterMs: 0,
@@ -215,7 +265,7 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
     fired.afterMs = Math.round((actingMs - heardMs) * 10) / 10;
     fired.confirmedMs = Math.round((performance.now() - heardMs) * 10) / 10;
     watching.fired.push(fired);
-    ctx.log(`reactive ${watching.mode}: ${trigger.action} ${node} ${fired.afterMs} ms after it reported ${event.kind} (term ${event.term}${event.index !== undefined ? `, index ${event.index}` : ""})`);
+    ctx.log(`reactive ${watching.mode}: ${trigger.action} ${node} ${fired.afterMs} ms after it reported ${event.kind} (${eventDetail(fired.event)})`);
     const duration = trigger.durationMs[0] + ctx.rng.int(trigger.durationMs[1] - trigger.durationMs[0] + 1);
     active.set(node, { fired, undo: undoIt, timer: setTimeout(() => void undo(ctx, node), duration) });
   }
@@ -246,7 +296,7 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
     lastTermOf.set(key, event.term);
     const node = event.node;
     if (active.has(node) || striking.has(node) || active.size + striking.size >= MAX_STRUCK || performance.now() < (coolUntil.get(node) ?? 0)) return;
-    const trigger = REACTIVE_RULES[current.mode].triggers.find((candidate) => candidate.on === event.kind && (!candidate.firstOfTerm || firstOfTerm));
+    const trigger = REACTIVE_RULES[current.mode].triggers.find((candidate) => candidate.on === event.kind && (!candidate.firstOfTerm || firstOfTerm) && (!candidate.when || candidate.when(event)));
     if (!trigger || !ctx.rng.bool(options.probability ?? trigger.probability)) return;
     const heardMs = performance.now();
     const strikeDone = strike(ctx, current, trigger, event, heardMs)
@@ -282,7 +332,7 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
         const mode = armed?.mode;
         const reached = armed?.scenario?.reached;
         const fired = await disarm(ctx);
-        const windows = fired.map((f) => ({ fault: "reactive", label: `${f.action} ${f.node}`, nodes: [f.node], startNs: f.startNs, endNs: f.endNs ?? now(ctx), detail: `${f.mode}: ${f.afterMs} ms after ${f.event.node} reported ${f.event.kind} (term ${f.event.term})` }));
+        const windows = fired.map((f) => ({ fault: "reactive", label: `${f.action} ${f.node}`, nodes: [f.node], startNs: f.startNs, endNs: f.endNs ?? now(ctx), detail: `${f.mode}: ${f.afterMs} ms after ${f.event.node} reported ${f.event.kind} (${eventDetail(f.event)})` }));
         return { type: "ok", value: { mode: mode ?? null, fired, windows, ...(reached ? { reached } : {}) } };
       }
       const mode = (op.value as ReactiveMode | null) ?? "isolate-new-leader";
@@ -290,6 +340,10 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
       const events = ctx.system.faults?.events;
       if (!events && !ELECTION_MODES.includes(mode)) {
         return { type: "fail", error: `reactive ${mode} needs the nodes' own events (System.faults.events), which ${ctx.system.name} does not publish; its elections can be watched: ${ELECTION_MODES.join(", ")}` };
+      }
+      const unpublished = events ? modeNeeds(mode).filter((kind) => !events.kinds.includes(kind)) : [];
+      if (events && unpublished.length > 0) {
+        return { type: "fail", error: `reactive ${mode} waits for ${unpublished.join(", ")} events, which ${ctx.system.name}'s nodes do not publish (they publish ${events.kinds.join(", ")}); its modes: ${modesFor(events.kinds).join(", ")}` };
       }
       // One mode armed at a time: a new arm replaces the old.
       const carried = armed ? await disarm(ctx) : [];
@@ -332,4 +386,10 @@ export function reactiveNemesis(options: { probability?: number } = {}): Nemesis
       if (ctx.runtime.linkFaultFields.includes("delayMs")) await setLinkFaultsFrom(ctx.runtime, "reactive", {}, everyLink(ctx));
     },
   };
+}
+
+/** What an event a fault answered was about: a transaction and its coordinator, or a term. */
+function eventDetail(event: Fired["event"]): string {
+  if (event.txn !== undefined) return `${event.txn}${event.peer !== undefined ? ` of coordinator ${event.peer}` : ""}`;
+  return `term ${event.term}${event.index !== undefined ? `, index ${event.index}` : ""}`;
 }

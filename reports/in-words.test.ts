@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StatsResult } from "../checkers/stats.ts";
 import type { ClaimJudgement } from "../harness/store/results.ts";
 import type { FaultBand } from "./fault-bands.ts";
-import { claimSentence, cycleInWords, verdictSentence } from "./in-words.ts";
+import { claimSentence, cycleInWords, describeHalfApplied, verdictSentence } from "./in-words.ts";
 
 const side = (ok: number, total: number) => ({ ok, fail: total - ok, answered: 0, info: 0, total, availability: ok / total });
 
@@ -54,5 +54,20 @@ describe("cycles in words", () => {
     });
     expect(words?.ops).toEqual(["T1 — op #3 on process 0: appended 1 to key x, then read key y and got [2].", "T2 — op #5 on process 1 (its outcome is unknown): wrote 3 to key y."]);
     expect(words?.steps[0]).toBe("T1's read of y did not observe T2's write of 3 — so T1 must come before T2 (rw: the later one replaced a version the earlier one had read).");
+  });
+});
+
+describe("a wrong total's transfer in words", () => {
+  const transfer = { index: 215, process: 3, timeNs: 5e9 };
+  it("words it as a candidate that would account for the difference, among how many of its amount", () => {
+    expect(describeHalfApplied({ transfer, outcome: "fail", error: "ABORTED n2.1.154 no vote", sameAmount: 7, side: "to", from: "2", to: "0", amount: 5 })).toBe(
+      "; a transfer that would account for it: the transfer of 5 invoked at op #215, failed (ABORTED n2.1.154 no vote), with its deposit to 0 without its withdrawal from 2 (one of 7 transfers of 5 before this read, the failed ones first)",
+    );
+  });
+
+  it("says nothing of others when the amount singles it out", () => {
+    expect(describeHalfApplied({ transfer, outcome: "ok", sameAmount: 1, side: "from", from: "0", to: "1", amount: 3 })).toBe(
+      "; a transfer that would account for it: the transfer of 3 invoked at op #215, acknowledged, with its withdrawal from 0 without its deposit to 1",
+    );
   });
 });

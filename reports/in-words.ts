@@ -54,7 +54,7 @@ export function firstFailureInWords(result: CheckResult): string | undefined {
       total?: number;
       expectedTotal?: number;
       unexplained?: { missingTransfer?: Ref | null; difference?: unknown };
-      halfApplied?: { transfer?: Ref; outcome?: string; error?: string; side?: string; from?: string; to?: string; amount?: number };
+      halfApplied?: HalfAppliedWords;
     };
     const kinds = (bad.kinds ?? []).join(", ");
     const detail = bad.unexplained
@@ -315,10 +315,14 @@ export function claimSentence(claim: ClaimJudgement, ctx: ClaimContext): string 
   }
 }
 
-/** The transfer a wrong total points at (checkers/bank.ts findHalfApplied), in words. */
-function describeHalfApplied(half: { transfer?: Ref; outcome?: string; error?: string; side?: string; from?: string; to?: string; amount?: number } | undefined): string {
+type HalfAppliedWords = { transfer?: Ref; outcome?: string; error?: string; sameAmount?: number; side?: string; from?: string; to?: string; amount?: number };
+
+/** The transfer a wrong total points at (checkers/bank.ts findHalfApplied), in words: a candidate
+ *  picked by its amount, worded as one — the checker cannot tell which transfer half-applied. */
+export function describeHalfApplied(half: HalfAppliedWords | undefined): string {
   if (!half) return "";
   const applied = half.side === "to" ? `its deposit to ${half.to} without its withdrawal from ${half.from}` : `its withdrawal from ${half.from} without its deposit to ${half.to}`;
   const answered = half.outcome === "ok" ? "acknowledged" : half.outcome === "fail" ? `failed (${half.error ?? "no reason given"})` : `indeterminate${half.error ? ` (${half.error})` : ""}`;
-  return `; the transfer of ${half.amount} invoked at ${at(half.transfer)}, ${answered}, accounts for it with ${applied} applied`;
+  const among = half.sameAmount !== undefined && half.sameAmount > 1 ? ` (one of ${half.sameAmount} transfers of ${half.amount} before this read${half.outcome === "ok" ? "" : `, the ${half.outcome === "fail" ? "failed" : "indeterminate"} ones first`})` : "";
+  return `; a transfer that would account for it: the transfer of ${half.amount} invoked at ${at(half.transfer)}, ${answered}, with ${applied}${among}`;
 }

@@ -1,8 +1,9 @@
 // What our own nodes tell a watching harness as it happens, so that a fault can strike at the
 // moment that matters (a leader just elected, an entry appended but not yet committed) instead of
 // on a timer. The vocabulary is the protocol's, not Raft's: a ZAB node's epoch is a term, its zxid
-// counter an index. Each event is one JSON object; how it travels is the node's (our Raft nodes
-// publish on the RESP channel EVENTS_CHANNEL: SUBSCRIBE in redis-cli shows them).
+// counter an index, a twopc node's incarnation a term. Each event is one JSON object; how it
+// travels is the node's (our Raft and twopc nodes publish on the RESP channel EVENTS_CHANNEL:
+// SUBSCRIBE in redis-cli shows them).
 
 import type { NodeEvent } from "../system.ts";
 
@@ -15,7 +16,7 @@ export function encodeEvent(event: EmittedEvent): string {
   return JSON.stringify(event);
 }
 
-const KINDS: readonly NodeEvent["kind"][] = ["elected", "appended", "acknowledged", "committed"];
+const KINDS: readonly NodeEvent["kind"][] = ["elected", "appended", "acknowledged", "committed", "prepared", "decided"];
 
 /** The event in `text`, or undefined when it is not one. */
 export function decodeEvent(text: string): EmittedEvent | undefined {

@@ -42,7 +42,7 @@ export const raftFaultHooks: SystemFaultHooks = {
       return info?.walRecovery || undefined;
     },
   },
-  events: { watch: watchRaftEvents },
+  events: { kinds: ["elected", "appended", "acknowledged", "committed"], watch: watchRaftEvents },
   membership: raftMembership,
   clock: {
     runtimes: ["local", "docker"],

@@ -2,10 +2,13 @@
 // core: time enters as ticks, peers' messages as steps, clients' commands as the core's own
 // requests. Each Ready's records are appended to the node's log (record-log.ts); its messages and
 // replies leave only once the log says they are durable. Readies are appended in order and the log
-// makes them durable in order, so their outputs leave in order too.
+// makes them durable in order, so their outputs leave in order too. What a Ready says happened
+// (a participant prepared, a coordinator decided) is published to a watching harness at once, before
+// the records are durable and the messages leave: a fault that answers it lands before they do.
 
 import { errorReply, type Reply } from "../raft/resp/reply.ts";
 import type { StorageMode } from "../raft/storage/wal.ts";
+import { encodeEvent, EVENTS_CHANNEL, type EmittedEvent } from "../node-faults/events.ts";
 import type { CommonNodeConfig } from "./node-args.ts";
 import type { ReadyOf } from "./outbox.ts";
 import { PeerLink } from "./peer-link.ts";
@@ -39,6 +42,9 @@ export interface NodeBehaviour<Core, Message, ClientReply, Snapshot, Record> {
   info(core: Core): string[];
   /** One line saying what the node starts from. */
   describeStart(core: Core, recovered: { snapshot: Snapshot | undefined; records: Record[] }): string;
+  /** The protocol events a Ready stands for (clusters/node-faults/events.ts); asked only while a
+   *  harness listens. */
+  events?(core: Core, ready: ReadyOf<Message, Record, ClientReply>): EmittedEvent[];
 }
 
 export class TextbookNode<Core extends ShellCore<Message, Record, ClientReply, Snapshot>, Message extends { from: string; to: string; type: string }, Record, ClientReply, Snapshot>
@@ -170,6 +176,9 @@ export class TextbookNode<Core extends ShellCore<Message, Record, ClientReply, S
 
   private release(ready: ReadyOf<Message, Record, ClientReply>): void {
     for (const line of ready.logs) this.print(line);
+    if (this.behaviour.events && this.server.hasSubscribers(EVENTS_CHANNEL)) {
+      for (const event of this.behaviour.events(this.core, ready)) this.server.publish(EVENTS_CHANNEL, encodeEvent(event));
+    }
     this.log.append(ready.records).then(
       () => {
         if (this.stopped) return;

@@ -1,11 +1,13 @@
 // The client port of the textbook protocols' nodes (twopc, quorum): RESP2, so that redis-cli and
 // ioredis talk to them, parsed by our Raft node's parser (clusters/raft/resp/). Each node brings a
-// handler for its own commands; PING, INFO and QUIT are answered here. Requests on one connection
-// are answered in order; a malformed stream gets one "-ERR Protocol error" and is closed.
+// handler for its own commands; PING, INFO, SUBSCRIBE and QUIT are answered here. Requests on one
+// connection are answered in order; a malformed stream gets one "-ERR Protocol error" and is
+// closed. SUBSCRIBE is the listen side of Redis's pub/sub, as on our Raft nodes: the node publishes
+// its protocol events (clusters/node-faults/events.ts) to whoever listens.
 
 import { createServer, type Server, type Socket } from "node:net";
 import { RespRequestParser } from "../raft/resp/parser.ts";
-import { bulk, encodeReply, errorReply, simple, type Reply } from "../raft/resp/reply.ts";
+import { array, bulk, encodeReply, errorReply, integer, simple, type Reply } from "../raft/resp/reply.ts";
 
 export interface CommandHandler {
   /** Answers one command (name upper-cased, then its arguments); never throws for bad input. */
@@ -17,6 +19,8 @@ export interface CommandHandler {
 export class TextbookRespServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Subscribed connections, per channel. */
+  private readonly subscribers = new Map<string, Set<Socket>>();
 
   constructor(
     private readonly options: { host: string; port: number; handler: CommandHandler; log(line: string): void },
@@ -30,6 +34,23 @@ export class TextbookRespServer {
       server.listen(this.options.port, this.options.host, () => resolve());
     });
     server.on("error", (error) => this.options.log(`client server error: ${error.message}`));
+  }
+
+  /** Whether anyone listens on `channel` (so that a publisher can skip building messages). */
+  hasSubscribers(channel: string): boolean {
+    return (this.subscribers.get(channel)?.size ?? 0) > 0;
+  }
+
+  /** Sends `message` to every connection subscribed to `channel` (Redis's message push). A
+   *  connection that does not keep up is dropped rather than buffered. */
+  publish(channel: string, message: string): void {
+    const listeners = this.subscribers.get(channel);
+    if (!listeners) return;
+    const push = encodeReply(array([bulk("message"), bulk(channel), bulk(message)]));
+    for (const socket of listeners) {
+      if (socket.writableLength > 4 * 1024 * 1024) socket.destroy();
+      else socket.write(push);
+    }
   }
 
   async close(): Promise<void> {
@@ -64,6 +85,10 @@ export class TextbookRespServer {
             socket.end(encodeReply(simple("OK")));
             return;
           }
+          if (name === "SUBSCRIBE") {
+            this.subscribe(socket, rest);
+            return;
+          }
           const reply = await this.answer(name, rest);
           if (!socket.destroyed) socket.write(encodeReply(reply));
         });
@@ -79,7 +104,23 @@ export class TextbookRespServer {
     socket.on("close", () => {
       closing = true;
       this.sockets.delete(socket);
+      for (const listeners of this.subscribers.values()) listeners.delete(socket);
     });
+  }
+
+  /** Redis's confirmation per channel: ["subscribe", channel, channels this connection has]. */
+  private subscribe(socket: Socket, channels: readonly string[]): void {
+    if (channels.length === 0) {
+      socket.write(encodeReply(errorReply("ERR wrong number of arguments for 'subscribe' command")));
+      return;
+    }
+    for (const channel of channels) {
+      let listeners = this.subscribers.get(channel);
+      if (!listeners) this.subscribers.set(channel, (listeners = new Set()));
+      listeners.add(socket);
+      const count = [...this.subscribers.values()].filter((set) => set.has(socket)).length;
+      socket.write(encodeReply(array([bulk("subscribe"), bulk(channel), integer(count)])));
+    }
   }
 
   private answer(name: string, args: readonly string[]): Promise<Reply> {

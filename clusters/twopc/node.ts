@@ -1,7 +1,11 @@
 // A twopc node: the commit core (core/core.ts) in the textbook nodes' shell
 // (clusters/textbook/node-shell.ts), which makes every Ready's records durable before its votes,
 // decisions and replies leave. Clients send TXN commands (commands.ts); this node coordinates them.
+// Its log says what happened, so its records are its events for a watching harness: a prepared
+// record is a participant about to vote yes (the moment a partition makes 3PC lose atomicity), a
+// decided record a coordinator's commit.
 
+import type { EmittedEvent } from "../node-faults/events.ts";
 import { array, bulk, errorReply } from "../raft/resp/reply.ts";
 import type { CommonNodeConfig } from "../textbook/node-args.ts";
 import { TextbookNode, type NodeBehaviour } from "../textbook/node-shell.ts";
@@ -53,6 +57,14 @@ function behaviour(config: TwoPcNodeConfig): NodeBehaviour<TwoPcCore, PeerMessag
         `aborted:${status.aborted}`,
         `committed_on_timeout:${status.committedOnTimeout}`,
       ];
+    },
+    events(core, ready) {
+      const term = core.status().incarnation;
+      return ready.records.flatMap((record): EmittedEvent[] => {
+        if (record.t === "prepared") return [{ kind: "prepared", term, txn: record.txn, peer: record.coordinator, writes: record.ops.some((op) => op.kind !== "get") }];
+        if (record.t === "decided") return [{ kind: "decided", term, txn: record.txn }];
+        return [];
+      });
     },
     describeStart(core, recovered) {
       const status = core.status();

@@ -15,6 +15,7 @@
 import { nodeProgramArgs } from "../../harness/source-path.ts";
 import type { Claims, ClusterContext, System } from "../system.ts";
 import { OWN_NODES_IMAGE, restartTextbookNode, startTextbookCluster, stopTextbookCluster, textbookFaultHooks, textbookProcessSpec } from "../textbook/system-kit.ts";
+import { watchRaftEvents } from "../raft/events-watch.ts";
 import { twopcClients } from "./client.ts";
 import { TWOPC_OPTION_FLAGS, twopcOptions } from "./options.ts";
 
@@ -66,7 +67,8 @@ export const twopcSystem: System = {
   runtimes: ["local", "docker"],
   defaultNodes: 3,
   docker: { image: OWN_NODES_IMAGE, clientPort: 7000, peerPort: 7100, mountRepo: true },
-  faults: textbookFaultHooks,
+  // The nodes publish on the channel our Raft nodes use, on their client port: the same watcher.
+  faults: { ...textbookFaultHooks, events: { kinds: ["prepared", "decided"], watch: watchRaftEvents } },
 
   async setup(ctx) {
     const options = twopcOptions.parse(ctx.options);
