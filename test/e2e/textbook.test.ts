@@ -14,10 +14,11 @@
 //   twopc 2pc                          valid for 3 of 3 (totals conserved); a node killed between
 //                                      its phases leaves transactions that need its prepared keys
 //                                      failing "waiting for <node>'s decision" (blocked)
-//   twopc 3pc, partition,link:delay    money created or destroyed, the transfer named (runs of
-//                                      seeds 1 and 2: 4 caught of 5; partitions alone: 3 of 7 —
-//                                      seed 1 in 3 runs of 5, seeds 2 and 3 missed once each)
-// (Measured 2026-12-06; the file takes about 6 minutes, two runs at a time.)
+//   twopc 3pc, a participant cut off   money created or destroyed, a transfer named that would
+//   as it pre-commits                  account for it (by hand: 15 caught of 15, seeds 1, 2, 3;
+//   (reactive:isolate-prepared-        timer-driven partition,link:delay caught about half of 15 s
+//   participant)                       runs); 2PC under the same cuts valid for 3 of 3, blocked
+// (Measured 2026-12-06; the file takes about 5 minutes, two runs at a time.)
 // A seed fixes the fault schedule, not the timing of ops around it, so a seed is not a replay.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -36,6 +37,8 @@ const SEEDS = [1, 2, 3];
 const RUN_TIMEOUT_MS = 120_000;
 const EXIT = { valid: 0, invalid: 1, unknown: 2 } as const;
 const MIX = "partition,kill,pause";
+/** A commit participant cut off the moment it prepared another node's writes (nemeses/reactive.ts). */
+const PREPARED_CUT = "reactive:isolate-prepared-participant";
 
 interface Run {
   result: CliResult;
@@ -168,30 +171,57 @@ describe("twopc (SEEDS.md C10), bank, 3 nodes", () => {
     expect(blocked.length).toBeGreaterThan(0);
   }, SEEDS.length * RUN_TIMEOUT_MS);
 
-  // A hunt that can miss all three seeds now and then: one declared retry, which the flaky reporter names.
-  it.concurrent("3pc under partitions of slow links creates or destroys money, and the bank checker names the transfer", { retry: 1, timeout: 5 * 2 * RUN_TIMEOUT_MS }, async () => {
-    // The partition must land between a preCommit and its acknowledgement; slow links (40–80 ms a
-    // frame) widen that moment. Partitions alone caught it in some runs and not in others.
-    // 30 s runs over five seeds: a 15 s run caught it about half the time (seeds 2, 3, 4 all missed
-    // once while the machine was loaded); 30 s runs caught it 2 of 3 by hand, but with this file's
-    // other runs going at once three seeds missed once more. Not "within 3 seeds", then: the
-    // partition must land inside the short moment between a preCommit and its acknowledgement.
-    const caught = await expectCaught("twopc-3pc", ["--system", "twopc", "--workload", "bank", "--nemesis", "partition,link:delay", "--opt", "protocol=3pc", "--time", "30"], [1, 2, 3, 4, 5]);
+  // The nemesis strikes at the moment 3PC's claim breaks: a participant cut off right after it
+  // pre-committed another node's writes, before its vote reaches the coordinator. Timer-driven
+  // partitions (partition,link:delay) caught it in about half of 15 s runs; this caught it in every
+  // run by hand (seeds 1, 2, 3, five runs each).
+  it.concurrent(`3pc loses atomicity under ${PREPARED_CUT} within seeds ${SEEDS.join(", ")}, and the bank checker names the transfer`, async () => {
+    const caught = await expectCaught("twopc-3pc", ["--system", "twopc", "--workload", "bank", "--nemesis", PREPARED_CUT, "--opt", "protocol=3pc"]);
     // Atomicity lost, with the transaction named: a read whose total is wrong (money created or
-    // destroyed) with the transfer one side of which alone accounts for it, or a read that misses a
-    // transfer acknowledged before it began (one participant committed, another did not yet or
-    // never). Which of the two a run shows first varies; the summary words the first bad read.
+    // destroyed) with a transfer one side of which alone would account for it, or a read that
+    // misses a transfer acknowledged before it began (one participant committed, another did not
+    // yet or never). Which of the two a run shows first varies; the summary words the first bad read.
     type BadRead = { kinds: string[]; halfApplied?: unknown; unexplained?: { missingTransfer?: unknown } };
     const results = JSON.parse(readFileSync(join(caught.dir, "results.json"), "utf8")) as { workload: { badReads?: BadRead[] } };
     const named = (results.workload.badReads ?? []).filter((bad) => (bad.kinds.includes("wrong-total") && bad.halfApplied !== undefined) || (bad.kinds.includes("unexplained") && bad.unexplained?.missingTransfer));
     expect(named.length, `${caught.result.stdout}\n${JSON.stringify((results.workload.badReads ?? []).slice(0, 3))}`).toBeGreaterThan(0);
     expect(caught.result.stdout.replace(/\s+/g, " ")).toMatch(/\d+ bad reads?; the first, op #\d+, is /);
-    // The participant that committed alone says so in its log.
-    const nodes = readdirSync(join(caught.dir, "nodes"));
-    const logs = nodes.map((node) => readFileSync(join(caught.dir, "nodes", node, "stdout.log"), "utf8")).join("\n");
-    expect(logs).toMatch(/3PC: \S+ was pre-committed .* committing it on its own/);
-  });
+    // Each cut answered a participant's prepared event for another node's transaction, within
+    // milliseconds; and a transaction the nemesis answered was committed on its own by the
+    // participant it cut off (its log says so), while its coordinator aborted it.
+    const strikes = cuts(caught.dir);
+    expect(strikes.length).toBeGreaterThan(0);
+    for (const strike of strikes) {
+      expect(strike).toMatchObject({ action: "isolate", event: { kind: "prepared" } });
+      expect(strike.node).toBe(strike.event.node);
+      expect(strike.event.peer).not.toBe(strike.node);
+    }
+    const logs = nodeLogs(caught.dir);
+    const alone = strikes.filter((strike) => new RegExp(`\\[${strike.node}\\] 3PC: ${strike.event.txn.replace(/\./g, "\\.")} was pre-committed .* committing it on its own`).test(logs));
+    expect(alone.length, `strikes: ${JSON.stringify(strikes)}`).toBeGreaterThan(0);
+  }, SEEDS.length * RUN_TIMEOUT_MS);
+
+  it.concurrent(`2pc conserves the totals under ${PREPARED_CUT} for seeds ${SEEDS.join(", ")}: the participant cut off holds its locks`, async () => {
+    const runs = await expectValid("twopc-2pc-prepared-cut", ["--system", "twopc", "--workload", "bank", "--nemesis", PREPARED_CUT, "--opt", "protocol=2pc"]);
+    for (const done of runs) expect(cuts(done.dir).length, `${done.dir}: the nemesis never struck`).toBeGreaterThan(0);
+    // Blocked, not broken: transactions fail on locks that a participant holds prepared, waiting for its coordinator.
+    const blocked = runs.flatMap((done) => history(done.dir).filter((op) => op.type === "fail" && /prepared .* ago, waiting for n\d's decision/.test(op.error ?? "")));
+    expect(blocked.length).toBeGreaterThan(0);
+  }, SEEDS.length * RUN_TIMEOUT_MS);
 });
+
+/** The cuts the reactive nemesis made, as its stop ops report them. */
+function cuts(dir: string): { action: string; node: string; event: { kind: string; node: string; txn: string; peer?: string } }[] {
+  return history(dir)
+    .filter((op) => op.process === "nemesis" && op.f === "stop-react" && op.type === "ok")
+    .flatMap((op) => (op.value as { fired?: { action: string; node: string; event: { kind: string; node: string; txn: string; peer?: string } }[] }).fired ?? []);
+}
+
+function nodeLogs(dir: string): string {
+  return readdirSync(join(dir, "nodes"))
+    .map((node) => readFileSync(join(dir, "nodes", node, "stdout.log"), "utf8"))
+    .join("\n");
+}
 
 describe("quorum settings that cannot run", () => {
   it("are one line each, before any node starts (exit 254)", async () => {
