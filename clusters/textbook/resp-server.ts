@@ -36,6 +36,13 @@ export class TextbookRespServer {
     server.on("error", (error) => this.options.log(`client server error: ${error.message}`));
   }
 
+  /** The port actually bound (useful when started on port 0). */
+  port(): number {
+    const address = this.server?.address();
+    if (!address || typeof address === "string") throw new Error("the textbook RESP server is not listening");
+    return address.port;
+  }
+
   /** Whether anyone listens on `channel` (so that a publisher can skip building messages). */
   hasSubscribers(channel: string): boolean {
     return (this.subscribers.get(channel)?.size ?? 0) > 0;
