@@ -24,7 +24,7 @@ describe("reactive modes a system can have", () => {
     const raft = faultSupport(faultKinds.reactive, { system: raftSystem, runtime: "local" });
     expect(raft.modes).toContain("figure-8");
     expect(raft.modes).not.toContain("isolate-prepared-participant");
-    expect(raft.why).toMatch(/raft's nodes publish elected, appended, acknowledged, committed events only, which isolate-prepared-participant do not wait for/);
+    expect(raft.why).toMatch(/raft's nodes publish elected, appended, acknowledged, committed events only, and isolate-prepared-participant waits for others; its reactive modes: kill-new-leader, /);
     expect(faultSupport(faultKinds.reactive, { system: twopcSystem, runtime: "local" }).modes).toEqual(["isolate-prepared-participant"]);
   });
 });

@@ -197,7 +197,7 @@ export const faultKinds: Record<string, FaultKind> = {
         const unheard = REACTIVE_MODES.filter((mode) => !modes.includes(mode));
         const whys = [
           ...(isolating ? [] : [`isolating needs partitions, which the ${target.runtime} runtime cannot make for ${system.name}`]),
-          ...(unheard.length > 0 ? [`${system.name}'s nodes publish ${events.kinds.join(", ")} events only, which ${unheard.join(", ")} do not wait for`] : []),
+          ...(unheard.length > 0 ? [`${system.name}'s nodes publish ${events.kinds.join(", ")} events only, and ${unheard.join(", ")} ${unheard.length === 1 ? "waits" : "wait"} for others; its reactive modes: ${modes.join(", ")}`] : []),
         ];
         return { modes: usable(modes), why: whys.length > 0 ? whys.join("; ") : undefined };
       }
