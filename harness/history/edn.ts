@@ -14,6 +14,8 @@
 // Keywords and strings collapse into the same JS string; Jepsen histories never rely on telling
 // them apart, and treating both as plain strings keeps every consumer simple.
 
+import { sequenceOf } from "./value-pool.ts";
+
 export type EdnValue =
   | null
   | boolean
@@ -561,27 +563,6 @@ export class EdnReader {
     const token = decode(bytes, start, pos, true);
     this.internStrings[slot] = token;
     return token;
-  }
-}
-
-/** stack[start, end) as a new array. Short ones — micro-ops, most reads — come from array
- *  literals: V8 tracks where literals are allocated and, seeing nearly all of them live on (a
- *  history is kept whole), allocates them straight in the old generation instead of copying each
- *  one out of the young one; a slice is allocated where the garbage collector must copy it. */
-function sequenceOf(stack: unknown[], start: number, end: number): unknown[] {
-  switch (end - start) {
-    case 0:
-      return [];
-    case 1:
-      return [stack[start]];
-    case 2:
-      return [stack[start], stack[start + 1]];
-    case 3:
-      return [stack[start], stack[start + 1], stack[start + 2]];
-    case 4:
-      return [stack[start], stack[start + 1], stack[start + 2], stack[start + 3]];
-    default:
-      return stack.slice(start, end);
   }
 }
 

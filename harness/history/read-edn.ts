@@ -8,10 +8,15 @@
 import type { Op, Process } from "../op.ts";
 import type { ByteSource } from "./byte-source.ts";
 import { CLOSE, END, EdnReader, EdnSymbol, EdnSyntaxError, type EdnValue, NEED_MORE, describe } from "./edn.ts";
+import { EdnSimpleValues, NOT_SIMPLE } from "./edn-simple-values.ts";
 import { checkUniqueIndexes, show, toFiniteNumber, toKey, toOpType, toProcess } from "./op-fields.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
+import { ValuePool } from "./value-pool.ts";
 
+const SPACE = 32;
 const HASH = 35;
+const COMMA = 44;
+const COLON = 58;
 const LBRACKET = 91;
 const RBRACKET = 93;
 const UNDERSCORE = 95;
@@ -20,6 +25,8 @@ const RBRACE = 125;
 
 /** The op fields this reader knows, as bits, to catch a field given twice. */
 const FIELD_BITS: Record<string, number> = { type: 1, f: 2, process: 4, value: 8, index: 16, time: 32, key: 64, node: 128, error: 256, answered: 512 };
+/** The same, for the fast path: a Map, so that a key like :constructor is unknown, not inherited. */
+const FIELD_BIT: ReadonlyMap<string, number> = new Map(Object.entries(FIELD_BITS));
 
 /** An op map's fields as read, before they are checked. */
 interface Fields {
@@ -47,6 +54,7 @@ interface Fields {
 export function parseEdnHistory(source: ByteSource, file: string): ParsedHistory {
   const reader = new EdnReader(source.bytes, "plain", source.length);
   reader.final = source.done;
+  const simple = new EdnSimpleValues(new ValuePool());
   const ops: Op[] = [];
   const lines: number[] = [];
   // Synthetic processes are numbered above every process in the file, known only at the end: ops
@@ -80,7 +88,8 @@ export function parseEdnHistory(source: ByteSource, file: string): ParsedHistory
         break;
       }
       line = reader.line;
-      fields = readOp(reader, phase === "vector", file, line);
+      // Most op maps are one line of simple values, read in one pass; any other is read in full.
+      fields = phase === "ops" && reader.peekByte() === LBRACE && readSimpleFields(simple, reader) ? scratch : readOp(reader, phase === "vector", file, line);
     } catch (err) {
       if (err === NEED_MORE) {
         // The form runs past this chunk: keep it, read the next chunk, and read the form again.
@@ -170,12 +179,84 @@ function readOp(reader: EdnReader, inVector: boolean, file: string, line: number
 }
 
 /** One Fields, refilled for every op: it never outlives the op it describes. */
-const fields: Fields = { seen: 0, type: undefined, f: undefined, process: undefined, value: undefined, microOps: false, index: undefined, time: undefined, key: undefined, node: undefined, error: undefined, answered: undefined };
+const scratch: Fields = { seen: 0, type: undefined, f: undefined, process: undefined, value: undefined, microOps: false, index: undefined, time: undefined, key: undefined, node: undefined, error: undefined, answered: undefined };
 
-function readFields(reader: EdnReader): Fields {
+function clearFields(): Fields {
+  const fields = scratch;
   fields.seen = 0;
   fields.microOps = false;
   fields.type = fields.f = fields.process = fields.value = fields.index = fields.time = fields.key = fields.node = fields.error = fields.answered = undefined;
+  return fields;
+}
+
+/** Reads the op map at the cursor into `scratch` when it is one line of keys the reader knows,
+ *  each given once, with simple values (edn-simple-values.ts), and moves past it. Otherwise it
+ *  answers false and leaves the cursor where it was, for readOp to read the map in full. */
+function readSimpleFields(simple: EdnSimpleValues, reader: EdnReader): boolean {
+  const fields = clearFields();
+  const bytes = reader.bytes;
+  const end = reader.end;
+  simple.bytes = bytes;
+  simple.end = end;
+  let pos = reader.pos + 1;
+  for (;;) {
+    while (pos < end && (bytes[pos] === SPACE || bytes[pos] === COMMA)) pos++;
+    if (pos >= end) return false;
+    const c = bytes[pos];
+    if (c === RBRACE) {
+      reader.pos = pos + 1;
+      return true;
+    }
+    if (c !== COLON) return false;
+    simple.pos = pos;
+    const key = simple.value();
+    const bit = typeof key === "string" ? (FIELD_BIT.get(key) ?? 0) : 0;
+    if (bit === 0 || (fields.seen & bit) !== 0) return false;
+    fields.seen |= bit;
+    pos = simple.pos;
+    while (pos < end && (bytes[pos] === SPACE || bytes[pos] === COMMA)) pos++;
+    simple.pos = pos;
+    const value = simple.value();
+    if (value === NOT_SIMPLE) return false;
+    pos = simple.pos;
+    switch (bit) {
+      case 1:
+        fields.type = value;
+        break;
+      case 2:
+        fields.f = value;
+        break;
+      case 4:
+        fields.process = value;
+        break;
+      case 8:
+        fields.value = value;
+        fields.microOps = isMicroOpVector(value);
+        break;
+      case 16:
+        fields.index = value;
+        break;
+      case 32:
+        fields.time = value;
+        break;
+      case 64:
+        fields.key = value;
+        break;
+      case 128:
+        fields.node = value;
+        break;
+      case 256:
+        fields.error = value;
+        break;
+      case 512:
+        fields.answered = value;
+        break;
+    }
+  }
+}
+
+function readFields(reader: EdnReader): Fields {
+  const fields = clearFields();
   let others: Set<unknown> | undefined;
   for (;;) {
     const key = reader.readElement(RBRACE, 0);

@@ -1,10 +1,21 @@
 // Reads Faultline's own history format: one JSON Op (harness/op.ts) per line, streamed from the
-// file a chunk at a time (byte-source.ts): each line is decoded and parsed on its own.
+// file a chunk at a time (byte-source.ts). A line of op fields with simple values is read straight
+// from the bytes into an Op (json-simple-values.ts); any other line is decoded and given to
+// JSON.parse, which also words the error for a line that is not JSON.
 
 import type { Op } from "../op.ts";
 import type { ByteSource } from "./byte-source.ts";
+import { JsonSimpleValues, NOT_SIMPLE } from "./json-simple-values.ts";
 import { checkUniqueIndexes, show, toFiniteNumber, toKey, toOpType, toProcess } from "./op-fields.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
+import { ValuePool } from "./value-pool.ts";
+
+const NEWLINE = 10;
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const LBRACE = 123;
+const RBRACE = 125;
 
 /** Blank lines are skipped. A missing `index` becomes the op's position in the file and a missing
  *  `time` its index, which keeps hand-written test histories short; recorded histories always
@@ -12,19 +23,118 @@ import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
 export function parseJsonlHistory(source: ByteSource, file: string): ParsedHistory {
   const ops: Op[] = [];
   const lines: number[] = [];
-  forEachLine(source, (row, line) => {
-    if (row.trim() === "") return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(row);
-    } catch (err) {
-      throw new HistoryParseError(file, line, `not valid JSON (${(err as Error).message}); expected one op object per line`);
+  const simple = new JsonSimpleValues(new ValuePool());
+  let line = 0;
+  let start = 0;
+  for (;;) {
+    const { bytes, length } = source;
+    for (;;) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      const stop = newline === -1 || newline >= length ? (source.done ? length : -1) : newline;
+      if (stop === -1 || (stop === length && start === length)) break;
+      line++;
+      let raw: OpFields | Record<string, unknown> | undefined = readSimpleLine(simple, bytes, start, stop) ? scratch : undefined;
+      if (raw === undefined) {
+        const row = bytes.toString("utf8", start, stop);
+        if (row.trim() !== "") {
+          try {
+            raw = JSON.parse(row) as Record<string, unknown>;
+          } catch (err) {
+            throw new HistoryParseError(file, line, `not valid JSON (${(err as Error).message}); expected one op object per line`);
+          }
+        }
+      }
+      if (raw !== undefined) {
+        ops.push(toOp(raw, ops.length, file, line));
+        lines.push(line);
+      }
+      start = stop + 1;
+      if (stop === length) break;
     }
-    ops.push(toOp(raw, ops.length, file, line));
-    lines.push(line);
-  });
+    if (source.done) break;
+    source.refill(start);
+    start = 0;
+  }
   checkUniqueIndexes(ops, lines, file);
   return { ops, warnings: [] };
+}
+
+/** An op line's fields as read by the fast path, before they are checked. */
+interface OpFields {
+  index: unknown;
+  time: unknown;
+  process: unknown;
+  type: unknown;
+  f: unknown;
+  value: unknown;
+  key: unknown;
+  node: unknown;
+  error: unknown;
+  answered: unknown;
+}
+
+/** One OpFields, refilled for every line: it never outlives the op it describes. */
+const scratch: OpFields = { index: undefined, time: undefined, process: undefined, type: undefined, f: undefined, value: undefined, key: undefined, node: undefined, error: undefined, answered: undefined };
+
+/** Reads bytes [start, stop), one line, into `scratch` when it is one JSON object of op fields with
+ *  simple values (a field given twice keeps its last value, as JSON.parse does). Otherwise it
+ *  answers false, and the line goes to JSON.parse. */
+function readSimpleLine(simple: JsonSimpleValues, bytes: Uint8Array, start: number, stop: number): boolean {
+  const fields = scratch;
+  fields.index = fields.time = fields.process = fields.type = fields.f = fields.value = fields.key = fields.node = fields.error = fields.answered = undefined;
+  simple.bytes = bytes;
+  simple.pos = start;
+  simple.end = stop;
+  if (simple.skipSpace() !== LBRACE) return false;
+  simple.pos++;
+  if (simple.skipSpace() !== QUOTE) return false;
+  for (;;) {
+    const key = simple.key();
+    if (key === NOT_SIMPLE || simple.skipSpace() !== COLON) return false;
+    simple.pos++;
+    simple.skipSpace();
+    const value = simple.value();
+    if (value === NOT_SIMPLE) return false;
+    switch (key) {
+      case "index":
+        fields.index = value;
+        break;
+      case "time":
+        fields.time = value;
+        break;
+      case "process":
+        fields.process = value;
+        break;
+      case "type":
+        fields.type = value;
+        break;
+      case "f":
+        fields.f = value;
+        break;
+      case "value":
+        fields.value = value;
+        break;
+      case "key":
+        fields.key = value;
+        break;
+      case "node":
+        fields.node = value;
+        break;
+      case "error":
+        fields.error = value;
+        break;
+      case "answered":
+        fields.answered = value;
+        break;
+      default:
+        // A field the reader does not know: JSON.parse's object would carry it, and toOp ignore it.
+        break;
+    }
+    const next = simple.skipSpace();
+    simple.pos++;
+    if (next === RBRACE) return simple.skipSpace() === -1;
+    if (next !== COMMA || simple.skipSpace() !== QUOTE) return false;
+  }
 }
 
 /** Calls `each` with every line of the source (without its newline), decoded as UTF-8, and its
@@ -50,6 +160,7 @@ export function forEachLine(source: ByteSource, each: (row: string, line: number
 }
 
 function toOp(raw: unknown, position: number, file: string, line: number): Op {
+  // raw is an OpFields from the fast path or whatever JSON.parse made of the line.
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new HistoryParseError(file, line, `expected an op object, found ${show(raw)}`);
   }
