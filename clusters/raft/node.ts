@@ -4,17 +4,24 @@
 // for entries a quorum already holds, and sends everything else once the Ready is durable.
 //
 // Client outcomes (what the harness records):
+//   success           the reply of the state machine, once this node applies the entry it
+//                     proposed: the same index, term and command.
 //   definite failure  REDIRECT / NOLEADER (not leader when the command arrived, nothing proposed),
-//                     ABORTED (the command's log slot went to another entry, or a read lost its
-//                     leader before it was confirmed) — the command did not and will not happen.
-//   unknown           UNKNOWN (leadership lost or timed out after proposing) — it may still apply.
+//                     ABORTED (this node applied another term's entry at the command's index, or a
+//                     read lost its leader before it was confirmed) — it did not and will not happen.
+//   unknown           UNKNOWN (no commit within --request-timeout-ms, the node shut down, or a
+//                     snapshot from the leader covered the index) — it may still apply.
+// A write stays pending when its leader steps down, as etcd's proposals do: an entry of an earlier
+// term can still commit under a later leader (Raft paper Figure 8 (e)), and this node learns its
+// fate when it applies that index, as leader or follower. So a client hears OK exactly when the
+// state machine here applied its command, which is what the harness's checkers judge.
 
 import { join } from "node:path";
 import { Rng } from "../../harness/rng.ts";
 import { CLOCK_CONTROL_FILE, ControlledClock } from "../node-faults/clock.ts";
 import { encodeEvent, EVENTS_CHANNEL, type EmittedEvent } from "../node-faults/events.ts";
 import { RaftCore } from "./core/raft.ts";
-import { DEFAULT_CONFIG, NO_NODE, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from "./core/types.ts";
+import { DEFAULT_CONFIG, NO_NODE, type AppendEntriesMessage, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from "./core/types.ts";
 import { coreBugs, type RaftBug } from "./bugs.ts";
 import { encodeLogCommand, isReadCommand, type KvCommand } from "./kv/command.ts";
 import { KvStateMachine } from "./kv/state-machine.ts";
@@ -61,6 +68,8 @@ export interface NodeConfig {
 
 interface PendingWrite {
   term: number;
+  /** The proposed entry's data; undefined for a configuration change (its term decides). */
+  data: Uint8Array | undefined;
   resolve(reply: Reply): void;
   timer: NodeJS.Timeout;
 }
@@ -74,6 +83,8 @@ interface PendingRead {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Applied entries whose term is remembered, for naming what a safety loss replaced. */
+const APPLIED_TERMS_KEPT = 100_000;
 /** A snapshot that blocks the event loop this long hands later snapshots to a worker thread
  *  (storage/snapshot-replica.ts); well below the shortest election timeout (10 ticks of 10 ms). */
 const SLOW_SNAPSHOT_MS = 25;
@@ -98,8 +109,13 @@ export class RaftKvNode implements KvBackend {
   /** Term and vote of the latest hard state handed to storage. */
   private term = 0;
   private vote: NodeId = NO_NODE;
-  /** By log index: the proposals this node made as leader that are not settled yet. */
-  private readonly pendingWrites = new Map<number, PendingWrite>();
+  /** By log index: the proposals this node made as leader that are not settled yet. More than one
+   *  at an index when the node led again in a later term before the earlier one was decided. */
+  private readonly pendingWrites = new Map<number, PendingWrite[]>();
+  /** Leaders (id:term) already reported as holding an entry that differs from one committed here. */
+  private readonly reportedConflicts = new Set<string>();
+  /** Terms of the entries this node applied lately, by index: what a safety loss replaced. */
+  private readonly appliedTerms = new Map<number, number>();
   /** By request id. */
   private readonly pendingReads = new Map<string, PendingRead>();
   private readCounter = 0;
@@ -202,21 +218,12 @@ export class RaftKvNode implements KvBackend {
 
   write(command: KvCommand): Promise<Reply> {
     if (this.stopped) return Promise.resolve(errorReply(`NOLEADER node ${this.config.name} is shutting down`));
-    const result = this.core.propose(encodeLogCommand({ timeMs: this.clock.now(), command }));
+    const data = encodeLogCommand({ timeMs: this.clock.now(), command });
+    const result = this.core.propose(data);
     if (!result.ok) return Promise.resolve(this.notLeaderReply(result.leaderHint));
-    if (this.pendingWrites.has(result.index)) {
-      // Our log now holds a newer-term entry at this index, so the older proposal can never commit
-      // there (a committed entry would be in every later leader's log, ours included).
-      this.settleWrite(result.index, errorReply(`ABORTED the entry at index ${result.index} was replaced by a newer term's entry; the command was not applied`));
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(
-        () => this.settleWrite(result.index, errorReply(`UNKNOWN no commit within ${this.config.requestTimeoutMs} ms at index ${result.index} (term ${result.term}); it may still be applied`)),
-        this.config.requestTimeoutMs,
-      );
-      this.pendingWrites.set(result.index, { term: result.term, resolve, timer });
-      this.kickReady();
-    });
+    // An earlier proposal still pending at this index (from an earlier term of ours) stays pending:
+    // its entry may still commit under another leader, which our newer entry here does not rule out.
+    return this.awaitCommit(result.index, result.term, data, () => errorReply(`UNKNOWN no commit within ${this.config.requestTimeoutMs} ms at index ${result.index} (term ${result.term}); it may still be applied`));
   }
 
   read(command: KvCommand): Promise<Reply> {
@@ -257,14 +264,7 @@ export class RaftKvNode implements KvBackend {
       return Promise.resolve(errorReply(`CONFCHANGE ${result.reason}`));
     }
     this.log(`proposed ${change} ${node} at index ${result.index}: voters ${result.voters.map((id) => this.ids.name(id)).join(",")}`);
-    return new Promise((resolve) => {
-      const timer = setTimeout(
-        () => this.settleWrite(result.index, errorReply(`UNKNOWN no commit of the ${change} of ${node} within ${this.config.requestTimeoutMs} ms at index ${result.index}; it may still take effect`)),
-        this.config.requestTimeoutMs,
-      );
-      this.pendingWrites.set(result.index, { term: result.term, resolve, timer });
-      this.kickReady();
-    });
+    return this.awaitCommit(result.index, result.term, undefined, () => errorReply(`UNKNOWN no commit of the ${change} of ${node} within ${this.config.requestTimeoutMs} ms at index ${result.index}; it may still take effect`));
   }
 
   info(): string {
@@ -317,7 +317,31 @@ export class RaftKvNode implements KvBackend {
       this.log(`dropping a ${message.type} for node id ${message.to} that reached ${this.config.name} (id ${this.selfId}): check --peers`);
       return;
     }
+    if (message.type === "appendEntries") this.checkAgainstCommitted(message);
     this.guard(() => this.core.step(message));
+  }
+
+  /** Logs a leader whose log differs from an entry this node already committed. Only possible once
+   *  safety is lost (a bug switch), and it does not show as a replaced entry: at or below its commit
+   *  index a follower takes any append as matching (etcd's shortcut) and refuses the leader's
+   *  appends past a mismatch there, so the two logs stay apart and neither node says why. Once
+   *  per leader and term. */
+  private checkAgainstCommitted(message: AppendEntriesMessage): void {
+    const key = `${message.from}:${message.term}`;
+    if (this.reportedConflicts.has(key)) return;
+    const { commit, term } = this.core.status();
+    // A deposed leader of an earlier term may hold anything past what was committed in its time
+    // (the core refuses its messages); a leader of our term or a later one must hold what we
+    // committed (leader completeness).
+    if (message.term < term) return;
+    const theirs = [{ index: message.prevIndex, term: message.prevTerm }, ...message.entries];
+    const conflict = theirs.find((entry) => entry.index > 0 && entry.index <= commit && this.core.termAt(entry.index) !== undefined && this.core.termAt(entry.index) !== entry.term);
+    if (!conflict) return;
+    this.reportedConflicts.add(key);
+    this.log(
+      `SAFETY LOST: leader ${this.ids.name(message.from) ?? message.from} (term ${message.term}) holds an entry of term ${conflict.term} at index ${conflict.index}, ` +
+        `where this node committed one of term ${this.core.termAt(conflict.index)} (commit index ${commit}): two different entries were committed at ${conflict.index}`,
+    );
   }
 
   /** Runs a core input; the core's assertions are fatal, as they mean its invariants broke. */
@@ -371,12 +395,7 @@ export class RaftKvNode implements KvBackend {
       this.term = ready.hardState.term;
       this.vote = ready.hardState.vote;
     }
-    const firstNew = ready.entries[0];
-    if (firstNew && firstNew.index <= this.machine.appliedIndex) {
-      // Only possible once safety is lost (a bug switch): the state machine already applied what
-      // the log now replaces, and no longer matches the log.
-      this.log(`SAFETY LOST: replacing log entries from index ${firstNew.index} (term ${firstNew.term}), but this node already applied up to ${this.machine.appliedIndex}; its state machine now holds an entry no longer in its log`);
-    }
+    this.checkReplacedApplied(ready.entries);
     const lastNew = ready.entries[ready.entries.length - 1];
     if (this.role === "leader" && lastNew) this.emit(() => ({ kind: "appended", term: this.term, index: lastNew.index, entryTerm: lastNew.term }));
     if (this.role === "leader" && ready.hardState && ready.hardState.commit > this.reportedCommit) {
@@ -390,6 +409,8 @@ export class RaftKvNode implements KvBackend {
     if (ready.hardState) this.reportedCommit = ready.hardState.commit;
     if (ready.snapshot) {
       this.log(`installing snapshot from the leader at index ${ready.snapshot.metadata.index} (term ${ready.snapshot.metadata.term})`);
+      this.settleWritesCoveredBy(ready.snapshot.metadata.index);
+      this.appliedTerms.clear();
       this.machine.restore(ready.snapshot.data);
       this.replica?.restore(ready.snapshot.data);
       this.nextSnapshotAt = this.staggeredSnapshotAfter(ready.snapshot.metadata.index);
@@ -447,10 +468,8 @@ export class RaftKvNode implements KvBackend {
     this.role = soft.role;
     this.leader = soft.leader;
     if (wasLeader && soft.role !== "leader") {
+      // Pending writes stay: applying their index settles them (see the top of this file).
       const why = `node ${this.config.name} lost leadership (now ${soft.role}, term ${this.core.status().term})`;
-      for (const index of [...this.pendingWrites.keys()]) {
-        this.settleWrite(index, errorReply(`UNKNOWN ${why} before the write at index ${index} committed; it may still be applied`));
-      }
       for (const [requestId, pending] of this.pendingReads) {
         // A read a quorum already confirmed stays valid; it is served once applied far enough.
         if (pending.readIndex === undefined) this.settleRead(requestId, errorReply(`ABORTED ${why} before the read was confirmed; it was not served`));
@@ -470,10 +489,38 @@ export class RaftKvNode implements KvBackend {
   private apply(entry: Entry): void {
     // No-ops and configuration changes advance the state machine's index and change nothing else.
     const reply = this.machine.apply(entry.index, entry.kind === "normal" ? entry.data : EMPTY);
+    this.appliedTerms.set(entry.index, entry.term);
+    this.appliedTerms.delete(entry.index - APPLIED_TERMS_KEPT);
     const pending = this.pendingWrites.get(entry.index);
     if (!pending) return;
-    if (pending.term === entry.term) this.settleWrite(entry.index, reply ?? OK);
-    else this.settleWrite(entry.index, errorReply(`ABORTED index ${entry.index} committed an entry of term ${entry.term}, not this command's term ${pending.term}; the command was not applied`));
+    this.pendingWrites.delete(entry.index);
+    for (const proposal of pending) {
+      clearTimeout(proposal.timer);
+      // (index, term) names one entry in a correct Raft; the data check keeps an OK honest even
+      // where a bug let two leaders share a term.
+      if (proposal.term === entry.term && (proposal.data === undefined || sameBytes(proposal.data, entry.data))) proposal.resolve(reply ?? OK);
+      else proposal.resolve(errorReply(`ABORTED index ${entry.index} committed an entry of term ${entry.term}, not this command's (term ${proposal.term}); the command was not applied`));
+    }
+  }
+
+  /** Logs entries this Ready writes over ones the state machine already applied. Only possible once
+   *  safety is lost (a bug switch): the state machine then holds entries its log no longer has, and
+   *  will never apply the ones that replaced them. Each replaced entry is named, not only the first. */
+  private checkReplacedApplied(entries: readonly Entry[]): void {
+    const applied = this.machine.appliedIndex;
+    if (entries.length === 0 || entries[0].index > applied) return;
+    const replaced = entries.filter((entry) => entry.index <= applied);
+    const changed = replaced.filter((entry) => this.appliedTerms.get(entry.index) !== entry.term);
+    const first = replaced[0];
+    const last = replaced[replaced.length - 1];
+    const detail = changed
+      .slice(0, 5)
+      .map((entry) => `${entry.index}: applied term ${this.appliedTerms.get(entry.index) ?? "?"}, now term ${entry.term}`)
+      .join("; ");
+    this.log(
+      `SAFETY LOST: the log now holds entries ${first.index}..${last.index} from the leader, but this node already applied up to ${applied}; ` +
+        `${changed.length} differ from what it applied${detail ? ` (${detail}${changed.length > 5 ? "; …" : ""})` : ""}, and its state machine keeps the old ones`,
+    );
   }
 
   private serveConfirmedReads(): void {
@@ -548,12 +595,36 @@ export class RaftKvNode implements KvBackend {
     return errorReply(`REDIRECT ${leader} ${this.config.clientAddresses[leader] ?? "?"}`);
   }
 
-  private settleWrite(index: number, reply: Reply): void {
-    const pending = this.pendingWrites.get(index);
-    if (!pending) return;
-    this.pendingWrites.delete(index);
-    clearTimeout(pending.timer);
-    pending.resolve(reply);
+  /** Holds a proposal at (index, term) until this node applies that index or `timeoutReply` is due. */
+  private awaitCommit(index: number, term: number, data: Uint8Array | undefined, timeoutReply: () => Reply): Promise<Reply> {
+    return new Promise((resolve) => {
+      const proposal: PendingWrite = { term, data, resolve, timer: setTimeout(() => this.settleProposal(index, proposal, timeoutReply()), this.config.requestTimeoutMs) };
+      const atIndex = this.pendingWrites.get(index);
+      if (atIndex) atIndex.push(proposal);
+      else this.pendingWrites.set(index, [proposal]);
+      this.kickReady();
+    });
+  }
+
+  private settleProposal(index: number, proposal: PendingWrite, reply: Reply): void {
+    const atIndex = this.pendingWrites.get(index);
+    const position = atIndex?.indexOf(proposal) ?? -1;
+    if (!atIndex || position < 0) return;
+    atIndex.splice(position, 1);
+    if (atIndex.length === 0) this.pendingWrites.delete(index);
+    clearTimeout(proposal.timer);
+    proposal.resolve(reply);
+  }
+
+  /** A snapshot from the leader replaces the state machine up to `index` without its entries
+   *  passing through apply(): what it did with a pending write there is not known here. */
+  private settleWritesCoveredBy(index: number): void {
+    for (const [at, proposals] of [...this.pendingWrites]) {
+      if (at > index) continue;
+      for (const proposal of [...proposals]) {
+        this.settleProposal(at, proposal, errorReply(`UNKNOWN node ${this.config.name} installed a snapshot covering index ${at} (term ${proposal.term} proposed there) without its log; the write may have been applied`));
+      }
+    }
   }
 
   private settleRead(requestId: string, reply: Reply): void {
@@ -565,7 +636,15 @@ export class RaftKvNode implements KvBackend {
   }
 
   private settleAllPending(why: string): void {
-    for (const index of [...this.pendingWrites.keys()]) this.settleWrite(index, errorReply(`UNKNOWN ${why}; the write at index ${index} may still be applied`));
+    for (const [index, proposals] of [...this.pendingWrites]) {
+      for (const proposal of [...proposals]) this.settleProposal(index, proposal, errorReply(`UNKNOWN ${why}; the write at index ${index} may still be applied`));
+    }
     for (const requestId of [...this.pendingReads.keys()]) this.settleRead(requestId, errorReply(`ABORTED ${why}; the read was not served`));
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

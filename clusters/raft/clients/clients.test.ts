@@ -20,7 +20,8 @@ const opened: Client[] = [];
 const signal = () => AbortSignal.timeout(5_000);
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: NODES, prefix: "raft-clients" });
+  // A write on a cut-off leader stays pending until the request timeout (node.ts): 3 s, not 10.
+  cluster = await startTestCluster({ nodes: NODES, prefix: "raft-clients", systemOptions: { requestTimeoutMs: 3000 } });
 });
 
 afterAll(async () => {
@@ -243,7 +244,8 @@ describe("raft clients", () => {
         queue.invoke({ process: 0, f: "enqueue", value: 1 }, AbortSignal.timeout(15_000)),
         set.invoke({ process: 1, f: "read", value: null }, AbortSignal.timeout(15_000)),
       ]);
-      // The leader proposed the enqueue, then lost leadership (check-quorum) before it committed.
+      // The leader proposed the enqueue and lost leadership (check-quorum); it stays pending, since
+      // a later leader may still commit it, until the node's request timeout answers UNKNOWN.
       expect(enqueue).toMatchObject({ type: "info", error: expect.stringMatching(/^UNKNOWN /) });
       expect(read).toMatchObject({ type: "fail" });
     } finally {
