@@ -124,6 +124,16 @@ describe("faultSchedule", () => {
     expect(busy).toEqual(quiet);
   });
 
+  it("waits firstWaitNs before its first fault only, then intervals as usual", async () => {
+    const schedule = faultSchedule({ faults: [kill], intervalNs: 50 * MS, faultDurationNs: 10 * MS, firstWaitNs: 3 * MS });
+    const { history } = await simulate({ generator: nemesis(timeLimit(200 * MS, schedule)), concurrency: 1, nemesis: true });
+    const calls = nemesisCalls(history);
+    expect(calls.slice(0, 4).map(({ invoke }) => invoke.f)).toEqual(["kill", "start", "kill", "start"]);
+    expect(calls[0].invoke.time).toBe(3 * MS);
+    expect(calls[1].invoke.time - calls[0].done.time).toBe(10 * MS);
+    expect(calls[2].invoke.time - calls[1].done.time).toBe(50 * MS);
+  });
+
   it("is done at once in a run without a nemesis", async () => {
     const { history } = await simulate({ generator: any(faultSchedule({ faults: [kill], intervalNs: MS }), clients(limit(2, tagged("w")))), concurrency: 1 });
     expect(invokes(history).map((op) => op.f)).toEqual(["w", "w"]);
@@ -133,5 +143,6 @@ describe("faultSchedule", () => {
     expect(() => faultSchedule({ faults: [], intervalNs: MS })).toThrow(/at least one fault/);
     expect(() => faultSchedule({ faults: [kill], intervalNs: MS, jitter: 2 })).toThrow(/jitter between 0 and 1/);
     expect(() => faultSchedule({ faults: [kill], intervalNs: -1 })).toThrow(/non-negative intervalNs/);
+    expect(() => faultSchedule({ faults: [kill], intervalNs: MS, firstWaitNs: -1 })).toThrow(/non-negative firstWaitNs/);
   });
 });

@@ -20,6 +20,9 @@ export interface FaultScheduleOptions {
   intervalNs: number;
   /** How long a fault stays before its stop op; defaults to intervalNs. */
   faultDurationNs?: number;
+  /** Healthy time before the first fault only (jittered like every wait); defaults to intervalNs.
+   *  0 starts a fault as soon as the schedule is first asked. */
+  firstWaitNs?: number;
   /** Every wait is scaled by a uniform factor in [1 − jitter, 1 + jitter]; 0 ≤ jitter ≤ 1, default 0. */
   jitter?: number;
   /** The schedule's own randomness: one seed is drawn from it here, so the fault sequence is the
@@ -31,6 +34,7 @@ interface Settings {
   faults: readonly FaultOps[];
   intervalNs: number;
   faultDurationNs: number;
+  firstWaitNs: number;
   jitter: number;
   seed: number | undefined;
 }
@@ -57,7 +61,7 @@ class FaultSchedule implements Generator {
 
     let draws = this.draws;
     let dueNs = stage.dueNs;
-    if (dueNs === undefined) dueNs = ctx.timeNs + Math.round(this.settings.intervalNs * this.factor(this.rng(ctx, draws++)));
+    if (dueNs === undefined) dueNs = ctx.timeNs + Math.round(this.settings.firstWaitNs * this.factor(this.rng(ctx, draws++)));
     const waiting = dueNs === stage.dueNs ? this : new FaultSchedule(this.settings, { ...stage, dueNs }, draws);
     if (ctx.timeNs < dueNs) return { kind: "pending", next: waiting, untilNs: dueNs };
     const nemesisFree = ctx.freeProcesses.length > 0 && ctx.freeProcesses[ctx.freeProcesses.length - 1] === "nemesis";
@@ -103,11 +107,12 @@ class FaultSchedule implements Generator {
  *  and heal afterwards: a fault may still be active when the schedule is cut off). Done at once in
  *  a run without a nemesis. */
 export function faultSchedule(opts: FaultScheduleOptions): Generator {
-  const { faults, intervalNs, faultDurationNs = intervalNs, jitter = 0 } = opts;
+  const { faults, intervalNs, faultDurationNs = intervalNs, firstWaitNs = intervalNs, jitter = 0 } = opts;
   if (faults.length === 0) throw new Error("faultSchedule() needs at least one fault kind in `faults`; got none");
   if (!(intervalNs >= 0)) throw new Error(`faultSchedule() needs a non-negative intervalNs, got ${intervalNs}`);
   if (!(faultDurationNs >= 0)) throw new Error(`faultSchedule() needs a non-negative faultDurationNs, got ${faultDurationNs}`);
+  if (!(firstWaitNs >= 0)) throw new Error(`faultSchedule() needs a non-negative firstWaitNs, got ${firstWaitNs}`);
   if (!(jitter >= 0 && jitter <= 1)) throw new Error(`faultSchedule() needs a jitter between 0 and 1, got ${jitter}`);
-  const settings: Settings = { faults: faults.slice(), intervalNs, faultDurationNs, jitter, seed: opts.rng?.nextUint32() };
+  const settings: Settings = { faults: faults.slice(), intervalNs, faultDurationNs, firstWaitNs, jitter, seed: opts.rng?.nextUint32() };
   return new FaultSchedule(settings, { kind: "waiting", emit: "start", faultIndex: 0, dueNs: undefined }, 0);
 }

@@ -1,28 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { faultModes, faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
+import { FAULT_OPS, faultModes, faultKinds, scheduledFaults } from "../../nemeses/catalog.ts";
 import { registerWorkload } from "../../workloads/register.ts";
 import { simulate } from "../../test/support/simulated-interpreter.ts";
 import type { Op } from "../op.ts";
 import { buildRunShape } from "./run-shape.ts";
+import { MAX_CONCURRENT_LANES, STANDING_KINDS } from "./fault-turns.ts";
 import { Rng } from "../rng.ts";
 
 const S = 1_000_000_000;
 
 /** A simulated run of `timeS` virtual seconds with a fault every second or so; the nemesis ops it
  *  invoked. */
-async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng): Promise<Op[]> {
+async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng, intervalS = 1, nemesisLatencyNs = 1_000_000): Promise<Op[]> {
   const generator = buildRunShape({
     workload: registerWorkload,
     workloadOptions: { keys: 2 },
     timeNs: timeS * S,
     rate: 5,
     faults,
-    nemesisIntervalNs: S,
+    nemesisIntervalNs: intervalS * S,
     recoveryNs: 0,
     faultRng,
   });
-  const { history } = await simulate({ generator, concurrency: 2, seed, nemesis: true });
+  const { history } = await simulate({ generator, concurrency: 2, seed, nemesis: () => ({ completion: { type: "ok" }, latencyNs: nemesisLatencyNs }) });
   return history.filter((op) => op.process === "nemesis" && op.type === "invoke");
+}
+
+/** The most fault kinds in force at once during the main phase (each from its start op to its
+ *  next stop op), and the kinds that were started at all. */
+function kindsInForce(ops: readonly Op[], mainEndNs: number, among: (kind: string) => boolean = () => true): { most: number; started: Set<string> } {
+  const inForce = new Set<string>();
+  const started = new Set<string>();
+  let most = 0;
+  for (const op of ops) {
+    if (op.time >= mainEndNs) break;
+    const start = FAULT_OPS.find((kind) => kind.start === op.f && among(kind.fault));
+    const stop = FAULT_OPS.find((kind) => kind.stop === op.f && among(kind.fault));
+    if (start) {
+      inForce.add(start.fault);
+      started.add(start.fault);
+    } else if (stop) inForce.delete(stop.fault);
+    most = Math.max(most, inForce.size);
+  }
+  return { most, started };
 }
 
 const startsOf = (ops: readonly Op[], f: string) => ops.filter((op) => op.f === f).map((op) => String(op.value));
@@ -63,5 +83,53 @@ describe("the run's fault schedule", () => {
     expect(await drawn(3)).toEqual(first);
     const other = (await nemesisInvokes(faults, 60, 1, new Rng(43))).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
     expect(other).not.toEqual(first);
+  });
+
+  describe(`with more than ${MAX_CONCURRENT_LANES} kinds (--nemesis all)`, () => {
+    const ALL = Object.keys(faultKinds);
+
+    it("in a simulated 30 s run, starts every kind, keeps partition, kill and pause going, and has at most four kinds in force at once", async () => {
+      for (const seed of [1, 2, 3]) {
+        // Nemesis ops of 300 ms, as a kill and restart or a membership change takes a while.
+        const ops = await nemesisInvokes(scheduledFaults(ALL, {}), 30, seed, new Rng(seed), 2, 300_000_000);
+        const { most, started } = kindsInForce(ops, 30 * S);
+        expect(started, `seed ${seed}`).toEqual(new Set(ALL));
+        expect(most, `seed ${seed}`).toBeLessThanOrEqual(4);
+        // Of the kinds beyond the standard mix, one at a time.
+        expect(kindsInForce(ops, 30 * S, (kind) => !STANDING_KINDS.includes(kind)).most, `seed ${seed}`).toBe(1);
+        // The standard mix stands all run: each of its kinds starts in every third of it.
+        for (const third of [0, 1, 2]) {
+          const within = ops.filter((op) => op.time >= third * 10 * S && op.time < (third + 1) * 10 * S).map((op) => op.f);
+          for (const f of ["start-partition", "kill", "pause"]) expect(within, `seed ${seed}, ${f} in third ${third}`).toContain(f);
+        }
+        // The heal at the end still stops every kind.
+        expect(new Set(ops.slice(-ALL.length).map((op) => op.f))).toEqual(new Set(FAULT_OPS.map((kind) => kind.stop)));
+      }
+    });
+
+    it("draws the same fault schedule for a seed however the clients' ops go", async () => {
+      const drawn = async (clientSeed: number) => (await nemesisInvokes(scheduledFaults(ALL, {}), 30, clientSeed, new Rng(42), 2)).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
+      const first = await drawn(1);
+      expect(first.length).toBeGreaterThan(20);
+      expect(await drawn(2)).toEqual(first);
+      expect(await drawn(3)).toEqual(first);
+      const other = (await nemesisInvokes(scheduledFaults(ALL, {}), 30, 1, new Rng(43), 2)).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
+      expect(other).not.toEqual(first);
+    });
+
+    it("keeps, for a seed, the schedule partition, kill and pause have without the other kinds", async () => {
+      const standard = (ops: readonly Op[]) => ops.filter((op) => ["start-partition", "stop-partition", "kill", "start", "pause", "resume"].includes(op.f)).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
+      // Starts only: the other kinds' ops delay the standard mix's stops by a nemesis op or so.
+      const starts = (ops: readonly Op[]) => standard(ops).filter((line) => !/^(stop-partition|start|resume) /.test(line));
+      const alone = await nemesisInvokes(scheduledFaults(["partition", "kill", "pause"], {}), 30, 1, new Rng(5), 2);
+      const withAll = await nemesisInvokes(scheduledFaults(ALL, {}), 30, 1, new Rng(5), 2);
+      expect(starts(alone).length).toBeGreaterThan(10);
+      expect(starts(withAll).slice(0, 10)).toEqual(starts(alone).slice(0, 10));
+    });
+
+    it(`up to ${MAX_CONCURRENT_LANES} kinds, every lane runs all the time: three kinds are in force at once`, async () => {
+      const ops = await nemesisInvokes(scheduledFaults(["partition", "kill", "pause"], {}), 120, 1, new Rng(1), 1, 300_000_000);
+      expect(kindsInForce(ops, 120 * S).most).toBe(3);
+    });
   });
 });

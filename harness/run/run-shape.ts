@@ -10,11 +10,17 @@
 // cut off while the leader is killed, a partition heals while the leader is frozen. Those
 // combinations are what expose election and durability bugs; one fault at a time, each healed
 // before the next, lets a lagging node catch up before it could ever matter.
+//
+// Up to three kinds (the usual partition,kill,pause) run that way. With more — `--nemesis all` —
+// partition, kill and pause still do, and the other kinds take turns on top of them, one at a
+// time (harness/run/fault-turns.ts): every lane at once kept the cluster too busy failing to
+// show much.
 
 import type { GenResult, Generator } from "../generator/generator.ts";
 import type { Rng } from "../rng.ts";
 import * as gen from "../generator/index.ts";
-import type { FaultPair } from "../../nemeses/catalog.ts";
+import { FAULT_OPS, type FaultPair } from "../../nemeses/catalog.ts";
+import { faultTurns, MAX_CONCURRENT_LANES, standingKinds } from "./fault-turns.ts";
 import type { Workload, WorkloadOptions } from "../../workloads/workload.ts";
 
 export interface RunShape {
@@ -43,9 +49,10 @@ export type RunShapePhase = "main" | "heal" | "recovery" | "final reads";
 
 /** Each lane's waits vary by ±50%, so lanes drift apart and faults overlap in ever new ways. */
 const LANE_JITTER = 0.5;
+/** How long a kind taking turns waits for its fault, as a share of the interval. */
+const TURN_FIRST_WAIT = 0.1;
 /** A fault's duration, as a share of the interval, when its pair does not say. */
 const DEFAULT_DURATION_SHARE = 0.5;
-
 /** Groups fault pairs by their stop op, keeping the catalog's order (and its repetitions, which
  *  weight the choice within a lane). */
 export function faultLanes(faults: readonly FaultPair[]): FaultPair[][] {
@@ -82,11 +89,28 @@ export function buildRunShape(shape: RunShape): Generator {
   if (shape.faults.length === 0) {
     parts.push(marked("main", clientLoad));
   } else {
-    const lanes = faultLanes(shape.faults).map((faults) => {
-      // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
-      const share = faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE;
-      return gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: Math.round(shape.nemesisIntervalNs * share), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
-    });
+    const kinds = faultLanes(shape.faults);
+    // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
+    const durationNs = (faults: FaultPair[]) => Math.round(shape.nemesisIntervalNs * (faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE));
+    const lane = (faults: FaultPair[]) => gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: durationNs(faults), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
+    const names = kinds.map((faults) => FAULT_OPS.find((ops) => ops.stop === faults[0].stop.f)?.fault ?? faults[0].stop.f);
+    // The standing lanes draw their streams first, as when they are all there is: with one seed,
+    // partition, kill and pause get the same schedule in `--nemesis all` as in the standard mix.
+    const lanes = standingKinds(names).map((kind) => lane(kinds[kind]));
+    const turns = faultTurns(names, shape.timeNs, shape.nemesisIntervalNs, names.length > MAX_CONCURRENT_LANES ? shape.faultRng?.fork() : undefined);
+    lanes.push(
+      // Each turn: one fault of the kind a moment after the turn begins (after the previous kind's
+      // stop, never tied with it), stopped after its usual duration (the
+      // schedule's next start would come a whole turn later, past the turn's end), then quiet
+      // until the next kind's turn. The stop is sent again at the turn's end in case the first
+      // never came (a start still running, an unknown outcome), so the next kind finds it healed.
+      ...turns.map((turn) => {
+        const faults = kinds[turn.kind];
+        const turnNs = turn.endNs - turn.startNs;
+        const schedule = gen.faultSchedule({ faults, intervalNs: turnNs, faultDurationNs: durationNs(faults), firstWaitNs: Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
+        return gen.concat(gen.sleep(turn.startNs), gen.timeLimit(turnNs, schedule), gen.once(faults[0].stop));
+      }),
+    );
     parts.push(marked("main", gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes))))));
     // Each distinct stop op once, whatever the schedule left running when time ran out.
     const stops = new Map<string, FaultPair["stop"]>();
