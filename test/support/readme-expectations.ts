@@ -131,10 +131,12 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     "test/e2e/textbook.test.ts runs these settings and asserts reads served and writes refused while a replica is down",
   "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis partition,kill,pause --time 20 --nemesis-interval 4":
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked behind prepared locks",
-  "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis partition,link:delay --time 30":
-    "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3, the transaction named",
+  "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis reactive:isolate-prepared-participant --time 15":
+    "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3 (no retry), a transaction the nemesis cut off committed alone",
+  "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis reactive:isolate-prepared-participant --time 15":
+    "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked",
   "npx faultline suite suites/textbook.yaml":
-    "24 runs, about 11 minutes: longer than a test tier; test/e2e/suite-files.test.ts checks it expands with only client-less combinations skipped, and textbook.test.ts runs its rows that matter",
+    "26 runs, about 12 minutes: longer than a test tier; test/e2e/suite-files.test.ts checks it expands with only the combinations a system cannot run skipped, and textbook.test.ts runs its rows that matter",
   "npx faultline run --system zab --workload set --nemesis partition,kill,pause --time 30 --opt sync=true --opt storage=power-loss --bug skip-trunc --seed 1":
     "test/e2e/zab-bugs.test.ts runs this command's settings (set, partition,kill,pause, 30 s, sync, power-loss storage) with seeds 1-3 for every bug switch and asserts each caught within them, healthy valid",
   "npx faultline up --system zab":
