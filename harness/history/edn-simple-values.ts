@@ -6,6 +6,7 @@
 // error. So this scanner only has to be right about what it accepts: it must read it exactly as
 // EdnReader does (edn-simple-values.test.ts checks it against parseEdn).
 
+import type { FieldNames } from "./field-names.ts";
 import { FALSE_HASH, HASH_START, mix, NULL_HASH, TRUE_HASH, type ValuePool } from "./value-pool.ts";
 
 /** The value at the cursor is not of the simple kind (or the bytes end inside it). */
@@ -44,11 +45,26 @@ export class EdnSimpleValues {
   end = 0;
   /** The hash of the value read last, for the vector holding it. */
   hash = 0;
-  /** Elements of the vectors being read, innermost last, up to `top`. */
-  private readonly stack: unknown[] = [];
+  /** Elements of the vectors being read, innermost last, up to `top`; kept longer than any
+   *  vector so that ValuePool's literals read no slot past its end. */
+  private readonly stack: unknown[] = Array.from({ length: 256 }, () => null);
   private top = 0;
 
   constructor(private readonly pool: ValuePool) {}
+
+  /** Reads a keyword at `pos` (at its ':') and moves past it: its number among `names` (without
+   *  the colon), or -1 for another keyword or one this scanner does not read. */
+  fieldKeyword(names: FieldNames): number {
+    const bytes = this.bytes;
+    const end = this.end;
+    let pos = this.pos + 1;
+    const start = pos;
+    let hash = HASH_START;
+    while (pos < end && KEYWORD_BYTE[bytes[pos]] === 1) hash = mix(hash, bytes[pos++]);
+    if (pos >= end || ENDS_VALUE[bytes[pos]] === 0) return -1;
+    this.pos = pos;
+    return names.find(bytes, start, pos, hash);
+  }
 
   /** Reads the value at `pos` and moves past it, or answers NOT_SIMPLE (`pos` is then anywhere). */
   value(): unknown {
@@ -131,6 +147,7 @@ export class EdnSimpleValues {
     const end = this.end;
     const stack = this.stack;
     const base = this.top;
+    let top = base;
     let hash = HASH_START;
     let pos = this.pos;
     for (;;) {
@@ -140,8 +157,8 @@ export class EdnSimpleValues {
       if (c === RBRACKET) {
         pos++;
         if (pos >= end || ENDS_VALUE[bytes[pos]] === 0) break;
-        hash = mix(hash, (this.top - base) ^ VECTOR_HASH);
-        const items = this.pool.array(stack, base, this.top, hash);
+        hash = mix(hash, (top - base) ^ VECTOR_HASH);
+        const items = this.pool.array(stack, base, top, hash);
         this.top = base;
         this.pos = pos;
         this.hash = hash;
@@ -157,14 +174,16 @@ export class EdnSimpleValues {
           pos++;
         }
         if (pos - start > MAX_DIGITS || pos >= end || ENDS_VALUE[bytes[pos]] === 0) break;
-        stack[this.top++] = value;
+        stack[top++] = value;
         hash = mix(hash, value | 0);
         continue;
       }
+      // A nested vector pushes above `top`.
+      this.top = top;
       this.pos = pos;
       const value = this.value();
       if (value === NOT_SIMPLE) break;
-      stack[this.top++] = value;
+      stack[top++] = value;
       hash = mix(hash, this.hash);
       pos = this.pos;
     }

@@ -6,10 +6,13 @@
 // words every error. So this scanner only has to be right about what it accepts: exactly what
 // JSON.parse would make of it (json-simple-values.test.ts checks it against JSON.parse).
 
+import type { FieldNames } from "./field-names.ts";
 import { FALSE_HASH, HASH_START, mix, NULL_HASH, TRUE_HASH, type ValuePool } from "./value-pool.ts";
 
 /** The value at the cursor is not of the simple kind (or the bytes end inside it). */
 export const NOT_SIMPLE: unique symbol = Symbol("not a simple JSON value");
+/** fieldKey: a key that is not a simple string. */
+export const NOT_SIMPLE_KEY = -2;
 
 const TAB = 9;
 const RETURN = 13;
@@ -38,10 +41,32 @@ export class JsonSimpleValues {
   end = 0;
   /** The hash of the value read last, for the array holding it. */
   hash = 0;
-  private readonly stack: unknown[] = [];
+  /** Elements of the arrays being read, innermost last, up to `top`; kept longer than any
+   *  array so that ValuePool's literals read no slot past its end. */
+  private readonly stack: unknown[] = Array.from({ length: 256 }, () => null);
   private top = 0;
 
   constructor(private readonly pool: ValuePool) {}
+
+  /** Reads an object's key at `pos` (at its '"') and moves past it: its number among `names`, -1
+   *  for another name, NOT_SIMPLE_KEY for a key with an escape or a byte outside printable ASCII. */
+  fieldKey(names: FieldNames): number {
+    const bytes = this.bytes;
+    const end = this.end;
+    let pos = this.pos + 1;
+    const start = pos;
+    let hash = HASH_START;
+    for (;;) {
+      if (pos >= end) return NOT_SIMPLE_KEY;
+      const b = bytes[pos];
+      if (b === QUOTE) break;
+      if (b < SPACE || b > 0x7f || b === BACKSLASH) return NOT_SIMPLE_KEY;
+      hash = mix(hash, b);
+      pos++;
+    }
+    this.pos = pos + 1;
+    return names.find(bytes, start, pos, hash);
+  }
 
   /** Moves past JSON whitespace; returns the byte there, or -1 at the end. */
   skipSpace(): number {
@@ -60,8 +85,8 @@ export class JsonSimpleValues {
     return -1;
   }
 
-  /** Reads a string at `pos` (at its '"') that may be followed by any byte: an object's key. */
-  key(): string | typeof NOT_SIMPLE {
+  /** Reads a string at `pos` (at its '"'), whatever byte follows it. */
+  private string(): string | typeof NOT_SIMPLE {
     const bytes = this.bytes;
     const end = this.end;
     let pos = this.pos + 1;
@@ -107,7 +132,7 @@ export class JsonSimpleValues {
       return value;
     }
     if (c === QUOTE) {
-      const value = this.key();
+      const value = this.string();
       if (value === NOT_SIMPLE || this.pos >= end || ENDS_VALUE[bytes[this.pos]] === 0) return NOT_SIMPLE;
       return value;
     }

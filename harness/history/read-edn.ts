@@ -9,6 +9,7 @@ import type { Op, Process } from "../op.ts";
 import type { ByteSource } from "./byte-source.ts";
 import { CLOSE, END, EdnReader, EdnSymbol, EdnSyntaxError, type EdnValue, NEED_MORE, describe } from "./edn.ts";
 import { EdnSimpleValues, NOT_SIMPLE } from "./edn-simple-values.ts";
+import { FieldNames } from "./field-names.ts";
 import { checkUniqueIndexes, show, toFiniteNumber, toKey, toOpType, toProcess } from "./op-fields.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
 import { ValuePool } from "./value-pool.ts";
@@ -25,8 +26,8 @@ const RBRACE = 125;
 
 /** The op fields this reader knows, as bits, to catch a field given twice. */
 const FIELD_BITS: Record<string, number> = { type: 1, f: 2, process: 4, value: 8, index: 16, time: 32, key: 64, node: 128, error: 256, answered: 512 };
-/** The same, for the fast path: a Map, so that a key like :constructor is unknown, not inherited. */
-const FIELD_BIT: ReadonlyMap<string, number> = new Map(Object.entries(FIELD_BITS));
+/** The same fields for the fast path, numbered so that a field's bit is 1 << its number. */
+const FIELD_NAMES = new FieldNames(Object.keys(FIELD_BITS).sort((a, b) => FIELD_BITS[a] - FIELD_BITS[b]));
 
 /** An op map's fields as read, before they are checked. */
 interface Fields {
@@ -205,13 +206,16 @@ function readSimpleFields(simple: EdnSimpleValues, reader: EdnReader): boolean {
     const c = bytes[pos];
     if (c === RBRACE) {
       reader.pos = pos + 1;
+      // Only an op without :f needs to know (toOp).
+      if ((fields.seen & FIELD_BITS.f) === 0) fields.microOps = isMicroOpVector(fields.value);
       return true;
     }
     if (c !== COLON) return false;
     simple.pos = pos;
-    const key = simple.value();
-    const bit = typeof key === "string" ? (FIELD_BIT.get(key) ?? 0) : 0;
-    if (bit === 0 || (fields.seen & bit) !== 0) return false;
+    const id = simple.fieldKeyword(FIELD_NAMES);
+    if (id < 0) return false;
+    const bit = 1 << id;
+    if ((fields.seen & bit) !== 0) return false;
     fields.seen |= bit;
     pos = simple.pos;
     while (pos < end && (bytes[pos] === SPACE || bytes[pos] === COMMA)) pos++;
@@ -231,7 +235,6 @@ function readSimpleFields(simple: EdnSimpleValues, reader: EdnReader): boolean {
         break;
       case 8:
         fields.value = value;
-        fields.microOps = isMicroOpVector(value);
         break;
       case 16:
         fields.index = value;

@@ -5,7 +5,8 @@
 
 import type { Op } from "../op.ts";
 import type { ByteSource } from "./byte-source.ts";
-import { JsonSimpleValues, NOT_SIMPLE } from "./json-simple-values.ts";
+import { FieldNames } from "./field-names.ts";
+import { JsonSimpleValues, NOT_SIMPLE, NOT_SIMPLE_KEY } from "./json-simple-values.ts";
 import { checkUniqueIndexes, show, toFiniteNumber, toKey, toOpType, toProcess } from "./op-fields.ts";
 import { HistoryParseError, type ParsedHistory } from "./parse-error.ts";
 import { ValuePool } from "./value-pool.ts";
@@ -27,37 +28,44 @@ export function parseJsonlHistory(source: ByteSource, file: string): ParsedHisto
   let line = 0;
   let start = 0;
   for (;;) {
-    const { bytes, length } = source;
-    for (;;) {
-      const newline = bytes.indexOf(NEWLINE, start);
-      const stop = newline === -1 || newline >= length ? (source.done ? length : -1) : newline;
-      if (stop === -1 || (stop === length && start === length)) break;
-      line++;
-      let raw: OpFields | Record<string, unknown> | undefined = readSimpleLine(simple, bytes, start, stop) ? scratch : undefined;
-      if (raw === undefined) {
-        const row = bytes.toString("utf8", start, stop);
-        if (row.trim() !== "") {
-          try {
-            raw = JSON.parse(row) as Record<string, unknown>;
-          } catch (err) {
-            throw new HistoryParseError(file, line, `not valid JSON (${(err as Error).message}); expected one op object per line`);
-          }
-        }
+    const { bytes, length, done } = source;
+    while (start < length) {
+      const next = readSimpleLine(simple, bytes, start, length, done);
+      if (next !== -1) {
+        line++;
+        ops.push(toOp(scratch, ops.length, file, line));
+        lines.push(line);
+        start = next;
+        continue;
       }
-      if (raw !== undefined) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      const stop = newline !== -1 && newline < length ? newline : done ? length : -1;
+      // The line runs past this chunk: read the next one, then this line again.
+      if (stop === -1) break;
+      line++;
+      const row = bytes.toString("utf8", start, stop);
+      if (row.trim() !== "") {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(row);
+        } catch (err) {
+          throw new HistoryParseError(file, line, `not valid JSON (${(err as Error).message}); expected one op object per line`);
+        }
         ops.push(toOp(raw, ops.length, file, line));
         lines.push(line);
       }
       start = stop + 1;
-      if (stop === length) break;
     }
-    if (source.done) break;
+    if (done) break;
     source.refill(start);
     start = 0;
   }
   checkUniqueIndexes(ops, lines, file);
   return { ops, warnings: [] };
 }
+
+/** The op fields the fast path knows, numbered for readSimpleLine's switch. */
+const FIELD_NAMES = new FieldNames(["index", "time", "process", "type", "f", "value", "key", "node", "error", "answered"]);
 
 /** An op line's fields as read by the fast path, before they are checked. */
 interface OpFields {
@@ -76,54 +84,55 @@ interface OpFields {
 /** One OpFields, refilled for every line: it never outlives the op it describes. */
 const scratch: OpFields = { index: undefined, time: undefined, process: undefined, type: undefined, f: undefined, value: undefined, key: undefined, node: undefined, error: undefined, answered: undefined };
 
-/** Reads bytes [start, stop), one line, into `scratch` when it is one JSON object of op fields with
- *  simple values (a field given twice keeps its last value, as JSON.parse does). Otherwise it
- *  answers false, and the line goes to JSON.parse. */
-function readSimpleLine(simple: JsonSimpleValues, bytes: Uint8Array, start: number, stop: number): boolean {
+/** Reads the line at `start` into `scratch` when it is one JSON object of op fields with simple
+ *  values (a field given twice keeps its last value, as with JSON.parse), and returns where the
+ *  next line starts. Otherwise it returns -1, and the line goes to JSON.parse. `done`: no bytes
+ *  follow `end`, so the last line may end without a newline. */
+function readSimpleLine(simple: JsonSimpleValues, bytes: Uint8Array, start: number, end: number, done: boolean): number {
   const fields = scratch;
   fields.index = fields.time = fields.process = fields.type = fields.f = fields.value = fields.key = fields.node = fields.error = fields.answered = undefined;
   simple.bytes = bytes;
   simple.pos = start;
-  simple.end = stop;
-  if (simple.skipSpace() !== LBRACE) return false;
+  simple.end = end;
+  if (simple.skipSpace() !== LBRACE) return -1;
   simple.pos++;
-  if (simple.skipSpace() !== QUOTE) return false;
+  if (simple.skipSpace() !== QUOTE) return -1;
   for (;;) {
-    const key = simple.key();
-    if (key === NOT_SIMPLE || simple.skipSpace() !== COLON) return false;
+    const id = simple.fieldKey(FIELD_NAMES);
+    if (id === NOT_SIMPLE_KEY || simple.skipSpace() !== COLON) return -1;
     simple.pos++;
     simple.skipSpace();
     const value = simple.value();
-    if (value === NOT_SIMPLE) return false;
-    switch (key) {
-      case "index":
+    if (value === NOT_SIMPLE) return -1;
+    switch (id) {
+      case 0:
         fields.index = value;
         break;
-      case "time":
+      case 1:
         fields.time = value;
         break;
-      case "process":
+      case 2:
         fields.process = value;
         break;
-      case "type":
+      case 3:
         fields.type = value;
         break;
-      case "f":
+      case 4:
         fields.f = value;
         break;
-      case "value":
+      case 5:
         fields.value = value;
         break;
-      case "key":
+      case 6:
         fields.key = value;
         break;
-      case "node":
+      case 7:
         fields.node = value;
         break;
-      case "error":
+      case 8:
         fields.error = value;
         break;
-      case "answered":
+      case 9:
         fields.answered = value;
         break;
       default:
@@ -132,8 +141,12 @@ function readSimpleLine(simple: JsonSimpleValues, bytes: Uint8Array, start: numb
     }
     const next = simple.skipSpace();
     simple.pos++;
-    if (next === RBRACE) return simple.skipSpace() === -1;
-    if (next !== COMMA || simple.skipSpace() !== QUOTE) return false;
+    if (next === RBRACE) {
+      const after = simple.skipSpace();
+      if (after === NEWLINE) return simple.pos + 1;
+      return after === -1 && done ? end : -1;
+    }
+    if (next !== COMMA || simple.skipSpace() !== QUOTE) return -1;
   }
 }
 
