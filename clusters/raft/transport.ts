@@ -46,8 +46,10 @@ class OutboundLink {
   private closed = false;
   /** Whether the last state change was logged as down, so a dead peer is logged once, not per retry. */
   private reportedDown = false;
-  /** The socket whose writes are being gathered until the end of this event-loop turn. */
+  /** The socket whose writes are being gathered until flush(): the end of this event-loop turn,
+   *  or earlier when the node calls PeerTransport.flush(). */
   private corked: Socket | undefined;
+  private flushScheduled = false;
   dropped = 0;
 
   constructor(
@@ -68,17 +70,29 @@ class OutboundLink {
       return false;
     }
     if (this.corked !== socket) {
+      this.flush();
       this.corked = socket;
       socket.cork();
-      // setImmediate rather than nextTick: it also gathers the frames of messages stepped from
-      // other peers' data in the same poll phase.
-      setImmediate(() => {
-        if (this.corked === socket) this.corked = undefined;
-        socket.uncork();
-      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate rather than nextTick: it also gathers the frames of messages stepped from
+        // other peers' data in the same poll phase.
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
     }
     socket.write(frame);
     return true;
+  }
+
+  /** Writes the frames gathered so far (one syscall). */
+  flush(): void {
+    const socket = this.corked;
+    if (socket === undefined) return;
+    this.corked = undefined;
+    socket.uncork();
   }
 
   close(): void {
@@ -154,6 +168,13 @@ export class PeerTransport {
     const link = this.links.get(peer);
     if (!link) throw new Error(`node ${this.options.self} has no peer named ${peer}; peers are ${[...this.links.keys()].join(", ")}`);
     return link.send(encodeFrame(payload));
+  }
+
+  /** Writes what send() gathered for every peer now rather than at the end of this turn of the
+   *  event loop: a node that sends from a setImmediate callback (after its peers' data of this
+   *  turn was stepped) saves its messages a whole turn of the loop, one per hop of a write. */
+  flush(): void {
+    for (const link of this.links.values()) link.flush();
   }
 
   async close(): Promise<void> {

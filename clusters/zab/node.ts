@@ -2,9 +2,11 @@
 // ZooKeeper-compatible server. Time enters as ticks, peers' messages as steps, clients' writes as
 // proposals. Readys are pipelined: once per turn of the event loop the shell takes every Ready the
 // core has, sends its messages at once (the core makes a message only once what it promises is
-// durable), hands its writes to storage (group commit: one fsync covers every Ready taken while
-// the previous one ran), delivers committed txns to the data tree — which answers the clients that
-// made them and notifies watchers — and advances each Ready, in order, once it is durable.
+// durable) and writes them to the peer sockets before the turn ends, hands its writes to storage
+// (group commit: one fsync, on the event loop in a turn of its own, covers every Ready taken
+// while the previous one ran), delivers committed txns to the data tree — which answers the
+// clients that made them and notifies watchers — and advances each Ready, in order, once it is
+// durable.
 //
 // Who does what (ZooKeeper's request pipeline, in one file):
 //   every server   accepts clients (server/client-server.ts), answers reads from its own tree
@@ -431,13 +433,20 @@ export class ZabNode implements ClientBackend {
     this.readyScheduled = true;
     setImmediate(() => {
       this.readyScheduled = false;
-      if (this.stopped) return;
-      try {
-        while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
-      } catch (error) {
-        this.fatal(error instanceof Error ? error : new Error(String(error)));
-      }
+      this.drainReady();
     });
+  }
+
+  /** Handles every Ready the core has, then writes the messages they sent: each hop of a write
+   *  (forward, PROPOSAL, ACK, COMMIT) leaves in the turn that made it, not a turn later. */
+  private drainReady(): void {
+    if (this.stopped) return;
+    try {
+      while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
+    } catch (error) {
+      this.fatal(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.transport.flush();
   }
 
   private handleReady(ready: Ready): void {

@@ -74,6 +74,27 @@ describe("Wal", () => {
     await reopened.close();
   });
 
+  it("syncing on the event loop, appends of one turn share one fsync that starts in a later turn", async () => {
+    for (const storage of ["fsync", "power-loss"] as const) {
+      const { wal } = await Wal.open(options({ storage, syncOnEventLoop: true }));
+      const appends = [wal.append({ entries: [entry(1, 1)] })];
+      // Still this turn: appended before the writer's turn comes, so the same fsync covers it.
+      await Promise.resolve();
+      appends.push(wal.append({ entries: [entry(2, 1)] }));
+      let resolved = false;
+      void Promise.all(appends).then(() => (resolved = true));
+      await Promise.resolve();
+      expect(resolved).toBe(false);
+      await Promise.all(appends);
+      expect(wal.stats()).toMatchObject({ appends: 2, syncs: 1 });
+      await wal.close();
+      const { wal: reopened, recovered } = await Wal.open(options({ storage }));
+      expect(recovered.entries.map((e) => e.index)).toEqual([1, 2]);
+      await reopened.close();
+      await fs.rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it("records a batch without an fsync of its own; the next durable append syncs it too", async () => {
     const { wal } = await Wal.open(options({ storage: "power-loss" }));
     await wal.append({ hardState: { term: 1, vote: "n1", commit: 0 }, entries: entryRange(1, 2, 1) });

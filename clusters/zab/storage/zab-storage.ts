@@ -77,7 +77,8 @@ export class ZabStorage {
   /** Opens the node's storage; `durable` is undefined for a server that never persisted anything. */
   static async open(options: ZabStorageOptions): Promise<{ storage: ZabStorage; durable: DurableState | undefined }> {
     const directory = join(options.dataDir, "wal");
-    const { wal, recovered } = await Wal.open({ directory, storage: options.storage, acknowledgeBeforeSync: options.acknowledgeBeforeSync, log: options.log });
+    // Synced on the event loop (wal.ts syncOnEventLoop): fewer wake-ups per write, larger groups.
+    const { wal, recovered } = await Wal.open({ directory, storage: options.storage, acknowledgeBeforeSync: options.acknowledgeBeforeSync, syncOnEventLoop: true, log: options.log });
     const epochs = { acceptedEpoch: await readEpoch(options.dataDir, ACCEPTED_EPOCH_FILE), currentEpoch: await readEpoch(options.dataDir, CURRENT_EPOCH_FILE) };
     if (epochs.currentEpoch > epochs.acceptedEpoch) {
       throw new Error(`${join(options.dataDir, CURRENT_EPOCH_FILE)} holds ${epochs.currentEpoch}, above ${ACCEPTED_EPOCH_FILE} ${epochs.acceptedEpoch}: the epoch files are damaged; remove ${options.dataDir} to resync the server from its peers`);
