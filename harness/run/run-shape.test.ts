@@ -11,7 +11,7 @@ const S = 1_000_000_000;
 
 /** A simulated run of `timeS` virtual seconds with a fault every second or so; the nemesis ops it
  *  invoked. */
-async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng, intervalS = 1, nemesisLatencyNs = 1_000_000): Promise<Op[]> {
+async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS: number, seed: number, faultRng?: Rng, intervalS = 1, nemesisLatencyNs: number | ((f: string) => number) = 1_000_000): Promise<Op[]> {
   const generator = buildRunShape({
     workload: registerWorkload,
     workloadOptions: { keys: 2 },
@@ -22,7 +22,7 @@ async function nemesisInvokes(faults: ReturnType<typeof scheduledFaults>, timeS:
     recoveryNs: 0,
     faultRng,
   });
-  const { history } = await simulate({ generator, concurrency: 2, seed, nemesis: () => ({ completion: { type: "ok" }, latencyNs: nemesisLatencyNs }) });
+  const { history } = await simulate({ generator, concurrency: 2, seed, nemesis: (op) => ({ completion: { type: "ok" }, latencyNs: typeof nemesisLatencyNs === "number" ? nemesisLatencyNs : nemesisLatencyNs(op.f) }) });
   return history.filter((op) => op.process === "nemesis" && op.type === "invoke");
 }
 
@@ -104,6 +104,14 @@ describe("the run's fault schedule", () => {
         }
         // The heal at the end still stops every kind.
         expect(new Set(ops.slice(-ALL.length).map((op) => op.f))).toEqual(new Set(FAULT_OPS.map((kind) => kind.stop)));
+      }
+    });
+
+    it("gives every kind its fault even when a slow nemesis op holds the nemesis past a whole turn", async () => {
+      // A membership change that waits 14 s for a leader: longer than two 6 s turns.
+      for (const seed of [1, 2, 3, 4]) {
+        const ops = await nemesisInvokes(scheduledFaults(ALL, {}), 30, seed, new Rng(seed), 2, (f) => (f === "remove-member" ? 14 * S : 300_000_000));
+        expect(kindsInForce(ops, 30 * S).started, `seed ${seed}`).toEqual(new Set(ALL));
       }
     });
 

@@ -100,15 +100,13 @@ export function buildRunShape(shape: RunShape): Generator {
     const turns = faultTurns(names, shape.timeNs, shape.nemesisIntervalNs, names.length > MAX_CONCURRENT_LANES ? shape.faultRng?.fork() : undefined);
     lanes.push(
       // Each turn: one fault of the kind a moment after the turn begins (after the previous kind's
-      // stop, never tied with it), stopped after its usual duration (the
-      // schedule's next start would come a whole turn later, past the turn's end), then quiet
-      // until the next kind's turn. The stop is sent again at the turn's end in case the first
-      // never came (a start still running, an unknown outcome), so the next kind finds it healed.
+      // stop, never tied with it), stopped its usual duration after the start completed. Not cut
+      // off at the turn's end: when a slow nemesis op (a membership change waiting for a leader)
+      // holds the nemesis past a whole turn, the kind still gets its fault, late.
       ...turns.map((turn) => {
         const faults = kinds[turn.kind];
-        const turnNs = turn.endNs - turn.startNs;
-        const schedule = gen.faultSchedule({ faults, intervalNs: turnNs, faultDurationNs: durationNs(faults), firstWaitNs: Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
-        return gen.concat(gen.sleep(turn.startNs), gen.timeLimit(turnNs, schedule), gen.once(faults[0].stop));
+        const schedule = gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, firstWaitNs: Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
+        return gen.concat(gen.sleep(turn.startNs), gen.limit(1, schedule), gen.synchronize(gen.sleep(durationNs(faults))), gen.once(faults[0].stop));
       }),
     );
     parts.push(marked("main", gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes))))));
