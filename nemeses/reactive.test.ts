@@ -103,8 +103,9 @@ describe("reactive nemesis on a real Raft cluster", () => {
     const nemesis = reactiveNemesis({ probability: 1 });
     await cluster.leaderWithin(10_000);
     await nemesis.invoke(ctx, { process: "nemesis", f: "react", value: "pause-acked-follower" });
-    await writes(3);
-    await until("a follower paused", () => NODES.some((node) => cluster.runtime.state(node) === "paused"), 5_000);
+    // Watched while the writes run: with both followers paused the leader cannot commit, and its
+    // pending write is answered only once they are back (the node keeps it pending across a step-down).
+    await Promise.all([writes(3), until("a follower paused", () => NODES.some((node) => cluster.runtime.state(node) === "paused"), 5_000)]);
     const stopped = await nemesis.invoke(ctx, { process: "nemesis", f: "stop-react", value: null });
     const { fired } = stopped.value as { fired: Fired[] };
     console.log(`pause-acked-follower: ${JSON.stringify(fired)}`);

@@ -98,13 +98,14 @@ export const REACTIVE_RULES: Readonly<Record<ReactiveMode, Mode>> = {
   "isolate-leader-on-commit": { description: "cut a leader off right after its first commit in its term (half of them), links 30–50 ms slow while armed", triggers: [onFirstCommit], latency: WIRE_LATENCY },
   "figure-8": {
     description:
-      "Raft's Figure 8 staged from the nodes' events (nemeses/figure-8.ts): a new leader A cut off at its election while its clients' writes land on it alone; the next leader B cut off at its election; A back and, once the third node took an old entry from A in its new term, the third node stops hearing A (A's new no-op is lost on the wire) and the moment A's commit passes its old no-op A is cut off again; B back to win; then leadership tours every node. Links 30–50 ms slow while armed. Our Raft with one entry per message and few in flight (--opt maxEntriesPerMessage=1 --opt maxInflight=4 --opt heartbeatTicks=20 --opt electionTicks=30; test/e2e/raft-figure-8.test.ts) sends A's new no-op behind its old entries, so the cut drops it on the wire",
+      "Raft's Figure 8 staged from the nodes' events (nemeses/figure-8.ts): a new leader A cut off the moment a follower acknowledged its no-op, while the clients' writes land on it alone; the next leader B cut off at its election; A back and, the moment the third node acknowledged the last of A's old entries in A's new term, the third node stops hearing A (A's new no-op is lost on the wire); the moment A's commit reaches its old entries' end A is cut off again; B back to win; then leadership tours every node. Links 30–50 ms slow while armed. Our Raft with one entry per message and one in flight (--opt maxEntriesPerMessage=1 --opt maxInflight=1 --opt heartbeatTicks=20 --opt electionTicks=30; test/e2e/raft-figure-8.test.ts) sends A's new no-op only once the last old entry's acknowledgement reached A, so the cut drops it",
     triggers: [],
     // Not lossy: loss slows every step (elections, the entry-by-entry catch-up) more than it helps.
-    // With one entry per message and a few in flight, A's term-T no-op is still behind the old
-    // entries when A's commit first moves on one of them, and the cut that answers that commit
-    // drops what is in flight; with bigger messages A's appends leave together and the no-op
-    // arrives with them. Measured: 35% loss reached the last step once or twice a run, none 3–5.
+    // With one entry per message and one in flight, A's term-T no-op leaves only once the third
+    // node's acknowledgement of the entry before it reached A, a round trip after the cut that
+    // answers that acknowledgement; with bigger messages or more in flight the no-op rides right
+    // behind the old entries and arrives with them. Measured: 35% loss reached the last step once
+    // or twice a run, none 3–5.
     latency: WIRE_LATENCY,
   },
   "isolate-prepared-participant": {

@@ -21,7 +21,8 @@
 // so an old-term tail is never that long). The old entries then never reach a majority without the
 // new term's entry, so counting replicas commits nothing the correct rule would not. Nor could a
 // client see it if it did: reads wait for the no-op's commit, after which the old entry is safe,
-// and the old entry's own write was already answered UNKNOWN when its leader lost office. Tried
+// and (until the node kept writes pending across a change of leader, 2026-12-06) the old entry's
+// own write was already answered UNKNOWN when its leader lost office. Tried
 // 2026-11-23 without the no-op (reads gated on the commit index reaching the leader's log at
 // election): 0/4 seeds, and 0/4 with a 20–100 ms proxy-latency partition mode added to the mix
 // (drawn in two of them). Figure 8 needs a leader whose own-term entries never reach a majority —
