@@ -178,6 +178,16 @@ export class EdnSimpleValues {
         hash = mix(hash, value | 0);
         continue;
       }
+      if (c === COLON) {
+        // A keyword, the first element of every micro-op.
+        const start = ++pos;
+        let keywordHash = HASH_START;
+        while (pos < end && KEYWORD_BYTE[bytes[pos]] === 1) keywordHash = mix(keywordHash, bytes[pos++]);
+        if (pos === start || pos >= end || ENDS_VALUE[bytes[pos]] === 0) break;
+        stack[top++] = this.pool.ascii(bytes, start, pos, keywordHash);
+        hash = mix(hash, keywordHash);
+        continue;
+      }
       // A nested vector pushes above `top`.
       this.top = top;
       this.pos = pos;
