@@ -134,6 +134,25 @@ describe("faultSchedule", () => {
     expect(calls[2].invoke.time - calls[1].done.time).toBe(50 * MS);
   });
 
+  it("with once, makes one fault, trying a start that failed again, and is done after its stop", async () => {
+    let kills = 0;
+    const schedule = faultSchedule({ faults: [kill], intervalNs: 20 * MS, faultDurationNs: 10 * MS, firstWaitNs: 0, once: true });
+    const { history } = await simulate({
+      generator: nemesis(timeLimit(500 * MS, schedule)),
+      concurrency: 1,
+      // The first kill fails (no leader found), the second takes.
+      nemesis: (op) => ({ completion: { type: op.f === "kill" && kills++ === 0 ? "fail" : "ok" }, latencyNs: MS }),
+    });
+    const calls = nemesisCalls(history);
+    expect(calls.map(({ invoke, done }) => `${invoke.f} ${done.type}`)).toEqual(["kill fail", "kill ok", "start ok"]);
+    expect(calls[1].invoke.time - calls[0].done.time).toBe(20 * MS);
+    expect(calls[2].invoke.time - calls[1].done.time).toBe(10 * MS);
+    // A fault without a stop op: done once it took.
+    const bumps = faultSchedule({ faults: [clockBump], intervalNs: 20 * MS, firstWaitNs: 0, once: true });
+    const bumped = await simulate({ generator: nemesis(timeLimit(500 * MS, bumps)), concurrency: 1, nemesis: true });
+    expect(nemesisCalls(bumped.history).map(({ invoke }) => invoke.f)).toEqual(["bump-clock"]);
+  });
+
   it("is done at once in a run without a nemesis", async () => {
     const { history } = await simulate({ generator: any(faultSchedule({ faults: [kill], intervalNs: MS }), clients(limit(2, tagged("w")))), concurrency: 1 });
     expect(invokes(history).map((op) => op.f)).toEqual(["w", "w"]);

@@ -23,6 +23,10 @@ export interface FaultScheduleOptions {
   /** Healthy time before the first fault only (jittered like every wait); defaults to intervalNs.
    *  0 starts a fault as soon as the schedule is first asked. */
   firstWaitNs?: number;
+  /** One fault, then done: the schedule ends once a start that did not fail has been stopped (or,
+   *  for a fault without a stop op, has completed). A start that failed is tried again after
+   *  intervalNs, as always, so the one fault really happens if the system lets it. */
+  once?: boolean;
   /** Every wait is scaled by a uniform factor in [1 − jitter, 1 + jitter]; 0 ≤ jitter ≤ 1, default 0. */
   jitter?: number;
   /** The schedule's own randomness: one seed is drawn from it here, so the fault sequence is the
@@ -35,6 +39,7 @@ interface Settings {
   intervalNs: number;
   faultDurationNs: number;
   firstWaitNs: number;
+  once: boolean;
   jitter: number;
   seed: number | undefined;
 }
@@ -43,7 +48,9 @@ type Stage =
   /** Next op `emit`s at dueNs (undefined before the first ask). */
   | { kind: "waiting"; emit: "start" | "stop"; faultIndex: number; dueNs: number | undefined }
   /** Op `sent` is in flight; `factor` scales the wait that follows its completion. */
-  | { kind: "running"; sent: "start" | "stop"; faultIndex: number; factor: number };
+  | { kind: "running"; sent: "start" | "stop"; faultIndex: number; factor: number }
+  /** A schedule of one fault, after it. */
+  | { kind: "finished" };
 
 class FaultSchedule implements Generator {
   constructor(
@@ -57,6 +64,7 @@ class FaultSchedule implements Generator {
     const nemesisLive = ctx.allProcesses.length > 0 && ctx.allProcesses[ctx.allProcesses.length - 1] === "nemesis";
     if (!nemesisLive) return { kind: "done" };
     const stage = this.stage;
+    if (stage.kind === "finished") return { kind: "done" };
     if (stage.kind === "running") return { kind: "pending", next: this };
 
     let draws = this.draws;
@@ -88,6 +96,7 @@ class FaultSchedule implements Generator {
     // A start that definitely failed left nothing to stop; one that is unknown (info) may have
     // taken effect, so it is stopped like a successful one.
     const stopNext = stage.sent === "start" && fault.stop !== undefined && event.type !== "fail";
+    if (this.settings.once && !stopNext && (stage.sent === "stop" || event.type !== "fail")) return new FaultSchedule(this.settings, { kind: "finished" }, this.draws);
     const waitNs = Math.round((stopNext ? this.settings.faultDurationNs : this.settings.intervalNs) * stage.factor);
     const waiting: Stage = { kind: "waiting", emit: stopNext ? "stop" : "start", faultIndex: stage.faultIndex, dueNs: event.time + waitNs };
     return new FaultSchedule(this.settings, waiting, this.draws);
@@ -107,12 +116,12 @@ class FaultSchedule implements Generator {
  *  and heal afterwards: a fault may still be active when the schedule is cut off). Done at once in
  *  a run without a nemesis. */
 export function faultSchedule(opts: FaultScheduleOptions): Generator {
-  const { faults, intervalNs, faultDurationNs = intervalNs, firstWaitNs = intervalNs, jitter = 0 } = opts;
+  const { faults, intervalNs, faultDurationNs = intervalNs, firstWaitNs = intervalNs, once = false, jitter = 0 } = opts;
   if (faults.length === 0) throw new Error("faultSchedule() needs at least one fault kind in `faults`; got none");
   if (!(intervalNs >= 0)) throw new Error(`faultSchedule() needs a non-negative intervalNs, got ${intervalNs}`);
   if (!(faultDurationNs >= 0)) throw new Error(`faultSchedule() needs a non-negative faultDurationNs, got ${faultDurationNs}`);
   if (!(firstWaitNs >= 0)) throw new Error(`faultSchedule() needs a non-negative firstWaitNs, got ${firstWaitNs}`);
   if (!(jitter >= 0 && jitter <= 1)) throw new Error(`faultSchedule() needs a jitter between 0 and 1, got ${jitter}`);
-  const settings: Settings = { faults: faults.slice(), intervalNs, faultDurationNs, firstWaitNs, jitter, seed: opts.rng?.nextUint32() };
+  const settings: Settings = { faults: faults.slice(), intervalNs, faultDurationNs, firstWaitNs, once, jitter, seed: opts.rng?.nextUint32() };
   return new FaultSchedule(settings, { kind: "waiting", emit: "start", faultIndex: 0, dueNs: undefined }, 0);
 }

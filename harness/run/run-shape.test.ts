@@ -115,6 +115,15 @@ describe("the run's fault schedule", () => {
       }
     });
 
+    it("tries a turn's fault again when the system refused it, so that the kind takes effect", async () => {
+      const generator = buildRunShape({ workload: registerWorkload, workloadOptions: { keys: 2 }, timeNs: 30 * S, rate: 5, faults: scheduledFaults(ALL, {}), nemesisIntervalNs: 2 * S, recoveryNs: 0, faultRng: new Rng(1) });
+      let removes = 0;
+      // The first membership change finds no leader.
+      const { history } = await simulate({ generator, concurrency: 2, nemesis: (op) => ({ completion: { type: op.f === "remove-member" && removes++ === 0 ? "fail" : "ok" }, latencyNs: 300_000_000 }) });
+      const removals = history.filter((op) => op.process === "nemesis" && op.f === "remove-member" && op.type !== "invoke").map((op) => op.type);
+      expect(removals).toEqual(["fail", "ok"]);
+    });
+
     it("draws the same fault schedule for a seed however the clients' ops go", async () => {
       const drawn = async (clientSeed: number) => (await nemesisInvokes(scheduledFaults(ALL, {}), 30, clientSeed, new Rng(42), 2)).map((op) => `${op.f} ${JSON.stringify(op.value)}`);
       const first = await drawn(1);

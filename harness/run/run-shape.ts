@@ -102,11 +102,12 @@ export function buildRunShape(shape: RunShape): Generator {
       // Each turn: one fault of the kind a moment after the turn begins (after the previous kind's
       // stop, never tied with it), stopped its usual duration after the start completed. Not cut
       // off at the turn's end: when a slow nemesis op (a membership change waiting for a leader)
-      // holds the nemesis past a whole turn, the kind still gets its fault, late.
+      // holds the nemesis past a whole turn, the kind still gets its fault, late; and a start the
+      // system refused (no leader to take a membership change) is tried again an interval later.
       ...turns.map((turn) => {
         const faults = kinds[turn.kind];
-        const schedule = gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, firstWaitNs: Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
-        return gen.concat(gen.sleep(turn.startNs), gen.limit(1, schedule), gen.synchronize(gen.sleep(durationNs(faults))), gen.once(faults[0].stop));
+        const firstWaitNs = Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT);
+        return gen.concat(gen.sleep(turn.startNs), gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: durationNs(faults), firstWaitNs, once: true, jitter: LANE_JITTER, rng: shape.faultRng?.fork() }));
       }),
     );
     parts.push(marked("main", gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes))))));
