@@ -4,6 +4,7 @@
 // ended (expired while the node was down or cut off). Used by the zookeeper system (real
 // ZooKeeper) and the zab system (our own ensemble): the same C client against both.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "../../harness/interpreter/client.ts";
 import type { Completion } from "../../harness/op.ts";
 import { clientsFrom, PlannedClient, type Session } from "../client/planned-client.ts";
@@ -21,10 +22,24 @@ const RECONNECT_GRACE_MS = 250;
 const REPLACE_AFTER_MS = 500;
 /** How long opening a client waits for its session; ops fail fast (unsent) while there is none. */
 const CLIENT_CONNECT_MS = 1000;
+/** After the C client's host process died (native-rpc.ts), the new host must start and load the
+ *  addon before its session connects, which takes longer than RECONNECT_GRACE_MS: an op then
+ *  waits for the new session within its own timeout instead (perform), for this long at most
+ *  after the host died. The crash is ours, not the servers', so it must not fail ops by itself
+ *  — above all not the final reads, which each client makes once and which decide the verdict. */
+const HOST_RESTART_GRACE_MS = 10_000;
+
+/** Between a read's attempts when the host died under it. */
+const RETRY_PAUSE_MS = 100;
+
+/** The op's timeout passed while waiting for a session in a new host: nothing was sent. */
+class NotSent extends Error {}
 
 class ZooKeeperSession implements Session<ZkPlan> {
   private connection: ZkConnection;
   private connectingSince: number | undefined;
+  /** When the host process carrying this session's connection died, until the new one connects. */
+  private hostLostAt: number | undefined;
 
   constructor(
     private readonly node: string,
@@ -42,8 +57,17 @@ class ZooKeeperSession implements Session<ZkPlan> {
 
   async unready(): Promise<string | undefined> {
     const now = Date.now();
-    if (this.connection.connected) this.connectingSince = undefined;
-    else this.connectingSince ??= now;
+    if (this.connection.connected) {
+      this.connectingSince = undefined;
+      this.hostLostAt = undefined;
+    } else this.connectingSince ??= now;
+    if (this.connection.hostExited) {
+      this.hostLostAt ??= now;
+      this.connection = this.connect();
+      this.connectingSince = now;
+    }
+    // A new host is starting: perform() waits for its session within the op's timeout.
+    if (this.hostLostAt !== undefined && now - this.hostLostAt < HOST_RESTART_GRACE_MS && this.connection.state === "connecting") return undefined;
     const stuck = !this.keepSession && this.connectingSince !== undefined && now - this.connectingSince > REPLACE_AFTER_MS;
     if (this.connection.expired || stuck) {
       // The session ended (e.g. expired while the node was down), or is slow to come back: start
@@ -56,12 +80,42 @@ class ZooKeeperSession implements Session<ZkPlan> {
     return `no session with ${this.node} (state ${this.connection.state})`;
   }
 
-  perform(plan: ZkPlan, signal: AbortSignal): Promise<Completion> {
-    return untilAborted(plan.run(this.connection, signal), signal);
+  async perform(plan: ZkPlan, signal: AbortSignal): Promise<Completion> {
+    for (;;) {
+      try {
+        await this.awaitNewHost(signal);
+        return await untilAborted(plan.run(this.connection, signal), signal);
+      } catch (error) {
+        // The host died under the op (or before the op's session in a new host came up). A write
+        // that was sent may have reached the server: its outcome stands as the error says (info;
+        // one never sent fails). A read changes nothing, so it is simply made again on a new
+        // host until it answers or its time runs out.
+        if (!plan.readOnly || signal.aborted || !this.connection.hostExited) throw error;
+        // A host that dies again at once must not be respawned in a tight loop.
+        await sleep(RETRY_PAUSE_MS);
+        this.hostLostAt ??= Date.now();
+        this.connection = this.connect();
+        this.connectingSince = Date.now();
+      }
+    }
   }
 
   outcome(error: unknown, plan: ZkPlan): Completion {
+    if (error instanceof NotSent) return { type: "fail", error: `not sent: ${error.message}` };
     return zooKeeperOutcome(error, plan);
+  }
+
+  /** Waits, within the op's timeout, for the session of a connection opened in a new host;
+   *  returns at once for any other connection (unready() already judged it). */
+  private async awaitNewHost(signal: AbortSignal): Promise<void> {
+    if (this.hostLostAt === undefined || this.connection.connected) return;
+    const waited = Date.now();
+    await untilAborted(this.connection.waitConnected(HOST_RESTART_GRACE_MS), signal).catch(() => false);
+    if (this.connection.connected) {
+      this.hostLostAt = undefined;
+      return;
+    }
+    throw new NotSent(`no session with ${this.node} after the C client host process died (state ${this.connection.state}, waited ${Date.now() - waited} ms)`);
   }
 
   async close(): Promise<void> {

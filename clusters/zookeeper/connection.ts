@@ -47,6 +47,7 @@ export class ZkConnection {
   private timeoutMs = 0;
   private readonly listeners = new Set<() => void>();
   private closedByUs = false;
+  private hostExitedValue = false;
 
   constructor(
     readonly host: string,
@@ -58,6 +59,10 @@ export class ZkConnection {
         if (session !== undefined) this.sessionValue = session;
         if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
         this.setState(state);
+      },
+      onHostExit: () => {
+        this.hostExitedValue = true;
+        this.setState("closed");
       },
     };
     const request = { host, port, timeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS, ...(options.session === undefined ? {} : { session: options.session }) };
@@ -74,8 +79,14 @@ export class ZkConnection {
     return this.stateValue === "closed" && !this.closedByUs;
   }
 
+  /** The C client's host process died (native-rpc.ts) and the handle with it: not the server's
+   *  doing, so a new connection (in a new host) may well succeed at once. */
+  get hostExited(): boolean {
+    return this.hostExitedValue;
+  }
+
   get state(): string {
-    return this.expired ? "expired" : this.stateValue;
+    return this.hostExitedValue ? "lost with the C client host process" : this.expired ? "expired" : this.stateValue;
   }
 
   /** The session's id and password (hexadecimal), to resume it from another connection. */

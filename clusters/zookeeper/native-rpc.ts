@@ -1,7 +1,7 @@
 // The harness's side of native-host.ts: one child process holds every C client handle of this
 // process; each ZkConnection talks to its handle through it. When the host dies (the addon can
-// abort, see native-host.ts), every handle reads as closed, every call in flight ends as
-// connection loss, and the next connection starts a new host.
+// abort, see native-host.ts), every handle hears that its host exited (onHostExit), every call in
+// flight ends as connection loss, and the next connection starts a new host.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { nodeProgramArgs } from "../../harness/source-path.ts";
@@ -13,6 +13,9 @@ const CONNECTION_LOSS = -4;
 
 export interface HandleEvents {
   onState(state: "connecting" | "connected" | "closed", session?: { id: string; password: string }, timeoutMs?: number): void;
+  /** The host process died: the handle is gone with it (its calls in flight were answered
+   *  connection loss first). The session itself may live on at the server until it times out. */
+  onHostExit(): void;
 }
 
 class Host {
@@ -34,7 +37,7 @@ class Host {
       if (code !== 0 && this.handles.size > 0) process.emitWarning(`the ZooKeeper C client host exited (${signal ?? `code ${code}`}); its ${this.handles.size} session(s) are lost and will be reopened`);
       for (const call of this.calls.values()) call.done([CONNECTION_LOSS, "the C client host process exited"]);
       this.calls.clear();
-      for (const events of this.handles.values()) events.onState("closed");
+      for (const events of this.handles.values()) events.onHostExit();
       this.handles.clear();
     });
   }
@@ -52,6 +55,14 @@ class Host {
     const id = this.nextId++;
     this.calls.set(id, { connection, done, onWatch });
     this.send({ kind: "call", id, connection, method, args, watch: onWatch !== undefined });
+  }
+
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child.pid;
+  }
+
+  get callsInFlight(): number {
+    return [...this.calls.values()].filter((call) => call.onWatch === undefined).length;
   }
 
   close(connection: number): void {
@@ -93,6 +104,12 @@ class Host {
 
 let host: Host | undefined;
 let nextConnection = 1;
+
+/** The running host's pid and how many calls (not counting armed watches) await their answer;
+ *  for tests that kill the host at a chosen moment. */
+export function nativeHostState(): { pid: number | undefined; callsInFlight: number } {
+  return { pid: host?.pid, callsInFlight: host?.callsInFlight ?? 0 };
+}
 
 /** A C client handle in the host process. */
 export class RemoteHandle {
