@@ -135,6 +135,10 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3 (no retry), a transaction the nemesis cut off committed alone",
   "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis reactive:isolate-prepared-participant --time 15":
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked",
+  "npx faultline run --system raft --nemesis all --time 30 --seed 1":
+    "test/e2e/raft-nemesis-all.test.ts runs raft under --nemesis all for 30 s with seeds 1-3, asserts every kind's fault took effect and no healthy run invalid, and hunts each bug switch within seeds 1-3",
+  "npx faultline run --system zab --workload set --opt sync=true --nemesis all --time 30 --seed 1":
+    "test/e2e/raft-nemesis-all.test.ts runs zab with the set workload and sync under --nemesis all for 30 s with seeds 1-3, asserts no healthy run invalid, and hunts each bug switch within seeds 1-3",
   "npx faultline suite suites/textbook.yaml":
     "26 runs, about 12 minutes: longer than a test tier; test/e2e/suite-files.test.ts checks it expands with only the combinations a system cannot run skipped, and textbook.test.ts runs its rows that matter",
   "npx faultline run --system zab --workload set --nemesis partition,kill,pause --time 30 --opt sync=true --opt storage=power-loss --bug skip-trunc --seed 1":
