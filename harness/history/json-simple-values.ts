@@ -51,21 +51,9 @@ export class JsonSimpleValues {
   /** Reads an object's key at `pos` (at its '"') and moves past it: its number among `names`, -1
    *  for another name, NOT_SIMPLE_KEY for a key with an escape or a byte outside printable ASCII. */
   fieldKey(names: FieldNames): number {
-    const bytes = this.bytes;
-    const end = this.end;
-    let pos = this.pos + 1;
-    const start = pos;
-    let hash = HASH_START;
-    for (;;) {
-      if (pos >= end) return NOT_SIMPLE_KEY;
-      const b = bytes[pos];
-      if (b === QUOTE) break;
-      if (b < SPACE || b > 0x7f || b === BACKSLASH) return NOT_SIMPLE_KEY;
-      hash = mix(hash, b);
-      pos++;
-    }
-    this.pos = pos + 1;
-    return names.find(bytes, start, pos, hash);
+    const start = this.pos + 1;
+    const close = this.scanString();
+    return close < 0 ? NOT_SIMPLE_KEY : names.find(this.bytes, start, close, this.hash);
   }
 
   /** Moves past JSON whitespace; returns the byte there, or -1 at the end. */
@@ -87,22 +75,30 @@ export class JsonSimpleValues {
 
   /** Reads a string at `pos` (at its '"'), whatever byte follows it. */
   private string(): string | typeof NOT_SIMPLE {
+    const start = this.pos + 1;
+    const close = this.scanString();
+    return close < 0 ? NOT_SIMPLE : this.pool.ascii(this.bytes, start, close, this.hash);
+  }
+
+  /** Moves past the string at `pos` (at its '"') and answers where its closing quote is, with its
+   *  hash in `hash`; -1 (and `pos` unmoved) for one with an escape or a byte outside printable
+   *  ASCII, which the full parser reads. Keys and string values are read alike. */
+  private scanString(): number {
     const bytes = this.bytes;
     const end = this.end;
     let pos = this.pos + 1;
-    const start = pos;
     let hash = HASH_START;
     for (;;) {
-      if (pos >= end) return NOT_SIMPLE;
+      if (pos >= end) return -1;
       const b = bytes[pos];
       if (b === QUOTE) break;
-      if (b < SPACE || b > 0x7f || b === BACKSLASH) return NOT_SIMPLE;
+      if (b < SPACE || b > 0x7f || b === BACKSLASH) return -1;
       hash = mix(hash, b);
       pos++;
     }
     this.pos = pos + 1;
     this.hash = hash;
-    return this.pool.ascii(bytes, start, pos, hash);
+    return pos;
   }
 
   /** Reads the value at `pos` and moves past it, or answers NOT_SIMPLE (`pos` is then anywhere). */
