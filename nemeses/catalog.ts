@@ -34,6 +34,10 @@ export interface FaultPair {
   /** How long the fault stays before its stop op, as a share of the nemesis interval (the healthy
    *  time before each start); the schedule's default when absent. */
   durationShare?: number;
+  /** A staged fault that plays out over several elections and cannot while other faults strike
+   *  around it: when a run composes more kinds than stand at once, it takes a turn of its own with
+   *  the rest held off (harness/run/fault-turns.ts). */
+  solo?: boolean;
 }
 
 /** Where a run would put a fault: the system (with its fault hooks) on one runtime. */
@@ -90,7 +94,7 @@ const CLOCK_SHARE = 1;
 const clockPair = (mode: string) => pair("clock", mode, "reset-clock", CLOCK_SHARE);
 // Armed half the time: each armed stretch sees a few elections (or many appends) to strike at.
 const REACTIVE_SHARE = 1;
-const reactivePair = (mode: string) => pair("react", mode, "stop-react", REACTIVE_SHARE);
+const reactivePair = (mode: ReactiveMode): FaultPair => ({ ...pair("react", mode, "stop-react", REACTIVE_SHARE), ...(REACTIVE_RULES[mode].staged ? { solo: true } : {}) });
 // A removed member stays out about as long as a partition: the rest must carry on without it.
 const MEMBER_SHARE = 1;
 const memberPair = (mode: string) => pair("remove-member", mode, "add-member", MEMBER_SHARE);

@@ -59,6 +59,8 @@ interface Mode {
    *  propagation delay no strike could land between a new leader's first appends and their
    *  arrival. Frames still in flight when a node is cut off are lost, as on a wire. */
   latency?: LinkFaults;
+  /** Staged over several elections, so other faults striking meanwhile undo it (FaultPair.solo). */
+  staged?: boolean;
 }
 
 const onElection = (action: Trigger["action"], durationMs: [number, number]): Trigger => ({ on: "elected", action, probability: 0.5, delayMs: [0, 20], durationMs });
@@ -107,6 +109,7 @@ export const REACTIVE_RULES: Readonly<Record<ReactiveMode, Mode>> = {
     // behind the old entries and arrives with them. Measured: 35% loss reached the last step once
     // or twice a run, none 3–5.
     latency: WIRE_LATENCY,
+    staged: true,
   },
   "isolate-prepared-participant": {
     description:

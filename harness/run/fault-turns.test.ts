@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../rng.ts";
-import { faultTurns, standingKinds, type FaultTurn } from "./fault-turns.ts";
+import { faultTurns, SOLO_SLOT_NS, soloTurnsFit, standingKinds, type FaultTurn } from "./fault-turns.ts";
 
 const S = 1_000_000_000;
 const RAFT_ALL = ["partition", "kill", "pause", "link", "disk", "clock", "reactive", "member"];
@@ -51,6 +51,27 @@ describe("fault kinds sharing a run", () => {
     const turns = faultTurns(kinds, 20 * S, 1 * S);
     expect(standingKinds(kinds)).toEqual([]);
     expect(turns.map((turn) => kinds[turn.kind])).toEqual(["link", "disk", "clock", "member", "link"]);
+  });
+
+  it("gives a staged kind a turn of 15 s to itself, only where it fits whole, and the others their usual slots", () => {
+    // Our Raft's kinds with reactive figure-8 as a lane of its own (index 8).
+    const kinds = [...RAFT_ALL, "reactive"];
+    expect(soloTurnsFit(30 * S)).toBe(false);
+    expect(soloTurnsFit(60 * S)).toBe(true);
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const turns = faultTurns(kinds, 60 * S, 2 * S, new Rng(seed), [8]);
+      const staged = turns.filter((turn) => turn.kind === 8);
+      expect(staged.length, `seed ${seed}`).toBeGreaterThanOrEqual(1);
+      for (const turn of staged) expect(turn.endNs - turn.startNs).toBe(SOLO_SLOT_NS);
+      for (const turn of turns.filter((turn) => turn.kind !== 8)) expect(turn.endNs - turn.startNs).toBeLessThanOrEqual(8 * S);
+      for (let i = 1; i < turns.length; i++) expect(turns[i].startNs).toBe(turns[i - 1].endNs);
+      expect(turns[turns.length - 1].endNs).toBe(60 * S);
+      expect(new Set(turns.map((turn) => turn.kind))).toEqual(new Set([3, 4, 5, 6, 7, 8]));
+    }
+    // Near the end a staged turn that would be cut short is passed over.
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+      for (const turn of faultTurns(kinds, 100 * S, 2 * S, new Rng(seed), [8])) if (turn.kind === 8) expect(turn.endNs - turn.startNs).toBe(SOLO_SLOT_NS);
+    }
   });
 
   it("refuses a run or interval that is not positive", () => {

@@ -144,6 +144,38 @@ describe("the run's fault schedule", () => {
       expect(starts(withAll).slice(0, 10)).toEqual(starts(alone).slice(0, 10));
     });
 
+    it("in a run of 60 s or more, gives a staged fault (reactive figure-8) turns to itself: every kind healed as it begins, none started while it is armed", async () => {
+      for (const seed of [1, 2, 3]) {
+        const ops = await nemesisInvokes(scheduledFaults(ALL, {}), 60, seed, new Rng(seed), 2, 200_000_000);
+        const staged = ops.filter((op) => op.f === "react" && op.value === "figure-8");
+        expect(staged.length, `seed ${seed}`).toBeGreaterThanOrEqual(1);
+        for (const start of staged) {
+          const stop = ops.find((op) => op.f === "stop-react" && op.time > start.time)!;
+          expect(stop.time - start.time, `seed ${seed}: armed most of the turn`).toBeGreaterThan(11 * S);
+          // Nothing else starts while it is armed, and every kind's stop came just before it.
+          const during = ops.filter((op) => op.time > start.time && op.time < stop.time);
+          expect(during.filter((op) => FAULT_OPS.some((kind) => kind.start === op.f)), `seed ${seed}`).toEqual([]);
+          const before = ops.slice(0, ops.indexOf(start)).slice(-FAULT_OPS.length).map((op) => op.f);
+          expect(new Set(before), `seed ${seed}`).toEqual(new Set(FAULT_OPS.map((kind) => kind.stop)));
+        }
+        // The other reactive modes keep their own turns; the standard mix acts outside the staged turn.
+        expect(ops.some((op) => op.f === "react" && op.value !== "figure-8")).toBe(true);
+        expect(ops.filter((op) => op.f === "kill").length).toBeGreaterThan(5);
+      }
+    });
+
+    it("in a 30 s run, keeps figure-8 among the reactive modes of the usual turn", async () => {
+      const draws = new Set<string>();
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        const ops = await nemesisInvokes(scheduledFaults(ALL, {}), 30, seed, new Rng(seed), 2, 300_000_000);
+        for (const op of ops) if (op.f === "react") draws.add(String(op.value));
+        // No stretch of 13 s without a partition, kill or pause starting.
+        const standing = ops.filter((op) => ["start-partition", "kill", "pause"].includes(op.f)).map((op) => op.time);
+        for (let i = 1; i < standing.length; i++) expect(standing[i] - standing[i - 1], `seed ${seed}`).toBeLessThan(13 * S);
+      }
+      expect(draws.size).toBeGreaterThan(1);
+    });
+
     it(`up to ${MAX_CONCURRENT_LANES} kinds, every lane runs all the time: three kinds are in force at once`, async () => {
       const ops = await nemesisInvokes(scheduledFaults(["partition", "kill", "pause"], {}), 120, 1, new Rng(1), 1, 300_000_000);
       expect(kindsInForce(ops, 120 * S).most).toBe(3);

@@ -20,7 +20,7 @@ import type { GenResult, Generator } from "../generator/generator.ts";
 import type { Rng } from "../rng.ts";
 import * as gen from "../generator/index.ts";
 import { FAULT_OPS, type FaultPair } from "../../nemeses/catalog.ts";
-import { faultTurns, MAX_CONCURRENT_LANES, standingKinds } from "./fault-turns.ts";
+import { faultTurns, MAX_CONCURRENT_LANES, soloTurnsFit, standingKinds } from "./fault-turns.ts";
 import type { Workload, WorkloadOptions } from "../../workloads/workload.ts";
 
 export interface RunShape {
@@ -51,16 +51,22 @@ export type RunShapePhase = "main" | "heal" | "recovery" | "final reads";
 const LANE_JITTER = 0.5;
 /** How long a kind taking turns waits for its fault, as a share of the interval. */
 const TURN_FIRST_WAIT = 0.1;
+/** How long the heal that opens a staged turn may take (restarting killed nodes, adding a removed
+ *  member back) before the staged fault is armed: it stays armed until the turn's end less this,
+ *  so that the next turn's kind, which starts on time, finds it gone. */
+const SOLO_HEAL_ALLOWANCE_NS = 3_000_000_000;
 /** A fault's duration, as a share of the interval, when its pair does not say. */
 const DEFAULT_DURATION_SHARE = 0.5;
 /** Groups fault pairs by their stop op, keeping the catalog's order (and its repetitions, which
- *  weight the choice within a lane). */
-export function faultLanes(faults: readonly FaultPair[]): FaultPair[][] {
+ *  weight the choice within a lane); with `separateSolo`, a kind's staged pairs (FaultPair.solo)
+ *  form a lane of their own. */
+export function faultLanes(faults: readonly FaultPair[], separateSolo = false): FaultPair[][] {
   const lanes = new Map<string, FaultPair[]>();
   for (const fault of faults) {
-    const lane = lanes.get(fault.stop.f);
+    const key = separateSolo && fault.solo === true ? `${fault.stop.f} solo` : fault.stop.f;
+    const lane = lanes.get(key);
     if (lane) lane.push(fault);
-    else lanes.set(fault.stop.f, [fault]);
+    else lanes.set(key, [fault]);
   }
   return [...lanes.values()];
 }
@@ -89,32 +95,62 @@ export function buildRunShape(shape: RunShape): Generator {
   if (shape.faults.length === 0) {
     parts.push(marked("main", clientLoad));
   } else {
-    const kinds = faultLanes(shape.faults);
+    // Each distinct stop op once: the final heal, and what clears the stage for a staged fault.
+    const stops = new Map<string, FaultPair["stop"]>();
+    for (const fault of shape.faults) stops.set(fault.stop.f, fault.stop);
+    const healAll = () => gen.concat(...[...stops.values()].map((stop) => gen.once(stop)));
+    const kindCount = new Set(shape.faults.map((fault) => fault.stop.f)).size;
+    // Staged faults take turns of their own only where kinds take turns at all (fault-turns.ts).
+    const soloTurns = kindCount > MAX_CONCURRENT_LANES && soloTurnsFit(shape.timeNs) && shape.faults.some((fault) => fault.solo === true);
+    const kinds = faultLanes(shape.faults, soloTurns);
     // One duration per lane (the schedule has one); a lane's pairs come from one fault kind.
     const durationNs = (faults: FaultPair[]) => Math.round(shape.nemesisIntervalNs * (faults.find((fault) => fault.durationShare !== undefined)?.durationShare ?? DEFAULT_DURATION_SHARE));
     const lane = (faults: FaultPair[]) => gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: durationNs(faults), jitter: LANE_JITTER, rng: shape.faultRng?.fork() });
     const names = kinds.map((faults) => FAULT_OPS.find((ops) => ops.stop === faults[0].stop.f)?.fault ?? faults[0].stop.f);
+    const standing = standingKinds(names);
+    const solo = soloTurns ? [...kinds.keys()].filter((kind) => kinds[kind][0].solo === true) : [];
     // The standing lanes draw their streams first, as when they are all there is: with one seed,
     // partition, kill and pause get the same schedule in `--nemesis all` as in the standard mix.
-    const lanes = standingKinds(names).map((kind) => lane(kinds[kind]));
-    const turns = faultTurns(names, shape.timeNs, shape.nemesisIntervalNs, names.length > MAX_CONCURRENT_LANES ? shape.faultRng?.fork() : undefined);
-    lanes.push(
+    const standingLanes = () => standing.map((kind) => lane(kinds[kind]));
+    const firstStanding = standingLanes();
+    const turns = faultTurns(names, shape.timeNs, shape.nemesisIntervalNs, names.length > MAX_CONCURRENT_LANES ? shape.faultRng?.fork() : undefined, solo);
+    const firstWaitNs = Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT);
+    const lanes = [
       // Each turn: one fault of the kind a moment after the turn begins (after the previous kind's
       // stop, never tied with it), stopped its usual duration after the start completed. Not cut
       // off at the turn's end: when a slow nemesis op (a membership change waiting for a leader)
       // holds the nemesis past a whole turn, the kind still gets its fault, late; and a start the
       // system refused (no leader to take a membership change) is tried again an interval later.
-      ...turns.map((turn) => {
-        const faults = kinds[turn.kind];
-        const firstWaitNs = Math.round(shape.nemesisIntervalNs * TURN_FIRST_WAIT);
-        return gen.concat(gen.sleep(turn.startNs), gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: durationNs(faults), firstWaitNs, once: true, jitter: LANE_JITTER, rng: shape.faultRng?.fork() }));
-      }),
-    );
+      ...turns
+        .filter((turn) => !solo.includes(turn.kind))
+        .map((turn) => {
+          const faults = kinds[turn.kind];
+          return gen.concat(gen.sleep(turn.startNs), gen.faultSchedule({ faults, intervalNs: shape.nemesisIntervalNs, faultDurationNs: durationNs(faults), firstWaitNs, once: true, jitter: LANE_JITTER, rng: shape.faultRng?.fork() }));
+        }),
+    ];
+    const soloWindows = turns.filter((turn) => solo.includes(turn.kind));
+    if (soloWindows.length === 0) {
+      lanes.unshift(...firstStanding);
+    } else {
+      // The standing kinds act between staged turns. A staged turn begins by healing every kind
+      // (a late fault of the turn before included); then its fault, armed with no jitter until
+      // the turn's end less the heal's allowance, while the standing kinds wait; then they go on.
+      const acts: Generator[] = [];
+      let atNs = 0;
+      let fresh = firstStanding;
+      for (const window of soloWindows) {
+        if (window.startNs > atNs) acts.push(gen.timeLimit(window.startNs - atNs, gen.any(...fresh)), healAll());
+        const faultDurationNs = Math.max(1, window.endNs - window.startNs - 2 * firstWaitNs - SOLO_HEAL_ALLOWANCE_NS);
+        acts.push(gen.faultSchedule({ faults: kinds[window.kind], intervalNs: shape.nemesisIntervalNs, faultDurationNs, firstWaitNs, once: true, jitter: 0, rng: shape.faultRng?.fork() }));
+        atNs = window.endNs;
+        fresh = standingLanes();
+      }
+      if (atNs < shape.timeNs) acts.push(gen.any(...fresh));
+      lanes.unshift(gen.concat(...acts));
+    }
     parts.push(marked("main", gen.any(clientLoad, gen.nemesis(gen.timeLimit(shape.timeNs, gen.any(...lanes))))));
-    // Each distinct stop op once, whatever the schedule left running when time ran out.
-    const stops = new Map<string, FaultPair["stop"]>();
-    for (const fault of shape.faults) stops.set(fault.stop.f, fault.stop);
-    parts.push(marked("heal", gen.nemesis(gen.concat(...[...stops.values()].map((stop) => gen.once(stop))))));
+    // Whatever the schedule left running when time ran out.
+    parts.push(marked("heal", gen.nemesis(healAll())));
   }
   if (shape.recoveryNs > 0) parts.push(marked("recovery", gen.sleep(shape.recoveryNs)));
   if (shape.workload.finalGenerator) parts.push(marked("final reads", gen.clients(shape.workload.finalGenerator(shape.workloadOptions))));

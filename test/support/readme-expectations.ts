@@ -137,6 +137,8 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked",
   "npx faultline run --system raft --nemesis all --time 30 --seed 1":
     "test/e2e/raft-nemesis-all.test.ts runs raft under --nemesis all for 30 s with seeds 1-3, asserts every kind's fault took effect and no healthy run invalid, and hunts each bug switch within seeds 1-3",
+  "npx faultline run --system raft --nodes 3 --workload set --concurrency 30 --rate 10 --op-timeout 10000 --bug commit-old-term --opt maxEntriesPerMessage=1 --opt maxInflight=1 --opt heartbeatTicks=20 --opt electionTicks=30 --opt requestTimeoutMs=8000 --nemesis all --time 60 --seed 2":
+    "test/e2e/raft-figure-8.test.ts runs these settings with seeds 1-3 and asserts the bug judged invalid within them (acknowledged adds lost)",
   "npx faultline run --system zab --workload set --opt sync=true --nemesis all --time 30 --seed 1":
     "test/e2e/raft-nemesis-all.test.ts runs zab with the set workload and sync under --nemesis all for 30 s with seeds 1-3, asserts no healthy run invalid, and hunts each bug switch within seeds 1-3",
   "npx faultline suite suites/textbook.yaml":
