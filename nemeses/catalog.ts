@@ -57,6 +57,10 @@ export interface FaultKind {
   description: string;
   make(): Nemesis;
   faults: FaultPair[];
+  /** Part of the standard mix (partition, kill, pause), against which every bug switch's hunt is
+   *  calibrated: in a run composing more kinds than run at once, its schedule stands all run and
+   *  the other kinds take turns on top (harness/run/fault-turns.ts). */
+  standing?: boolean;
   /** Whether a fault of this kind hits nodes one by one (its windows are per node) or the cluster
    *  as a whole (one window, replaced by the next start). */
   perNode: boolean;
@@ -102,6 +106,7 @@ const memberPair = (mode: string) => pair("remove-member", mode, "add-member", M
 export const faultKinds: Record<string, FaultKind> = {
   partition: {
     name: "partition",
+    standing: true,
     description: "network partitions: random halves, the leader isolated, one node isolated, majorities ring, bridge",
     make: partitionNemesis,
     perNode: false,
@@ -129,6 +134,7 @@ export const faultKinds: Record<string, FaultKind> = {
   },
   kill: {
     name: "kill",
+    standing: true,
     description: "SIGKILL the leader, one node, a minority, a majority or every node at once, then restart them (storage loses what was not fsynced)",
     make: killNemesis,
     perNode: true,
@@ -146,6 +152,7 @@ export const faultKinds: Record<string, FaultKind> = {
   },
   pause: {
     name: "pause",
+    standing: true,
     description: "SIGSTOP the leader, one node or a minority, then SIGCONT",
     make: pauseNemesis,
     perNode: true,

@@ -31,11 +31,14 @@
 // of the time (soloTurnsFit); in shorter runs its mode stays in its kind's lane as before.
 
 import type { Rng } from "../rng.ts";
+import { faultKinds } from "../../nemeses/catalog.ts";
 
 /** Up to this many fault kinds, every lane runs for the whole run; more take turns. */
 export const MAX_CONCURRENT_LANES = 3;
 /** The standard mix, in force all run however many other kinds are composed with it. */
-export const STANDING_KINDS: readonly string[] = ["partition", "kill", "pause"];
+export const STANDING_KINDS: readonly string[] = Object.values(faultKinds)
+  .filter((kind) => kind.standing === true)
+  .map((kind) => kind.name);
 /** A slot, in nemesis intervals, when the run is long enough for every kind at that pace: two or
  *  three faults of the kind, with the healthy waits between them. */
 const SLOT_INTERVALS = 4;
