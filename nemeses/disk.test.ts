@@ -5,7 +5,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../harness/rng.ts";
 import { fetchInfo } from "../clusters/raft/info.ts";
-import { createConnection } from "../clusters/raft/redis-connection.ts";
 import { raftSystem } from "../clusters/raft/system.ts";
 import { startTestCluster, type TestCluster } from "../test/support/raft-test-cluster.ts";
 import { diskNemesis } from "./disk.ts";
@@ -25,21 +24,17 @@ async function newCluster(prefix: string, bugs: string[] = []): Promise<{ cluste
 }
 
 async function writeKeys(cluster: TestCluster, from: number, to: number): Promise<void> {
-  const leader = await cluster.leaderWithin(10_000);
-  const redis = createConnection(cluster.endpoint(leader)!, 1000, 5000);
-  await redis.connect();
-  for (let i = from; i < to; i++) await redis.set(`disk-${i}`, String(i));
-  redis.disconnect();
+  await cluster.onLeader(async (redis) => {
+    for (let i = from; i < to; i++) await redis.set(`disk-${i}`, String(i));
+  });
 }
 
 async function readKeys(cluster: TestCluster, count: number): Promise<(string | null)[]> {
-  const leader = await cluster.leaderWithin(10_000);
-  const redis = createConnection(cluster.endpoint(leader)!, 1000, 5000);
-  await redis.connect();
-  const values: (string | null)[] = [];
-  for (let i = 0; i < count; i++) values.push(await redis.get(`disk-${i}`));
-  redis.disconnect();
-  return values;
+  return cluster.onLeader(async (redis) => {
+    const values: (string | null)[] = [];
+    for (let i = 0; i < count; i++) values.push(await redis.get(`disk-${i}`));
+    return values;
+  });
 }
 
 interface Corruption {

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../harness/rng.ts";
 import { fetchInfo } from "../clusters/raft/info.ts";
-import { createConnection } from "../clusters/raft/redis-connection.ts";
 import { raftSystem } from "../clusters/raft/system.ts";
 import { startTestCluster, type TestCluster } from "../test/support/raft-test-cluster.ts";
 import { memberNemesis } from "./member.ts";
@@ -43,14 +42,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
 }
 
 async function write(key: string): Promise<string> {
-  const leader = await cluster.leaderWithin(10_000);
-  const redis = createConnection(cluster.endpoint(leader)!, 1000, 5000);
-  await redis.connect();
-  try {
-    return await redis.set(key, "1");
-  } finally {
-    redis.disconnect();
-  }
+  return cluster.onLeader((redis) => redis.set(key, "1"));
 }
 
 describe("member nemesis on a real Raft cluster", () => {

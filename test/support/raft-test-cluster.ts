@@ -8,7 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Rng } from "../../harness/rng.ts";
 import { LocalRuntime } from "../../clusters/runtime/local/local-runtime.ts";
 import type { ClusterContext } from "../../clusters/system.ts";
-import type { Endpoint } from "../../clusters/raft/redis-connection.ts";
+import type { Redis } from "ioredis";
+import { createConnection, type Endpoint } from "../../clusters/raft/redis-connection.ts";
 import { raftSystem } from "../../clusters/raft/system.ts";
 
 export interface TestCluster {
@@ -20,6 +21,11 @@ export interface TestCluster {
   endpoint(node: string): Endpoint | undefined;
   /** The leader, once one is known within `timeoutMs`. */
   leaderWithin(timeoutMs: number): Promise<string>;
+  /** Runs `commands` on a connection to the leader of the moment. A refusal with NOLEADER or
+   *  REDIRECT certainly took no effect (the node was no longer leading), so it runs them again on
+   *  the next leader, until `timeoutMs`: a leader found a moment ago may have lost its term since
+   *  (CI saw it after a link fault healed). Each run of `commands` must be safe to repeat. */
+  onLeader<T>(commands: (redis: Redis, leader: string) => Promise<T>, timeoutMs?: number): Promise<T>;
   /** Tears the cluster down and removes its files. */
   close(): Promise<void>;
 }
@@ -42,7 +48,7 @@ export async function startTestCluster(options: { nodes: string[]; prefix: strin
     await close();
     throw error;
   }
-  return {
+  const cluster: TestCluster = {
     runtime,
     ctx,
     logLines,
@@ -56,6 +62,22 @@ export async function startTestCluster(options: { nodes: string[]; prefix: strin
       }
       throw new Error(`no leader within ${timeoutMs} ms; harness log:\n${logLines.join("\n")}`);
     },
+    async onLeader(commands, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const leader = await cluster.leaderWithin(Math.max(1, deadline - Date.now()));
+        const redis = createConnection(cluster.endpoint(leader)!, 1000, 5000);
+        try {
+          await redis.connect();
+          return await commands(redis, leader);
+        } catch (error) {
+          if (!/^(NOLEADER|REDIRECT)/.test((error as Error).message) || Date.now() > deadline) throw error;
+        } finally {
+          redis.disconnect();
+        }
+      }
+    },
     close,
   };
+  return cluster;
 }
