@@ -15,7 +15,10 @@ let cluster: TestCluster;
 let ctx: NemesisContext;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: NODES, prefix: "link-nemesis" });
+  // Elections every 0.5–1 s of silence, not 100–200 ms: a 40–80 ms delay each way would otherwise
+  // let a leader change that began under the drop test drag on through split votes, and a write
+  // on a deposed leader waits for its request timeout.
+  cluster = await startTestCluster({ nodes: NODES, prefix: "link-nemesis", systemOptions: { electionTicks: 50 } });
   ctx = { ...cluster.ctx, system: raftSystem, rng: new Rng(11) };
 });
 
