@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../harness/rng.ts";
 import { raftSystem } from "../clusters/raft/system.ts";
 import type { NodeEvent } from "../clusters/system.ts";
-import { createConnection } from "../clusters/raft/redis-connection.ts";
 import { startTestCluster, type TestCluster } from "../test/support/raft-test-cluster.ts";
 import { reactiveNemesis } from "./reactive.ts";
 import type { NemesisContext } from "./nemesis.ts";
@@ -54,12 +53,14 @@ const until = async (what: string, check: () => boolean, timeoutMs = 15_000) => 
   }
 };
 
+/** Writes to the leader of the moment (the next one if it refuses); a strike that kills or cuts it
+ *  off ends them, which is what they are for. */
 async function writes(count: number): Promise<void> {
-  const leader = await cluster.leaderWithin(10_000);
-  const redis = createConnection(cluster.endpoint(leader)!, 1000, 2000);
-  await redis.connect().catch(() => undefined);
-  for (let i = 0; i < count; i++) await redis.set(`reactive-${i}`, String(i)).catch(() => undefined);
-  redis.disconnect();
+  await cluster
+    .onLeader(async (redis) => {
+      for (let i = 0; i < count; i++) await redis.set(`reactive-${i}`, String(i));
+    })
+    .catch(() => undefined);
 }
 
 describe("reactive nemesis on a real Raft cluster", () => {
