@@ -8,6 +8,7 @@ import { raftSystem } from "../clusters/raft/system.ts";
 import { startTestCluster, type TestCluster } from "../test/support/raft-test-cluster.ts";
 import { clockNemesis } from "./clock.ts";
 import type { NemesisContext } from "./nemesis.ts";
+import { settledOffset } from "../test/support/settled-offset.ts";
 
 const NODES = ["n1", "n2", "n3"];
 let cluster: TestCluster;
@@ -32,17 +33,6 @@ interface ClockValue {
 
 const observe = (node: string) => raftSystem.faults!.clock!.observeOffset(ctx, node);
 
-/** How far `node`'s clock is from `targetMs` once it came within 25 ms of it, or the last distance
- *  seen after 2 s of asking (nodes pick up a new offset within their 10 ms look). */
-async function settledOffset(node: string, targetMs: number): Promise<number> {
-  const deadline = Date.now() + 2_000;
-  for (;;) {
-    const distance = Math.abs((await observe(node))! - targetMs);
-    if (distance < 25 || Date.now() > deadline) return distance;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe("clock nemesis on a real Raft cluster", () => {
   it("offset and bump: each node's own TIME reports the offset set, within a few ms", async () => {
     const nemesis = clockNemesis();
@@ -65,7 +55,7 @@ describe("clock nemesis on a real Raft cluster", () => {
     await nemesis.heal(ctx);
     // The node looks at its clock file every 10 ms: asked at once, on an idle machine it can still
     // answer the old offset (a clean CI run read 7000 here). Wait for it to settle, then check.
-    expect(await settledOffset("n2", 0)).toBeLessThan(25);
+    expect(await settledOffset(() => observe("n2"), 0, 25)).toBeLessThan(25);
   });
 
   it("strobe: the node's clock flips between two offsets until the stop op, then settles", async () => {

@@ -96,6 +96,24 @@ function countedCommits(seed: number, bug?: string): number {
   return filesNamed(runStore(seed, bug), "stdout.log").join("\n").match(/an entry of term \d+, by counting replicas/g)?.length ?? 0;
 }
 
+/** Runs --bug commit-old-term for each seed in turn until one is judged invalid, and returns that
+ *  run; fails the test, with what each seed showed (`detail`), when none is. */
+async function huntCommitOldTerm(nemesis: "figure-8" | "all", detail: (seed: number) => string): Promise<{ seed: number; result: CliResult }> {
+  const outcomes: string[] = [];
+  for (const seed of SEEDS) {
+    const result = await run(seed, "commit-old-term", nemesis);
+    // 0 and 2 are honest verdicts (not exposed this time, or the check ran out of time); anything
+    // else is the harness failing.
+    expect([EXIT.valid, EXIT.invalid, EXIT.unknown], `commit-old-term under ${nemesis}, seed ${seed}: ${describeRun(result)}`).toContain(result.code);
+    outcomes.push(`seed ${seed}: exit ${result.code}, ${detail(seed)}`);
+    if (result.code === EXIT.invalid) {
+      console.log(`commit-old-term under ${nemesis}: ${outcomes.join("; ")}`);
+      return { seed, result };
+    }
+  }
+  return expect.fail(`commit-old-term under ${nemesis}: not judged invalid within seeds ${SEEDS.join(", ")}: ${outcomes.join("; ")}`);
+}
+
 describe("raft under reactive:figure-8", () => {
   it.concurrent(`healthy runs are valid for seeds ${SEEDS.join(", ")}, the staging reaching its decisive step in each`, async () => {
     for (const seed of SEEDS) {
@@ -112,45 +130,23 @@ describe("raft under reactive:figure-8", () => {
   }, SEEDS.length * RUN_TIMEOUT_MS);
 
   it.concurrent(`--bug commit-old-term is judged invalid within seeds ${SEEDS.join(", ")}: acknowledged adds lost or missed by later reads`, async () => {
-    const outcomes: string[] = [];
-    let caught: { seed: number; result: CliResult } | undefined;
-    for (const seed of SEEDS) {
-      const result = await run(seed, "commit-old-term");
-      // 0 and 2 are honest verdicts (not exposed this time, or the check ran out of time); anything
-      // else is the harness failing.
-      expect([EXIT.valid, EXIT.invalid, EXIT.unknown], `commit-old-term seed ${seed}: ${describeRun(result)}`).toContain(result.code);
+    const caught = await huntCommitOldTerm("figure-8", (seed) => {
       const decisive = decisiveElections(seed, "commit-old-term");
-      outcomes.push(`seed ${seed}: exit ${result.code}, ${countedCommits(seed, "commit-old-term")} counted commits, held ${decisive.held}, B won ${decisive.bWon}, the third node ${decisive.thirdNodeWon}`);
-      if (result.code === EXIT.invalid) {
-        caught = { seed, result };
-        break;
-      }
-    }
-    console.log(`commit-old-term under reactive:figure-8: ${outcomes.join("; ")}`);
-    expect(caught, `not judged invalid within seeds ${SEEDS.join(", ")}: ${outcomes.join("; ")}`).toBeDefined();
+      return `${countedCommits(seed, "commit-old-term")} counted commits, held ${decisive.held}, B won ${decisive.bWon}, the third node ${decisive.thirdNodeWon}`;
+    });
     // Invalid for the reason the bug gives: adds the cluster acknowledged, missing from the final
     // reads (lost) or from reads that began after the acknowledgement (stale, which the set
     // checker judges an error for a system that claims linearizability).
-    expect(caught!.result.stdout).toMatch(/no add lost once acknowledged or read — refuted/);
-    expect(countedCommits(caught!.seed, "commit-old-term"), "no node logged a commit by counting replicas").toBeGreaterThan(0);
+    expect(caught.result.stdout).toMatch(/no add lost once acknowledged or read — refuted/);
+    expect(countedCommits(caught.seed, "commit-old-term"), "no node logged a commit by counting replicas").toBeGreaterThan(0);
   }, SEEDS.length * RUN_TIMEOUT_MS);
 
   it.concurrent(`--bug commit-old-term is judged invalid within seeds ${SEEDS.join(", ")} under --nemesis all (60 s), the staging having had a turn to itself`, async () => {
-    const outcomes: string[] = [];
-    let caught: { seed: number; result: CliResult } | undefined;
-    for (const seed of SEEDS) {
-      const result = await run(seed, "commit-old-term", "all");
-      expect([EXIT.valid, EXIT.invalid, EXIT.unknown], `commit-old-term under all, seed ${seed}: ${describeRun(result)}`).toContain(result.code);
+    const caught = await huntCommitOldTerm("all", (seed) => {
       const staged = filesNamed(runStore(seed, "commit-old-term-all"), "harness.log").join("\n").match(/reactive figure-8: /g)?.length ?? 0;
-      outcomes.push(`seed ${seed}: exit ${result.code}, ${staged} staging strikes, held ${decisiveElections(seed, "commit-old-term-all").held}`);
-      if (result.code === EXIT.invalid) {
-        caught = { seed, result };
-        break;
-      }
-    }
-    console.log(`commit-old-term under --nemesis all: ${outcomes.join("; ")}`);
-    expect(caught, `not judged invalid within seeds ${SEEDS.join(", ")}: ${outcomes.join("; ")}`).toBeDefined();
-    expect(caught!.result.stdout).toMatch(/no add lost once acknowledged or read — refuted/);
-    expect(caught!.result.stdout).toMatch(/nemesis partition,kill,pause,link,disk,clock,reactive/);
+      return `${staged} staging strikes, held ${decisiveElections(seed, "commit-old-term-all").held}`;
+    });
+    expect(caught.result.stdout).toMatch(/no add lost once acknowledged or read — refuted/);
+    expect(caught.result.stdout).toMatch(/nemesis partition,kill,pause,link,disk,clock,reactive/);
   }, SEEDS.length * RUN_TIMEOUT_MS);
 });

@@ -23,6 +23,7 @@ import { clockNemesis } from "../../nemeses/clock.ts";
 import { diskNemesis } from "../../nemeses/disk.ts";
 import { memberNemesis } from "../../nemeses/member.ts";
 import type { NemesisContext } from "../../nemeses/nemesis.ts";
+import { settledOffset } from "../support/settled-offset.ts";
 
 const NODES = ["n1", "n2", "n3", "n4", "n5"];
 
@@ -42,19 +43,6 @@ function clusterOf(system: System, nodes: string[]): { ctx: () => NemesisContext
     await runtime?.teardown();
   });
   return { ctx: () => ctx!, runtime: () => runtime! };
-}
-
-
-/** A clock's distance from real time once it came within 30 ms of it, or the last distance seen
- *  after 2 s of asking: a node picks up a reset within its 10 ms look at its clock file, so asked at
- *  once on an idle machine it can still answer the old offset. */
-async function settledOffset(observe: () => Promise<number | undefined>): Promise<number> {
-  const deadline = Date.now() + 2_000;
-  for (;;) {
-    const distance = Math.abs((await observe()) ?? Infinity);
-    if (distance < 30 || Date.now() > deadline) return distance;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("new fault kinds on raft in docker", () => {
@@ -90,7 +78,7 @@ describe("new fault kinds on raft in docker", () => {
     const node = value.nodes[0];
     expect(Math.abs((value.observed[node] ?? Infinity) - value.set[node])).toBeLessThan(30);
     await nemesis.heal(ctx);
-    expect(await settledOffset(() => raftSystem.faults!.clock!.observeOffset(ctx, node))).toBeLessThan(30);
+    expect(await settledOffset(() => raftSystem.faults!.clock!.observeOffset(ctx, node), 0, 30)).toBeLessThan(30);
   });
 
   it("disk: damage to a stopped node's WAL inside its container is detected on restart", async () => {
@@ -130,6 +118,6 @@ describe("a real server's clock in docker: Redis under libfaketime", () => {
       expect(Math.abs((await clock.observeOffset(ctx, node))!), `${node}'s clock, which was not bumped`).toBeLessThan(30);
     }
     await nemesis.heal(ctx);
-    expect(await settledOffset(() => clock.observeOffset(ctx, bumped))).toBeLessThan(30);
+    expect(await settledOffset(() => clock.observeOffset(ctx, bumped), 0, 30)).toBeLessThan(30);
   });
 });
