@@ -151,4 +151,19 @@ describe("data tree", () => {
     tree.apply({ zxid: makeZxid(2, 1), sessionId: 0n, timeMs: 0 }, { type: "error", err: ErrorCode.noNode });
     expect(() => tree.apply({ zxid: makeZxid(1, 9), sessionId: 0n, timeMs: 0 }, { type: "error", err: ErrorCode.noNode })).toThrow(AssertionError);
   });
+
+  test("a tree whose structure breaks the rules is refused: an ephemeral with a child", () => {
+    const node = (ephemeralOwner: bigint) => ({ data: new Uint8Array(0), acl: [], czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: 0n });
+    const parts = (owner: bigint) => ({
+      lastProcessedZxid: makeZxid(1, 3),
+      sessions: [{ sessionId: SESSION, timeoutMs: 10_000 }],
+      nodes: [
+        { path: "/", node: node(0n) },
+        { path: "/e", node: node(owner) },
+        { path: "/e/c", node: node(0n) },
+      ],
+    });
+    expect(DataTree.restore(parts(0n)).getChildren("/e")).toEqual(expect.objectContaining({ children: ["c"] }));
+    expect(() => DataTree.restore(parts(SESSION))).toThrow(/ephemeral \/e has children/);
+  });
 });

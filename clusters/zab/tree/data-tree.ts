@@ -74,6 +74,8 @@ export class DataTree implements TreeView {
   private readonly nodes = new Map<string, Znode>();
   private readonly sessions = new Map<bigint, number>();
   private readonly ephemerals = new Map<bigint, Set<string>>();
+  /** Paths the txn being applied created or deleted. */
+  private readonly reshaped: string[] = [];
   private readonly dataWatches = new WatchManager();
   private readonly childWatches = new WatchManager();
   private lastZxid: Zxid = 0n;
@@ -163,9 +165,11 @@ export class DataTree implements TreeView {
     assert(header.zxid > this.lastZxid, () => `txn ${formatZxid(header.zxid)} applied after ${formatZxid(this.lastZxid)}: txns must arrive in zxid order`);
     assert(Number.isSafeInteger(header.timeMs), () => `txn time ${header.timeMs} is not an integer of milliseconds`);
     const events: WatchEvent[] = [];
+    this.reshaped.length = 0;
     const result = this.applyTxn(header, txn, events);
     this.lastZxid = header.zxid;
-    this.checkInvariants();
+    // Only creates and deletes change the structure, and only around the paths they name.
+    for (const path of this.reshaped) this.checkAround(path);
     return { result, events };
   }
 
@@ -222,6 +226,7 @@ export class DataTree implements TreeView {
         node.acl = txn.acl;
         this.nodes.set(txn.path, node);
         parent.children.add(nameOf(txn.path));
+        this.reshaped.push(txn.path);
         parent.cversion = txn.parentCversion;
         parent.pzxid = zxid;
         if (txn.ephemeralOwner !== 0n) {
@@ -242,8 +247,10 @@ export class DataTree implements TreeView {
         const parentPath = parentOf(txn.path);
         const parent = this.mustGet(parentPath);
         const node = this.mustGet(txn.path);
+        assert(node.children.size === 0, () => `deleting ${txn.path}, which has ${node.children.size} children`);
         this.nodes.delete(txn.path);
         parent.children.delete(nameOf(txn.path));
+        this.reshaped.push(txn.path);
         // ZooKeeper counts creations in cversion, not deletions; pzxid moves forward only.
         if (zxid > parent.pzxid) parent.pzxid = zxid;
         if (node.ephemeralOwner !== 0n) this.ephemerals.get(node.ephemeralOwner)?.delete(txn.path);
@@ -313,13 +320,27 @@ export class DataTree implements TreeView {
   }
 
   /** Asserts the structure: every non-root node's parent lists it, children exist, ephemerals
-   *  have no children. O(nodes); run after each txn (the trees under test are small). */
+   *  have no children. O(nodes): run on a whole tree once (a decoded snapshot). */
   private checkInvariants(): void {
-    for (const [path, node] of this.nodes) {
-      for (const child of node.children) assert(this.nodes.has(childPath(path, child)), () => `${path} lists a missing child ${child}`);
-      if (path !== "/") assert(this.nodes.get(parentOf(path))?.children.has(nameOf(path)) === true, () => `${path} is not listed by its parent`);
-      assert(node.ephemeralOwner === 0n || node.children.size === 0, () => `ephemeral ${path} has children`);
+    for (const path of this.nodes.keys()) this.checkAround(path);
+  }
+
+  /** The structure's rules at `path`: a node is listed by its parent, which is no ephemeral, and
+   *  its children exist (none when it is ephemeral); an absent path is not listed by its parent.
+   *  O(children). After each txn this runs on the paths created or deleted (a delete asserts the
+   *  node had no children), which keeps the rules everywhere: nothing else changes the structure. */
+  private checkAround(path: string): void {
+    const node = this.nodes.get(path);
+    const parent = path === "/" ? undefined : this.nodes.get(parentOf(path));
+    if (node === undefined) {
+      assert(parent?.children.has(nameOf(path)) !== true, () => `${parentOf(path)} lists a missing child ${nameOf(path)}`);
+      return;
     }
+    for (const child of node.children) assert(this.nodes.has(childPath(path, child)), () => `${path} lists a missing child ${child}`);
+    assert(node.ephemeralOwner === 0n || node.children.size === 0, () => `ephemeral ${path} has children`);
+    if (path === "/") return;
+    assert(parent?.children.has(nameOf(path)) === true, () => `${path} is not listed by its parent`);
+    assert(parent.ephemeralOwner === 0n, () => `${path} has an ephemeral parent`);
   }
 }
 
