@@ -5,6 +5,9 @@
 //   setData writes/s, p50 and p99 (a closed loop, each worker setting its own znode at any
 //     version, its session on the servers in turn, as a client population spreads over an
 //     ensemble)
+//   CPU per write: the three servers together, and the client (the C client's host process plus
+//     this process), from /proc — with both ensembles and the client on the machine's cores, the
+//     share of all cores the run kept busy says whether it was bound by CPU or by waiting
 //   failover: leader SIGKILL → a surviving server says it leads, with the others following
 //     (srvr), and → the first ok write through a session opened on a survivor then. Median of
 //     RECOVERY_TRIALS; the killed server is restarted between trials.
@@ -12,15 +15,18 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalSystem } from "../test/support/local-system.ts";
 import { findLeader, serverReport } from "../clusters/zookeeper/four-letter.ts";
 import { ZkConnection } from "../clusters/zookeeper/connection.ts";
+import { nativeHostState } from "../clusters/zookeeper/native-rpc.ts";
 import { zookeeperSystem } from "../clusters/zookeeper/system.ts";
 import { zabSystem } from "../clusters/zab/system.ts";
 import type { System } from "../clusters/system.ts";
 import type { BenchRow } from "./bench-row.ts";
 import { closedLoop, median, type LoadResult } from "./closed-loop.ts";
+import { measureCpu } from "./proc-cpu.ts";
 
 const NODES = ["n1", "n2", "n3"];
 const CONCURRENCY = 32;
@@ -29,8 +35,16 @@ const RECOVERY_TRIALS = 3;
 const RECOVERY_TIMEOUT_MS = 30_000;
 const VALUE = Buffer.from("v".repeat(64));
 
+/** A load's result plus the CPU it cost per successful write, in µs, and how busy it kept the
+ *  machine (CPU time of servers and client over wall time × cores, 0–1). */
+interface MeasuredLoad extends LoadResult {
+  serverCpuUs: number;
+  clientCpuUs: number;
+  busy: number;
+}
+
 interface Measured {
-  load: LoadResult;
+  load: MeasuredLoad;
   electedMs: number;
   firstWriteMs: number;
 }
@@ -42,14 +56,30 @@ async function connect(cluster: LocalSystem, node: string): Promise<ZkConnection
   return zk;
 }
 
-async function load(cluster: LocalSystem): Promise<LoadResult> {
+function perWrite(cpuMs: number, result: LoadResult): number {
+  return result.okCount > 0 ? (cpuMs * 1000) / result.okCount : Number.NaN;
+}
+
+async function load(cluster: LocalSystem): Promise<MeasuredLoad> {
   const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, (_, worker) => connect(cluster, NODES[worker % NODES.length])));
   try {
     await sessions[0].mkdirp("/bench");
     for (let worker = 0; worker < CONCURRENCY; worker++) await sessions[worker].create(`/bench/w${worker}`, VALUE).catch(() => undefined);
-    return await closedLoop(CONCURRENCY, DURATION_MS, async (worker) => {
+    const servers = NODES.flatMap((node) => cluster.runtime.pid(node) ?? []);
+    const host = nativeHostState().pid;
+    const cpu = measureCpu({ servers, host: host === undefined ? [] : [host] });
+    const startedAt = performance.now();
+    const result = await closedLoop(CONCURRENCY, DURATION_MS, async (worker) => {
       await sessions[worker].setData(`/bench/w${worker}`, VALUE, -1);
     });
+    const used = cpu.stop();
+    const elapsedMs = performance.now() - startedAt;
+    return {
+      ...result,
+      serverCpuUs: perWrite(used.servers, result),
+      clientCpuUs: perWrite(used.host + used.self, result),
+      busy: (used.servers + used.host + used.self) / (elapsedMs * availableParallelism()),
+    };
   } finally {
     for (const session of sessions) session.close();
   }
@@ -114,8 +144,11 @@ async function measure(system: System, seed: number): Promise<Measured> {
   }
 }
 
-function describeLoad(name: string, result: LoadResult): string {
-  return `${name}: ${Math.round(result.writesPerSecond)} writes/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.errorCount} errors${result.sampleErrors.length ? ` (${result.sampleErrors.join("; ")})` : ""}`;
+function describeLoad(name: string, result: MeasuredLoad): string {
+  return (
+    `${name}: ${Math.round(result.writesPerSecond)} writes/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.errorCount} errors${result.sampleErrors.length ? ` (${result.sampleErrors.join("; ")})` : ""}; ` +
+    `CPU per write: servers ${Math.round(result.serverCpuUs)} µs, client ${Math.round(result.clientCpuUs)} µs; ${Math.round(result.busy * 100)}% of ${availableParallelism()} cores busy`
+  );
 }
 
 export async function bench(): Promise<BenchRow[]> {
@@ -131,6 +164,8 @@ export async function bench(): Promise<BenchRow[]> {
     row(`zab setData writes/s (3 servers, ${CONCURRENCY} sessions)`, ours.load.writesPerSecond, "writes/s", theirs?.load.writesPerSecond),
     row("zab setData p50", ours.load.p50Ms, "ms", theirs?.load.p50Ms),
     row("zab setData p99", ours.load.p99Ms, "ms", theirs?.load.p99Ms),
+    row("zab servers' CPU per setData (3 together)", ours.load.serverCpuUs, "µs", theirs?.load.serverCpuUs),
+    row("zab client's CPU per setData (C client host + bench)", ours.load.clientCpuUs, "µs", theirs?.load.clientCpuUs),
     row("zab leader SIGKILL → new leader (srvr)", ours.electedMs, "ms", theirs?.electedMs),
     row("zab leader SIGKILL → first ok write", ours.firstWriteMs, "ms", theirs?.firstWriteMs),
   ];
