@@ -13,15 +13,20 @@ import { BROKER_PORT } from "./server.ts";
 import { PollingConsumer } from "./consumer.ts";
 import { kafkaOptions, type KafkaOptions } from "./options.ts";
 import { kafkaOutcome } from "./outcome.ts";
+import { ProduceWrites } from "./produce-writes.ts";
 import type { KafkaConnection, KafkaPlan } from "./planners.ts";
 
 class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
   private producing: Promise<Producer> | undefined;
   private polling: PollingConsumer | undefined;
+  /** The produce requests written when the op in flight began (one op at a time per session). */
+  private producesAtStart = 0;
 
   constructor(
     private readonly node: string,
     private readonly kafka: Kafka,
+    /** Counts the produce requests `kafka`'s sockets wrote. */
+    private readonly produces: ProduceWrites,
     /** host:port of every broker, the process's own node first. */
     private readonly brokers: readonly string[],
   ) {}
@@ -54,11 +59,13 @@ class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
   }
 
   perform(plan: KafkaPlan, signal: AbortSignal): Promise<Completion> {
+    this.producesAtStart = this.produces.count;
     return untilAborted(plan.run(this, signal), signal);
   }
 
   outcome(error: unknown, plan: KafkaPlan): Completion {
-    return kafkaOutcome(error, plan, this.node);
+    // A call an earlier op's timeout left running may have written one too: that errs the safe way.
+    return kafkaOutcome(error, plan, this.node, this.produces.count > this.producesAtStart);
   }
 
   async close(): Promise<void> {
@@ -71,5 +78,7 @@ class KafkaSession implements Session<KafkaPlan>, KafkaConnection {
 export async function openKafkaClient(makePlanner: (options: KafkaOptions) => Planner<KafkaPlan>, ctx: ClusterContext, node: string): Promise<Client> {
   const planner = makePlanner(kafkaOptions.parse(ctx.options));
   const brokers = [node, ...ctx.nodes.filter((other) => other !== node)].map((name) => `${ctx.runtime.node(name).host}:${BROKER_PORT}`);
-  return new PlannedClient("kafka", node, planner, new KafkaSession(node, kafkaOf(ctx.runtime, ctx.nodes, `faultline-${node}`, node), brokers));
+  const produces = new ProduceWrites();
+  const kafka = kafkaOf(ctx.runtime, ctx.nodes, `faultline-${node}`, node, produces.socketFactory);
+  return new PlannedClient("kafka", node, planner, new KafkaSession(node, kafka, produces, brokers));
 }

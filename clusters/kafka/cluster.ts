@@ -3,7 +3,7 @@
 // controller. Admin calls go through kafkajs's admin client with retries off, so a question that
 // cannot be answered now says so at once and the caller's wait decides what to do.
 
-import { Kafka, logLevel, type Admin, type ITopicMetadata } from "kafkajs";
+import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicMetadata } from "kafkajs";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { KafkaOptions } from "./options.ts";
 import { BROKER_PORT, logDir, nodeNamed } from "./server.ts";
@@ -11,11 +11,13 @@ import { BROKER_PORT, logDir, nodeNamed } from "./server.ts";
 /** The topic the queue workload writes and reads. */
 export const TOPIC = "faultline-queue";
 
-/** A kafkajs client of the cluster, bootstrapping from `first` (when given) and then the others. */
-export function kafkaOf(runtime: Pick<Runtime, "node">, nodes: readonly string[], clientId: string, first?: string): Kafka {
+/** A kafkajs client of the cluster, bootstrapping from `first` (when given) and then the others;
+ *  its sockets come from `socketFactory` when given (kafkajs's default otherwise). */
+export function kafkaOf(runtime: Pick<Runtime, "node">, nodes: readonly string[], clientId: string, first?: string, socketFactory?: ISocketFactory): Kafka {
   const ordered = first ? [first, ...nodes.filter((node) => node !== first)] : [...nodes];
   return new Kafka({
     clientId,
+    ...(socketFactory ? { socketFactory } : {}),
     brokers: ordered.map((node) => `${runtime.node(node).host}:${BROKER_PORT}`),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
