@@ -74,8 +74,6 @@ export class DataTree implements TreeView {
   private readonly nodes = new Map<string, Znode>();
   private readonly sessions = new Map<bigint, number>();
   private readonly ephemerals = new Map<bigint, Set<string>>();
-  /** Paths the txn being applied created or deleted. */
-  private readonly reshaped: string[] = [];
   private readonly dataWatches = new WatchManager();
   private readonly childWatches = new WatchManager();
   private lastZxid: Zxid = 0n;
@@ -165,11 +163,8 @@ export class DataTree implements TreeView {
     assert(header.zxid > this.lastZxid, () => `txn ${formatZxid(header.zxid)} applied after ${formatZxid(this.lastZxid)}: txns must arrive in zxid order`);
     assert(Number.isSafeInteger(header.timeMs), () => `txn time ${header.timeMs} is not an integer of milliseconds`);
     const events: WatchEvent[] = [];
-    this.reshaped.length = 0;
     const result = this.applyTxn(header, txn, events);
     this.lastZxid = header.zxid;
-    // Only creates and deletes change the structure, and only around the paths they name.
-    for (const path of this.reshaped) this.checkAround(path);
     return { result, events };
   }
 
@@ -226,7 +221,8 @@ export class DataTree implements TreeView {
         node.acl = txn.acl;
         this.nodes.set(txn.path, node);
         parent.children.add(nameOf(txn.path));
-        this.reshaped.push(txn.path);
+        // Only creates and deletes change the structure, and only around the paths they name.
+        this.checkAround(txn.path);
         parent.cversion = txn.parentCversion;
         parent.pzxid = zxid;
         if (txn.ephemeralOwner !== 0n) {
@@ -250,7 +246,7 @@ export class DataTree implements TreeView {
         assert(node.children.size === 0, () => `deleting ${txn.path}, which has ${node.children.size} children`);
         this.nodes.delete(txn.path);
         parent.children.delete(nameOf(txn.path));
-        this.reshaped.push(txn.path);
+        this.checkAround(txn.path);
         // ZooKeeper counts creations in cversion, not deletions; pzxid moves forward only.
         if (zxid > parent.pzxid) parent.pzxid = zxid;
         if (node.ephemeralOwner !== 0n) this.ephemerals.get(node.ephemeralOwner)?.delete(txn.path);
@@ -327,7 +323,7 @@ export class DataTree implements TreeView {
 
   /** The structure's rules at `path`: a node is listed by its parent, which is no ephemeral, and
    *  its children exist (none when it is ephemeral); an absent path is not listed by its parent.
-   *  O(children). After each txn this runs on the paths created or deleted (a delete asserts the
+   *  O(children). Each create and delete runs it on its path (a delete asserts the
    *  node had no children), which keeps the rules everywhere: nothing else changes the structure. */
   private checkAround(path: string): void {
     const node = this.nodes.get(path);
