@@ -13,17 +13,21 @@
 // write) leaves the total intact. Given the initial balances, every read must also be explained
 // by them plus every transfer acknowledged before the read began, plus some subset of the
 // transfers that were concurrent with it or whose outcome is unknown (info) — those may or may not
-// have taken effect by then. A read no subset explains is bad ("unexplained"), naming the
-// acknowledged transfer it misses where one accounts for the difference. Finding the subset is a
-// vector subset-sum; the search is pruned by what the remaining candidates can still add to each
-// account and bounded: a read whose search outgrows the bound is undecided, and the verdict is at
-// best unknown — never a guess.
+// have taken effect by then. A read no subset explains is bad ("unexplained"). Finding the subset
+// is a vector subset-sum; the search is pruned by what the remaining candidates can still add to
+// each account and bounded: a read whose search outgrows the bound is undecided, and the verdict
+// is at best unknown — never a guess.
+//
+// The first bad reads whose balances are all there also name suspects (bank-suspects.ts): the
+// smallest set of transfers that, applied in part or against the system's answer, accounts for
+// every balance — evidence for the reader, never part of the verdict.
 
 import type { Checker, CheckResult, Validity } from "./checker.ts";
 import { mergeValidity } from "./checker.ts";
 import { pairOps } from "../harness/history/pairs.ts";
 import type { Op } from "../harness/op.ts";
 import { showValue, opRef, type MalformedOp, type OpRef } from "./evidence.ts";
+import { findSuspects, type Suspects, type Transfer } from "./bank-suspects.ts";
 
 export interface BankCheckerOptions {
   /** Every account the test created. */
@@ -47,8 +51,6 @@ export interface Unexplained {
   /** Transfers that were concurrent with the read or indeterminate, any subset of which could
    *  have applied. */
   candidates: number;
-  /** An acknowledged transfer whose absence accounts for the difference, when one does. */
-  missingTransfer: OpRef | null;
 }
 
 export interface BadRead {
@@ -66,26 +68,9 @@ export interface BadRead {
   notANumber: Record<string, string>;
   /** Set when the read is "unexplained". */
   unexplained?: Unexplained;
-  /** With a wrong total: a transfer of exactly the money created or destroyed, one side of which
-   *  alone would account for it (a transaction applied on one participant and not the other) — a
-   *  candidate picked by its amount, not proof that this transfer is the one. */
-  halfApplied?: HalfApplied;
-}
-
-export interface HalfApplied {
-  /** The transfer's invocation. */
-  transfer: OpRef;
-  outcome: "ok" | "fail" | "info";
-  /** What the system answered, when it failed or was indeterminate (a transaction id, a reason). */
-  error?: string;
-  /** How many transfers of that amount were invoked before the read: the candidates it was
-   *  picked from (1: the amount alone singles it out). */
-  sameAmount: number;
-  /** to: its deposit applied without its withdrawal (money created); from: the reverse. */
-  side: "to" | "from";
-  from: string;
-  to: string;
-  amount: number;
+  /** For the first bad reads with every balance a number (see MAX_SUSPECTED_READS): the
+   *  transfers that account for it, when a set within the search's bounds does. */
+  suspects?: Suspects;
 }
 
 export interface BankResult extends CheckResult {
@@ -114,6 +99,7 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
   const errorCounts: Record<BankErrorKind, number> = { "wrong-total": 0, negative: 0, missing: 0, unexpected: 0, "not-a-number": 0, unexplained: 0 };
   const undecidedReads: BankResult["undecidedReads"] = [];
   let reads = 0;
+  let suspected = 0;
   const pairs = pairOps(history);
   const explainer = options.initial ? new ReadExplainer(pairs, [...accounts], options.initial, options.maxSearchStates ?? DEFAULT_MAX_SEARCH_STATES, malformed) : undefined;
 
@@ -146,11 +132,7 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
       if (balance < 0 && !options.negativeAllowed) bad.negative[account] = balance;
     }
     // Sums of fractional amounts drift in floating point, so compare with a relative tolerance.
-    if (Math.abs(bad.total - options.total) > Math.abs(options.total) * 1e-9) {
-      bad.kinds.push("wrong-total");
-      const halfApplied = findHalfApplied(pairs, completion, bad.total - options.total);
-      if (halfApplied) bad.halfApplied = halfApplied;
-    }
+    if (Math.abs(bad.total - options.total) > Math.abs(options.total) * 1e-9) bad.kinds.push("wrong-total");
     if (Object.keys(bad.negative).length > 0) bad.kinds.push("negative");
     if (bad.missing.length > 0) bad.kinds.push("missing");
     if (bad.unexpected.length > 0) bad.kinds.push("unexpected");
@@ -164,6 +146,12 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
         undecidedReads.push({ read: opRef(completion), candidates: explanation.candidates });
       }
     }
+    const whole = bad.missing.length === 0 && bad.unexpected.length === 0 && Object.keys(bad.notANumber).length === 0;
+    if (explainer && whole && bad.kinds.length > 0 && suspected < MAX_SUSPECTED_READS) {
+      suspected++;
+      const suspects = explainer.suspects(invoke, completion, balances as Record<string, number>);
+      if (suspects) bad.suspects = suspects;
+    }
     for (const kind of bad.kinds) errorCounts[kind]++;
     if (bad.kinds.length > 0) badReads.push(bad);
     totals.push({ index: completion.index, timeNs: completion.time, total: bad.total, ok: bad.kinds.length === 0 });
@@ -174,51 +162,19 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
   return { valid, reads, badReadCount: badReads.length, errorCounts, badReads, undecidedReads, totals, malformed };
 }
 
-/** A transfer one side of which would account for `created` (negative: destroyed) in the read that
- *  completed as `read`: a transfer of exactly that amount invoked before the read ended. A failed
- *  one first (it should have had no effect at all), then an indeterminate one, then an
- *  acknowledged one; the latest of them. Evidence that names a suspect, not a proof — the amount
- *  alone picks it, and sameAmount says among how many: the verdict is the wrong total. */
-function findHalfApplied(pairs: readonly { invoke: Op; completion?: Op }[], read: Op, created: number): HalfApplied | undefined {
-  const amount = Math.abs(created);
-  const rank = { fail: 0, info: 1, ok: 2 } as const;
-  let best: { pair: { invoke: Op; completion?: Op }; outcome: "ok" | "fail" | "info" } | undefined;
-  let sameAmount = 0;
-  for (const pair of pairs) {
-    const { invoke, completion } = pair;
-    if (invoke.f !== "transfer" || invoke.process === "nemesis" || invoke.index > read.index) continue;
-    const value = invoke.value as { amount?: unknown } | null;
-    if (typeof value?.amount !== "number" || Math.abs(value.amount - amount) > 1e-9 * Math.max(1, amount)) continue;
-    sameAmount++;
-    const outcome = completion?.type === "ok" || completion?.type === "fail" ? completion.type : "info";
-    if (!best || rank[outcome] < rank[best.outcome] || (rank[outcome] === rank[best.outcome] && invoke.index > best.pair.invoke.index)) best = { pair, outcome };
-  }
-  if (!best) return undefined;
-  const value = best.pair.invoke.value as { from: unknown; to: unknown; amount: number };
-  const found: HalfApplied = { transfer: opRef(best.pair.invoke), outcome: best.outcome, sameAmount, side: created > 0 ? "to" : "from", from: String(value.from), to: String(value.to), amount: value.amount };
-  const error = best.pair.completion?.error;
-  if (best.outcome !== "ok" && typeof error === "string") found.error = error;
-  return found;
-}
-
 const DEFAULT_MAX_SEARCH_STATES = 200_000;
-/** Acknowledged transfers tried, latest first, when naming the one an unexplained read misses. */
-const MISSING_TRANSFER_TRIES = 64;
+/** Bad reads that get suspects named: the first ones, before later breakage piles onto the
+ *  first (each costs a bounded search of its own). */
+const MAX_SUSPECTED_READS = 5;
 /** Balances are compared to this many decimal places: sums of fractional amounts drift. */
 const SCALE = 1e6;
-
-interface Transfer {
-  invoke: Op;
-  completion: Op | undefined;
-  /** Per account (by position), what the transfer adds, scaled to integers. */
-  effect: Int32Array | Float64Array;
-}
 
 type Explanation = { kind: "explained" } | { kind: "undecided"; candidates: number } | { kind: "unexplained"; unexplained: Unexplained };
 
 /** Explains reads by transfers (see the header). Reads are explained one at a time; each needs the
  *  transfers acknowledged before it began and those that may have overlapped it. */
 class ReadExplainer {
+  /** Every well-formed transfer, failed ones included (suspects may be failed transfers). */
   private readonly transfers: Transfer[] = [];
   private readonly position: Map<string, number>;
 
@@ -231,7 +187,7 @@ class ReadExplainer {
   ) {
     this.position = new Map(accounts.map((account, i) => [account, i]));
     for (const { invoke, completion } of pairs) {
-      if (invoke.f !== "transfer" || invoke.process === "nemesis" || completion?.type === "fail") continue;
+      if (invoke.f !== "transfer" || invoke.process === "nemesis") continue;
       const value = invoke.value as { from?: unknown; to?: unknown; amount?: unknown } | null;
       const from = this.position.get(String(value?.from));
       const to = this.position.get(String(value?.to));
@@ -243,7 +199,7 @@ class ReadExplainer {
       const amount = Math.round(value.amount * SCALE);
       effect[from] -= amount;
       effect[to] += amount;
-      this.transfers.push({ invoke, completion, effect });
+      this.transfers.push({ invoke, completion, from, to, amount, effect });
     }
   }
 
@@ -253,7 +209,7 @@ class ReadExplainer {
     const acknowledged: Transfer[] = [];
     const candidates: Transfer[] = [];
     for (const transfer of this.transfers) {
-      if (transfer.invoke.index > readCompletion.index) continue;
+      if (transfer.invoke.index > readCompletion.index || transfer.completion?.type === "fail") continue;
       if (transfer.completion?.type === "ok" && transfer.completion.index < readInvoke.index) acknowledged.push(transfer);
       else candidates.push(transfer);
     }
@@ -261,20 +217,18 @@ class ReadExplainer {
     const reachable = this.subsetSums(candidates, target);
     if (reachable === "too-large") return { kind: "undecided", candidates: candidates.length };
     if (reachable.has(vectorKey(target))) return { kind: "explained" };
-    // Which acknowledged transfer, had it not happened, would explain the read? The latest first
-    // (a write lost in a failover is usually among the last acknowledged), and only so many: this
-    // names evidence, the verdict is already decided.
-    let missingTransfer: OpRef | null = null;
-    for (let t = acknowledged.length - 1; t >= Math.max(0, acknowledged.length - MISSING_TRANSFER_TRIES) && missingTransfer === null; t--) {
-      const without = target.map((delta, i) => delta + acknowledged[t].effect[i]);
-      const sums = this.subsetSums(candidates, without);
-      if (sums !== "too-large" && sums.has(vectorKey(without))) missingTransfer = opRef(acknowledged[t].completion ?? acknowledged[t].invoke);
-    }
     const difference: Record<string, number> = {};
     this.accounts.forEach((account, i) => {
       if (target[i] !== 0) difference[account] = target[i] / SCALE;
     });
-    return { kind: "unexplained", unexplained: { difference, candidates: candidates.length, missingTransfer } };
+    return { kind: "unexplained", unexplained: { difference, candidates: candidates.length } };
+  }
+
+  /** Who the bad read `readCompletion` points at (bank-suspects.ts). */
+  suspects(readInvoke: Op, readCompletion: Op, balances: Readonly<Record<string, number>>): Suspects | undefined {
+    const observed = new Float64Array(this.accounts.length);
+    this.accounts.forEach((account, i) => (observed[i] = Math.round((balances[account] - (this.initial[account] ?? 0)) * SCALE)));
+    return findSuspects({ accounts: this.accounts, transfers: this.transfers, scale: SCALE }, readInvoke, readCompletion, observed);
   }
 
   /** Every sum of a subset of the candidates' effects that could still lead to the target, or

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StatsResult } from "../checkers/stats.ts";
 import type { ClaimJudgement } from "../harness/store/results.ts";
 import type { FaultBand } from "./fault-bands.ts";
-import { claimSentence, cycleInWords, describeHalfApplied, verdictSentence } from "./in-words.ts";
+import { claimSentence, cycleInWords, describeSuspects, verdictSentence } from "./in-words.ts";
 
 const side = (ok: number, total: number) => ({ ok, fail: total - ok, answered: 0, info: 0, total, availability: ok / total });
 
@@ -57,17 +57,27 @@ describe("cycles in words", () => {
   });
 });
 
-describe("a wrong total's transfer in words", () => {
+describe("a bad read's suspects in words", () => {
   const transfer = { index: 215, process: 3, timeNs: 5e9 };
-  it("words it as a candidate that would account for the difference, among how many of its amount", () => {
-    expect(describeHalfApplied({ transfer, outcome: "fail", error: "ABORTED n2.1.154 no vote", sameAmount: 7, side: "to", from: "2", to: "0", amount: 5 })).toBe(
-      "; a transfer that would account for it: the transfer of 5 invoked at op #215, failed (ABORTED n2.1.154 no vote), with its deposit to 0 without its withdrawal from 2 (one of 7 transfers of 5 before this read, the failed ones first)",
+  it("words a single suspect with what the system answered and what the read shows of it", () => {
+    expect(describeSuspects({ transfers: [{ transfer, outcome: "fail", error: "ABORTED n2.1.154 no vote", from: "2", to: "0", amount: 5, effect: "deposit-only" }], unique: true })).toBe(
+      "; the one transfer that accounts for every balance: the transfer of 5 from 2 to 0 invoked at op #215, failed (ABORTED n2.1.154 no vote), with its deposit to 0 without its withdrawal from 2",
     );
   });
 
-  it("says nothing of others when the amount singles it out", () => {
-    expect(describeHalfApplied({ transfer, outcome: "ok", sameAmount: 1, side: "from", from: "0", to: "1", amount: 3 })).toBe(
-      "; a transfer that would account for it: the transfer of 3 invoked at op #215, acknowledged, with its withdrawal from 0 without its deposit to 1",
+  it("says so when another set would account for the read as well", () => {
+    const second = { index: 230, process: 1, timeNs: 6e9 };
+    expect(
+      describeSuspects({
+        transfers: [
+          { transfer, outcome: "ok", from: "0", to: "1", amount: 3, effect: "none" },
+          { transfer: second, outcome: "fail", error: "ABORTED n1.1.9", from: "1", to: "2", amount: 2, effect: "all" },
+        ],
+        unique: false,
+      }),
+    ).toBe(
+      "; 2 transfers that together account for every balance (one of several such sets): the transfer of 3 from 0 to 1 invoked at op #215, acknowledged, with none of it; the transfer of 2 from 1 to 2 invoked at op #230, failed (ABORTED n1.1.9), with all of it",
     );
+    expect(describeSuspects(undefined)).toBe("");
   });
 });

@@ -53,16 +53,14 @@ export function firstFailureInWords(result: CheckResult): string | undefined {
       kinds?: string[];
       total?: number;
       expectedTotal?: number;
-      unexplained?: { missingTransfer?: Ref | null; difference?: unknown };
-      halfApplied?: HalfAppliedWords;
+      unexplained?: { difference?: unknown };
+      suspects?: SuspectsWords;
     };
     const kinds = (bad.kinds ?? []).join(", ");
     const detail = bad.unexplained
-      ? bad.unexplained.missingTransfer
-        ? `: it misses the transfer acknowledged at ${at(bad.unexplained.missingTransfer)}`
-        : `: no set of concurrent or indeterminate transfers explains balances off by ${show(bad.unexplained.difference)}`
+      ? `: no set of concurrent or indeterminate transfers explains balances off by ${show(bad.unexplained.difference)}${describeSuspects(bad.suspects)}`
       : kinds.includes("wrong-total")
-        ? `: total ${bad.total} instead of ${bad.expectedTotal}${describeHalfApplied(bad.halfApplied)}`
+        ? `: total ${bad.total} instead of ${bad.expectedTotal}${describeSuspects(bad.suspects)}`
         : "";
     return `${plural(r.badReads.length, "bad read")}; the first, ${at(bad.read)}, is ${kinds}${detail}`;
   }
@@ -315,14 +313,31 @@ export function claimSentence(claim: ClaimJudgement, ctx: ClaimContext): string 
   }
 }
 
-type HalfAppliedWords = { transfer?: Ref; outcome?: string; error?: string; sameAmount?: number; side?: string; from?: string; to?: string; amount?: number };
+type SuspectWords = { transfer?: Ref; outcome?: string; error?: string; from?: string; to?: string; amount?: number; effect?: string };
+type SuspectsWords = { transfers?: SuspectWords[]; unique?: boolean };
 
-/** The transfer a wrong total points at (checkers/bank.ts findHalfApplied), in words: a candidate
- *  picked by its amount, worded as one — the checker cannot tell which transfer half-applied. */
-export function describeHalfApplied(half: HalfAppliedWords | undefined): string {
-  if (!half) return "";
-  const applied = half.side === "to" ? `its deposit to ${half.to} without its withdrawal from ${half.from}` : `its withdrawal from ${half.from} without its deposit to ${half.to}`;
-  const answered = half.outcome === "ok" ? "acknowledged" : half.outcome === "fail" ? `failed (${half.error ?? "no reason given"})` : `indeterminate${half.error ? ` (${half.error})` : ""}`;
-  const among = half.sameAmount !== undefined && half.sameAmount > 1 ? ` (one of ${half.sameAmount} transfers of ${half.amount} before this read${half.outcome === "ok" ? "" : `, the ${half.outcome === "fail" ? "failed" : "indeterminate"} ones first`})` : "";
-  return `; a transfer that would account for it: the transfer of ${half.amount} invoked at ${at(half.transfer)}, ${answered}, with ${applied}${among}`;
+/** The transfers a bad read points at (checkers/bank-suspects.ts), in words: what of each the
+ *  read shows against what the system answered, and whether another set would do as well. */
+export function describeSuspects(suspects: SuspectsWords | undefined): string {
+  const transfers = suspects?.transfers ?? [];
+  if (transfers.length === 0) return "";
+  const one = (t: SuspectWords) => {
+    const answered = t.outcome === "ok" ? "acknowledged" : t.outcome === "fail" ? `failed (${t.error ?? "no reason given"})` : `indeterminate${t.error ? ` (${t.error})` : ""}`;
+    const shows =
+      t.effect === "deposit-only"
+        ? `its deposit to ${t.to} without its withdrawal from ${t.from}`
+        : t.effect === "withdrawal-only"
+          ? `its withdrawal from ${t.from} without its deposit to ${t.to}`
+          : t.effect === "all"
+            ? "all of it"
+            : "none of it";
+    return `the transfer of ${t.amount} from ${t.from} to ${t.to} invoked at ${at(t.transfer)}, ${answered}, with ${shows}`;
+  };
+  const lead =
+    transfers.length === 1
+      ? suspects?.unique
+        ? "the one transfer that accounts for every balance"
+        : "a transfer that accounts for every balance (others would as well)"
+      : `${transfers.length} transfers that together account for every balance${suspects?.unique ? "" : " (one of several such sets)"}`;
+  return `; ${lead}: ${transfers.map(one).join("; ")}`;
 }
