@@ -143,7 +143,7 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
   "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis partition,kill,pause --time 20 --nemesis-interval 4":
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked behind prepared locks",
   "npx faultline run --system twopc --opt protocol=3pc --workload bank --nemesis reactive:isolate-prepared-participant --time 15":
-    "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3 (no retry), a transaction the nemesis cut off committed alone",
+    "test/e2e/textbook.test.ts runs these settings and asserts money created or destroyed within seeds 1-3 (no retry), failed transfers named among the bad reads' suspects, a transaction the nemesis cut off committed alone and answered ABORTED to its client",
   "npx faultline run --system twopc --opt protocol=2pc --workload bank --nemesis reactive:isolate-prepared-participant --time 15":
     "test/e2e/textbook.test.ts runs these settings with seeds 1-3 and asserts each valid with transactions blocked",
   "npx faultline run --system raft --nemesis all --time 30 --seed 1":
