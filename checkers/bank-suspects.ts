@@ -88,7 +88,7 @@ interface Candidate {
   order: number;
 }
 
-/** The suspects for a read whose balances, minus the initial ones, are `target` (integer units,
+/** The suspects for a read whose balances minus the initial ones are `observed` (integer units,
  *  per account by position); undefined when no set within the bounds accounts for it. */
 export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompletion: Op, observed: Float64Array): Suspects | undefined {
   const width = search.accounts.length;
@@ -161,21 +161,21 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
         continue;
       }
       // Two or three: the last is looked up, the others enumerated, and those only move accounts
-      // the read has off, in their direction and by no more — a set whose parts cancel on some
-      // account is not looked for, which is why `unique` is the search's word.
+      // the read has off, in their direction and by no more — a set all of whose enumerated parts
+      // cancel on some account is not looked for, which is why `unique` is the search's word.
       work += candidates.length / 16;
       const pool = candidates.filter((c) => agrees(c.vector, need));
       for (let a = 0; a < pool.length; a++) {
         const restA = subtract(need, pool[a].vector);
         if (size === 2) {
           if (++work > MAX_WORK) return undefined;
-          for (const c of byVector.get(keyOf(restA)) ?? []) if (c.order > pool[a].order && consider([pool[a], c], masks)) break search;
+          // The second may lie outside the pool; each set is counted once however it was reached.
+          for (const c of byVector.get(keyOf(restA)) ?? []) if (consider([pool[a], c], masks)) break search;
           continue;
         }
         for (let b = a + 1; b < pool.length; b++) {
           if (++work > MAX_WORK) return undefined;
           const rest = subtract(restA, pool[b].vector);
-          // The third may lie outside the pool; each set is counted once however it was reached.
           for (const c of byVector.get(keyOf(rest)) ?? []) if (consider([pool[a], pool[b], c], masks)) break search;
         }
       }
