@@ -4,7 +4,7 @@
 // driven by the same client (ZooKeeper's C client, npm `zookeeper`) at the same concurrency:
 //   setData writes/s, p50 and p99 (a closed loop, each worker setting its own znode at any
 //     version, its session on the servers in turn, as a client population spreads over an
-//     ensemble)
+//     ensemble), measured after WARMUP_MS of the same load
 //   CPU per write: the three servers together, and the client (the C client's host process plus
 //     this process), from /proc — with both ensembles and the client on the machine's cores, the
 //     share of all cores the run kept busy says whether it was bound by CPU or by waiting
@@ -31,6 +31,9 @@ import { measureCpu } from "./proc-cpu.ts";
 const NODES = ["n1", "n2", "n3"];
 const CONCURRENCY = 32;
 const DURATION_MS = 8_000;
+/** Load before the measured part, unmeasured: both servers' JITs (V8's, the JVM's) compile the
+ *  write path under load first, so the rows compare steady states, not warm-up. */
+const WARMUP_MS = 4_000;
 const RECOVERY_TRIALS = 3;
 const RECOVERY_TIMEOUT_MS = 30_000;
 const VALUE = Buffer.from("v".repeat(64));
@@ -65,6 +68,9 @@ async function load(cluster: LocalSystem): Promise<MeasuredLoad> {
   try {
     await sessions[0].mkdirp("/bench");
     for (let worker = 0; worker < CONCURRENCY; worker++) await sessions[worker].create(`/bench/w${worker}`, VALUE).catch(() => undefined);
+    await closedLoop(CONCURRENCY, WARMUP_MS, async (worker) => {
+      await sessions[worker].setData(`/bench/w${worker}`, VALUE, -1);
+    });
     const servers = NODES.flatMap((node) => cluster.runtime.pid(node) ?? []);
     const host = nativeHostState().pid;
     const cpu = measureCpu({ servers, host: host === undefined ? [] : [host] });
