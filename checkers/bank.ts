@@ -68,8 +68,9 @@ export interface BadRead {
   notANumber: Record<string, string>;
   /** Set when the read is "unexplained". */
   unexplained?: Unexplained;
-  /** For the first bad reads with every balance a number (see MAX_SUSPECTED_READS): the
-   *  transfers that account for it, when a set within the search's bounds does. */
+  /** For the first wrong-total or unexplained reads with every balance a number (see
+   *  MAX_SUSPECTED_READS): the transfers that account for it, when a set within the search's
+   *  bounds does. */
   suspects?: Suspects;
 }
 
@@ -146,8 +147,10 @@ export function checkBank(history: readonly Op[], options: BankCheckerOptions): 
         undecidedReads.push({ read: opRef(completion), candidates: explanation.candidates });
       }
     }
+    // Money out of place, every balance there: a negative balance alone moved no money.
+    const misplaced = bad.kinds.includes("wrong-total") || bad.kinds.includes("unexplained");
     const whole = bad.missing.length === 0 && bad.unexpected.length === 0 && Object.keys(bad.notANumber).length === 0;
-    if (explainer && whole && bad.kinds.length > 0 && suspected < MAX_SUSPECTED_READS) {
+    if (explainer && misplaced && whole && suspected < MAX_SUSPECTED_READS) {
       suspected++;
       const suspects = explainer.suspects(invoke, completion, balances as Record<string, number>);
       if (suspects) bad.suspects = suspects;
