@@ -97,10 +97,9 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
   const seen: { transfer: Transfer; acknowledged: boolean }[] = [];
   for (const transfer of search.transfers) {
     if (transfer.invoke.index > readCompletion.index) continue;
-    const outcome = transfer.completion?.type;
-    const acknowledged = outcome === "ok" && transfer.completion !== undefined && transfer.completion.index < readInvoke.index;
+    const acknowledged = acknowledgedBefore(transfer, readInvoke);
     if (acknowledged) for (let i = 0; i < width; i++) target[i] -= transfer.effect[i];
-    else if (outcome !== "fail") open.push(transfer);
+    else if (transfer.completion?.type !== "fail") open.push(transfer);
     seen.push({ transfer, acknowledged });
   }
   if (open.length > MAX_OPEN) return undefined;
@@ -112,7 +111,7 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
   for (let mask = 0; mask < 1 << open.length; mask++) {
     const sum = new Float64Array(width);
     for (let t = 0; t < open.length; t++) if (mask & (1 << t)) for (let i = 0; i < width; i++) sum[i] += open[t].effect[i];
-    const key = keyOf(sum);
+    const key = vectorKey(sum);
     const entry = sums.get(key);
     if (entry) entry.masks.push(mask);
     else sums.set(key, { sum, masks: [mask] });
@@ -121,7 +120,7 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
   const candidates = candidatesFor(seen.slice(-SUSPECT_POOL), openIndex, width);
   const byVector = new Map<string, Candidate[]>();
   for (const candidate of candidates) {
-    const key = keyOf(candidate.vector);
+    const key = vectorKey(candidate.vector);
     const list = byVector.get(key);
     if (list) list.push(candidate);
     else byVector.set(key, [candidate]);
@@ -157,7 +156,7 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
       if (off > 2 * size || distance > 2 * size * largest) continue;
       if (size === 1) {
         work++;
-        for (const c of byVector.get(keyOf(need)) ?? []) if (consider([c], masks)) break search;
+        for (const c of byVector.get(vectorKey(need)) ?? []) if (consider([c], masks)) break search;
         continue;
       }
       // Two or three: the last is looked up, the others enumerated, and those only move accounts
@@ -170,13 +169,13 @@ export function findSuspects(search: SuspectSearch, readInvoke: Op, readCompleti
         if (size === 2) {
           if (++work > MAX_WORK) return undefined;
           // The second may lie outside the pool; each set is counted once however it was reached.
-          for (const c of byVector.get(keyOf(restA)) ?? []) if (consider([pool[a], c], masks)) break search;
+          for (const c of byVector.get(vectorKey(restA)) ?? []) if (consider([pool[a], c], masks)) break search;
           continue;
         }
         for (let b = a + 1; b < pool.length; b++) {
           if (++work > MAX_WORK) return undefined;
           const rest = subtract(restA, pool[b].vector);
-          for (const c of byVector.get(keyOf(rest)) ?? []) if (consider([pool[a], pool[b], c], masks)) break search;
+          for (const c of byVector.get(vectorKey(rest)) ?? []) if (consider([pool[a], pool[b], c], masks)) break search;
         }
       }
     }
@@ -255,6 +254,12 @@ function subtract(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-function keyOf(vector: ArrayLike<number>): string {
+/** The transfer was acknowledged before the read began: the read must show it. */
+export function acknowledgedBefore(transfer: Transfer, readInvoke: Op): boolean {
+  return transfer.completion?.type === "ok" && transfer.completion.index < readInvoke.index;
+}
+
+/** A per-account vector as a map key (bank.ts's explainer keys its subset sums the same way). */
+export function vectorKey(vector: ArrayLike<number>): string {
   return Array.prototype.join.call(vector, ",");
 }

@@ -27,7 +27,7 @@ import { mergeValidity } from "./checker.ts";
 import { pairOps } from "../harness/history/pairs.ts";
 import type { Op } from "../harness/op.ts";
 import { showValue, opRef, type MalformedOp, type OpRef } from "./evidence.ts";
-import { findSuspects, type Suspects, type Transfer } from "./bank-suspects.ts";
+import { acknowledgedBefore, findSuspects, vectorKey, type Suspects, type Transfer } from "./bank-suspects.ts";
 
 export interface BankCheckerOptions {
   /** Every account the test created. */
@@ -207,13 +207,12 @@ class ReadExplainer {
   }
 
   explain(readInvoke: Op, readCompletion: Op, balances: Readonly<Record<string, number>>): Explanation {
-    const target = new Float64Array(this.accounts.length);
-    this.accounts.forEach((account, i) => (target[i] = Math.round((balances[account] - (this.initial[account] ?? 0)) * SCALE)));
+    const target = this.observed(balances);
     const acknowledged: Transfer[] = [];
     const candidates: Transfer[] = [];
     for (const transfer of this.transfers) {
       if (transfer.invoke.index > readCompletion.index || transfer.completion?.type === "fail") continue;
-      if (transfer.completion?.type === "ok" && transfer.completion.index < readInvoke.index) acknowledged.push(transfer);
+      if (acknowledgedBefore(transfer, readInvoke)) acknowledged.push(transfer);
       else candidates.push(transfer);
     }
     for (const transfer of acknowledged) for (let i = 0; i < target.length; i++) target[i] -= transfer.effect[i];
@@ -229,9 +228,14 @@ class ReadExplainer {
 
   /** Who the bad read `readCompletion` points at (bank-suspects.ts). */
   suspects(readInvoke: Op, readCompletion: Op, balances: Readonly<Record<string, number>>): Suspects | undefined {
+    return findSuspects({ accounts: this.accounts, transfers: this.transfers, scale: SCALE }, readInvoke, readCompletion, this.observed(balances));
+  }
+
+  /** The balances read minus the initial ones, per account by position, in integer units. */
+  private observed(balances: Readonly<Record<string, number>>): Float64Array {
     const observed = new Float64Array(this.accounts.length);
     this.accounts.forEach((account, i) => (observed[i] = Math.round((balances[account] - (this.initial[account] ?? 0)) * SCALE)));
-    return findSuspects({ accounts: this.accounts, transfers: this.transfers, scale: SCALE }, readInvoke, readCompletion, observed);
+    return observed;
   }
 
   /** Every sum of a subset of the candidates' effects that could still lead to the target, or
@@ -271,8 +275,4 @@ class ReadExplainer {
     }
     return new Set(states.keys());
   }
-}
-
-function vectorKey(vector: ArrayLike<number>): string {
-  return Array.prototype.join.call(vector, ",");
 }
