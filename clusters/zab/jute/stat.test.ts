@@ -13,7 +13,7 @@ describe("Stat", () => {
     const bytes = writer.finish();
     expect(bytes.length).toBe(STAT_BYTES);
     expect(STAT_BYTES).toBe(68);
-    const view = new DataView(bytes.buffer);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     expect([view.getBigInt64(0), view.getBigInt64(8), view.getBigInt64(16), view.getBigInt64(24)]).toEqual([1n, 2n, 3n, 4n]);
     expect([view.getInt32(32), view.getInt32(36), view.getInt32(40)]).toEqual([5, 6, 7]);
     expect(view.getBigInt64(44)).toBe(8n);

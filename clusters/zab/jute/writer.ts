@@ -1,20 +1,30 @@
 // Jute's binary output archive (ZooKeeper's BinaryOutputArchive); the layout is in reader.ts.
 
 const utf8 = new TextEncoder();
+/** A finished writer's buffer: writing to it again is a bug, reported by reserve(). */
+const FINISHED = Buffer.alloc(0);
 
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** Writers fill a reused scratch buffer and copy out only what they wrote: a fresh buffer per
+ *  writer (and one per string) put a malloc'd backing store, and its sweeping by the GC, on every
+ *  message — under load the servers' largest cost after the kernel's. Writers nest (a message
+ *  carries an encoded request), so there is a stack of scratch buffers, not one. */
+const SCRATCH_BYTES = 64 * 1024;
+const MAX_SPARE_SCRATCH = 4;
+const spareScratch: Buffer[] = [];
+
 export class JuteWriter {
-  private bytes: Uint8Array;
+  private bytes: Buffer;
   private view: DataView;
   private offset = 0;
 
   constructor(initialCapacity = 256) {
-    this.bytes = new Uint8Array(initialCapacity);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = initialCapacity <= SCRATCH_BYTES ? (spareScratch.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES)) : Buffer.allocUnsafeSlow(initialCapacity);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
   }
 
   int(value: number): this {
@@ -50,7 +60,13 @@ export class JuteWriter {
   }
 
   string(value: string | null): this {
-    return this.buffer(value === null ? null : utf8.encode(value));
+    if (value === null) return this.int(-1);
+    // Straight into the buffer: at most 3 bytes per UTF-16 unit.
+    this.reserve(4 + value.length * 3);
+    const { written } = utf8.encodeInto(value, this.bytes.subarray(this.offset + 4));
+    this.view.setInt32(this.offset, written);
+    this.offset += 4 + written;
+    return this;
   }
 
   vector<T>(items: readonly T[] | null, item: (writer: JuteWriter, value: T) => void): this {
@@ -60,18 +76,28 @@ export class JuteWriter {
     return this;
   }
 
-  /** The bytes written so far (a copy, so the writer can be reused or dropped). */
+  /** The bytes written so far, copied out (small ones into Node's shared pool); the writer hands
+   *  its scratch buffer back and must not be written to again. */
   finish(): Uint8Array {
-    return this.bytes.slice(0, this.offset);
+    const out = Buffer.allocUnsafe(this.offset);
+    this.bytes.copy(out, 0, 0, this.offset);
+    if (this.bytes.length === SCRATCH_BYTES && spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(this.bytes);
+    this.bytes = FINISHED;
+    this.view = new DataView(FINISHED.buffer, 0, 0);
+    this.offset = 0;
+    // A plain Uint8Array, as before: a Buffer's slice() is a view, and callers slice to copy.
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 
   private reserve(count: number): void {
+    if (this.bytes === FINISHED) throw new Error("JuteWriter: written to after finish(); use a new writer");
     if (this.offset + count <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
     while (capacity < this.offset + count) capacity *= 2;
-    const grown = new Uint8Array(capacity);
-    grown.set(this.bytes.subarray(0, this.offset));
+    const grown = Buffer.allocUnsafeSlow(capacity);
+    this.bytes.copy(grown, 0, 0, this.offset);
+    if (this.bytes.length === SCRATCH_BYTES && spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(this.bytes);
     this.bytes = grown;
-    this.view = new DataView(grown.buffer);
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
 }
