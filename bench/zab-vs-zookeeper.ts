@@ -1,32 +1,34 @@
 // Our 3-server ZAB ensemble against Debian's ZooKeeper 3.8 (3 servers), side by side in one run,
 // both on loopback through the local runtime with peers connected directly (not through the fault
 // proxy, which ZooKeeper's servers never pass here) and both fsyncing every proposal before it counts,
-// driven by the same client (ZooKeeper's C client, npm `zookeeper`) at the same concurrency:
+// driven by the same client (ZooKeeper's C client, npm `zookeeper`, called directly in a load
+// process of its own: zk-load.ts) at the same concurrency:
 //   setData writes/s, p50 and p99 (a closed loop, each worker setting its own znode at any
 //     version, its session on the servers in turn, as a client population spreads over an
 //     ensemble), measured after WARMUP_MS of the same load
-//   CPU per write: the three servers together, and the client (the C client's host process plus
-//     this process), from /proc — with both ensembles and the client on the machine's cores, the
+//   CPU per write: the three servers together, and the client (the load process plus this one),
+//     from /proc — with both ensembles and the client on the machine's cores, the
 //     share of all cores the run kept busy says whether it was bound by CPU or by waiting
 //   failover: leader SIGKILL → a surviving server says it leads, with the others following
 //     (srvr), and → the first ok write through a session opened on a survivor then. Median of
 //     RECOVERY_TRIALS; the killed server is restarted between trials.
 // Needs Debian's zookeeper and Java; without them only our rows are reported.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalSystem } from "../test/support/local-system.ts";
 import { findLeader, serverReport } from "../clusters/zookeeper/four-letter.ts";
 import { ZkConnection } from "../clusters/zookeeper/connection.ts";
-import { nativeHostState } from "../clusters/zookeeper/native-rpc.ts";
+import { nodeProgramArgs } from "../harness/source-path.ts";
 import { zookeeperSystem } from "../clusters/zookeeper/system.ts";
 import { zabSystem } from "../clusters/zab/system.ts";
 import type { System } from "../clusters/system.ts";
 import type { BenchRow } from "./bench-row.ts";
-import { closedLoop, median, type LoadResult } from "./closed-loop.ts";
+import { median, type LoadResult } from "./closed-loop.ts";
 import { measureCpu } from "./proc-cpu.ts";
+import type { LoadReply, LoadRequest } from "./zk-load.ts";
 
 const NODES = ["n1", "n2", "n3"];
 const CONCURRENCY = 32;
@@ -36,7 +38,10 @@ const DURATION_MS = 8_000;
 const WARMUP_MS = 4_000;
 const RECOVERY_TRIALS = 3;
 const RECOVERY_TIMEOUT_MS = 30_000;
-const VALUE = Buffer.from("v".repeat(64));
+const VALUE_BYTES = 64;
+const VALUE = Buffer.alloc(VALUE_BYTES, "v");
+/** The load generator: ZooKeeper's C client in a process of its own (zk-load.ts says why). */
+const LOAD_PROGRAM = nodeProgramArgs(import.meta.url, "./zk-load");
 
 /** A load's result plus the CPU it cost per successful write, in µs, and how busy it kept the
  *  machine (CPU time of servers and client over wall time × cores, 0–1). */
@@ -63,31 +68,41 @@ function perWrite(cpuMs: number, result: LoadResult): number {
   return result.okCount > 0 ? (cpuMs * 1000) / result.okCount : Number.NaN;
 }
 
+/** Runs the load in its own process (zk-load.ts) and measures the servers' and its CPU over the
+ *  measured window, which it announces. */
 async function load(cluster: LocalSystem): Promise<MeasuredLoad> {
-  const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, (_, worker) => connect(cluster, NODES[worker % NODES.length])));
+  const servers = NODES.map((node) => {
+    const info = cluster.runtime.node(node);
+    return `${info.host}:${info.clientPort}`;
+  });
+  const child = spawn(process.execPath, LOAD_PROGRAM, { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
   try {
-    await sessions[0].mkdirp("/bench");
-    for (let worker = 0; worker < CONCURRENCY; worker++) await sessions[worker].create(`/bench/w${worker}`, VALUE).catch(() => undefined);
-    await closedLoop(CONCURRENCY, WARMUP_MS, async (worker) => {
-      await sessions[worker].setData(`/bench/w${worker}`, VALUE, -1);
+    const serverPids = NODES.flatMap((node) => cluster.runtime.pid(node) ?? []);
+    let cpu: ReturnType<typeof measureCpu> | undefined;
+    let startedAt = 0;
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      child.on("message", (reply: LoadReply) => {
+        if (reply.kind === "measuring") {
+          cpu = measureCpu({ servers: serverPids, client: child.pid === undefined ? [] : [child.pid] });
+          startedAt = performance.now();
+        } else if (reply.kind === "done") resolve(reply.result);
+        else reject(new Error(`${cluster.system.name}: the load process failed: ${reply.message}`));
+      });
+      child.on("exit", (code, signal) => reject(new Error(`${cluster.system.name}: the load process exited (${signal ?? `code ${code}`}) before its result`)));
+      const request: LoadRequest = { servers, concurrency: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, valueBytes: VALUE_BYTES };
+      child.send(request);
     });
-    const servers = NODES.flatMap((node) => cluster.runtime.pid(node) ?? []);
-    const host = nativeHostState().pid;
-    const cpu = measureCpu({ servers, host: host === undefined ? [] : [host] });
-    const startedAt = performance.now();
-    const result = await closedLoop(CONCURRENCY, DURATION_MS, async (worker) => {
-      await sessions[worker].setData(`/bench/w${worker}`, VALUE, -1);
-    });
+    if (cpu === undefined) throw new Error(`${cluster.system.name}: the load process reported a result without starting its measured window`);
     const used = cpu.stop();
     const elapsedMs = performance.now() - startedAt;
     return {
       ...result,
       serverCpuUs: perWrite(used.servers, result),
-      clientCpuUs: perWrite(used.host + used.self, result),
-      busy: (used.servers + used.host + used.self) / (elapsedMs * availableParallelism()),
+      clientCpuUs: perWrite(used.client + used.self, result),
+      busy: (used.servers + used.client + used.self) / (elapsedMs * availableParallelism()),
     };
   } finally {
-    for (const session of sessions) session.close();
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
 
@@ -171,7 +186,7 @@ export async function bench(): Promise<BenchRow[]> {
     row("zab setData p50", ours.load.p50Ms, "ms", theirs?.load.p50Ms),
     row("zab setData p99", ours.load.p99Ms, "ms", theirs?.load.p99Ms),
     row("zab servers' CPU per setData (3 together)", ours.load.serverCpuUs, "µs", theirs?.load.serverCpuUs),
-    row("zab client's CPU per setData (C client host + bench)", ours.load.clientCpuUs, "µs", theirs?.load.clientCpuUs),
+    row("zab client's CPU per setData (C client load process + bench)", ours.load.clientCpuUs, "µs", theirs?.load.clientCpuUs),
     row("zab leader SIGKILL → new leader (srvr)", ours.electedMs, "ms", theirs?.electedMs),
     row("zab leader SIGKILL → first ok write", ours.firstWriteMs, "ms", theirs?.firstWriteMs),
   ];
