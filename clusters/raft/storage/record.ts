@@ -112,7 +112,13 @@ export interface DecodedRecords {
   problem?: DecodeProblem;
 }
 
-/** Decodes records until the end of the buffer or the first record that is torn or corrupt. */
+function isAllZero(buffer: Buffer, from: number): boolean {
+  for (let i = from; i < buffer.length; i++) if (buffer[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes records until the end of the buffer, zeros to its end (preallocated space), or the first
+ *  record that is torn or corrupt. */
 export function decodeRecords(buffer: Buffer): DecodedRecords {
   const records: WalRecord[] = [];
   let offset = 0;
@@ -123,6 +129,8 @@ export function decodeRecords(buffer: Buffer): DecodedRecords {
     }
     const length = buffer.readUInt32BE(offset);
     const checksum = buffer.readUInt32BE(offset + 4);
+    // Zeros to the end, at a record boundary, are space the WAL preallocated (wal.ts): the end.
+    if (length === 0 && isAllZero(buffer, offset)) return { records, validLength: offset };
     if (length === 0 || length > MAX_RECORD_BYTES) return problem(`implausible record length ${length}`);
     const bodyStart = offset + RECORD_HEADER_BYTES;
     if (bodyStart + length > buffer.length) {

@@ -1,14 +1,14 @@
 // Test helper run as a child process by wal.crash.test.ts: appends numbered entries to a WAL as
 // fast as group commit allows and prints "acked N" once entry N is acknowledged, until killed.
-// argv: DIRECTORY STORAGE(fsync|power-loss) ACK_BEFORE_SYNC(yes|no) [STOP_AFTER]
+// argv: DIRECTORY STORAGE(fsync|power-loss) ACK_BEFORE_SYNC(yes|no) [STOP_AFTER] [PREALLOCATE_BYTES]
 
 import { Wal, type StorageMode } from "./wal.ts";
 
-const [directory, storage, acknowledgeBeforeSync, stopAfterText] = process.argv.slice(2);
+const [directory, storage, acknowledgeBeforeSync, stopAfterText, preallocateText] = process.argv.slice(2);
 if (!directory || (storage !== "fsync" && storage !== "power-loss")) {
-  throw new Error(`usage: wal-crash-writer.ts DIRECTORY fsync|power-loss yes|no [STOP_AFTER]; got ${process.argv.slice(2).join(" ")}`);
+  throw new Error(`usage: wal-crash-writer.ts DIRECTORY fsync|power-loss yes|no [STOP_AFTER|-] [PREALLOCATE_BYTES]; got ${process.argv.slice(2).join(" ")}`);
 }
-const stopAfter = stopAfterText ? Number(stopAfterText) : Number.POSITIVE_INFINITY;
+const stopAfter = stopAfterText && stopAfterText !== "-" ? Number(stopAfterText) : Number.POSITIVE_INFINITY;
 const inFlightLimit = 8;
 
 const { wal } = await Wal.open({
@@ -17,6 +17,7 @@ const { wal } = await Wal.open({
   acknowledgeBeforeSync: acknowledgeBeforeSync === "yes",
   // Long enough that the parent's kill always lands before the lazy sync.
   lazySyncIntervalMs: 600_000,
+  preallocateBytes: preallocateText ? Number(preallocateText) : undefined,
   log: (line) => process.stderr.write(`${line}\n`),
 });
 

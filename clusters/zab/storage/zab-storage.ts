@@ -43,6 +43,9 @@ export interface ZabStorageOptions {
 const KIND_PROPOSAL = 1;
 const KIND_TRUNCATION = 2;
 const ENTRY_HEADER_BYTES = 1 + 8;
+/** Zeros kept ahead of the log's records; a 1 MB extension is one journal commit per ~1 500 txns of
+ *  the bench's size, against one per fsync without it. */
+const WAL_PREALLOCATE_BYTES = 1024 * 1024;
 export const ACCEPTED_EPOCH_FILE = "acceptedEpoch";
 export const CURRENT_EPOCH_FILE = "currentEpoch";
 
@@ -78,7 +81,15 @@ export class ZabStorage {
   static async open(options: ZabStorageOptions): Promise<{ storage: ZabStorage; durable: DurableState | undefined }> {
     const directory = join(options.dataDir, "wal");
     // Synced on the event loop (wal.ts syncOnEventLoop): fewer wake-ups per write, larger groups.
-    const { wal, recovered } = await Wal.open({ directory, storage: options.storage, acknowledgeBeforeSync: options.acknowledgeBeforeSync, syncOnEventLoop: true, log: options.log });
+    // Segments preallocated as ZooKeeper's logs are (wal.ts preallocateBytes): cheaper fsyncs.
+    const { wal, recovered } = await Wal.open({
+      directory,
+      storage: options.storage,
+      acknowledgeBeforeSync: options.acknowledgeBeforeSync,
+      syncOnEventLoop: true,
+      preallocateBytes: WAL_PREALLOCATE_BYTES,
+      log: options.log,
+    });
     const epochs = { acceptedEpoch: await readEpoch(options.dataDir, ACCEPTED_EPOCH_FILE), currentEpoch: await readEpoch(options.dataDir, CURRENT_EPOCH_FILE) };
     if (epochs.currentEpoch > epochs.acceptedEpoch) {
       throw new Error(`${join(options.dataDir, CURRENT_EPOCH_FILE)} holds ${epochs.currentEpoch}, above ${ACCEPTED_EPOCH_FILE} ${epochs.acceptedEpoch}: the epoch files are damaged; remove ${options.dataDir} to resync the server from its peers`);
