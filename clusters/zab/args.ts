@@ -6,7 +6,7 @@ import type { ZabNodeConfig } from "./node.ts";
 
 export const USAGE = `usage: main.ts --name NAME --client-port P --peer-port Q --data-dir DIR
          [--peers NAME=HOST:PORT,…] [--observers NAME,…] [--host 127.0.0.1]
-         [--storage fsync|power-loss] [--bug NAME]… [--tick-ms 10] [--sync-limit-ticks 20]
+         [--storage fsync|power-loss] [--fsync-in pool|event-loop] [--bug NAME]… [--tick-ms 10] [--sync-limit-ticks 20]
          [--init-limit-ticks 50] [--snap-count 10000] [--min-session-timeout-ms 1000]
          [--max-session-timeout-ms 40000] [--seed N]
 bugs: ${ZAB_BUGS.map((bug) => bug.name).join(", ")}`;
@@ -25,6 +25,7 @@ export function parseServerArguments(argv: readonly string[]): ZabNodeConfig {
       observers: { type: "string", default: "" },
       "data-dir": { type: "string" },
       storage: { type: "string", default: "fsync" },
+      "fsync-in": { type: "string", default: "pool" },
       bug: { type: "string", multiple: true, default: [] },
       "tick-ms": { type: "string", default: "10" },
       "sync-limit-ticks": { type: "string", default: "20" },
@@ -42,6 +43,8 @@ export function parseServerArguments(argv: readonly string[]): ZabNodeConfig {
   const name = required("name", values.name);
   const storage = values.storage;
   if (storage !== "fsync" && storage !== "power-loss") throw new Error(`--storage must be fsync or power-loss, got '${storage}'\n${USAGE}`);
+  const fsyncIn = values["fsync-in"];
+  if (fsyncIn !== "pool" && fsyncIn !== "event-loop") throw new Error(`--fsync-in must be pool or event-loop, got '${fsyncIn}'\n${USAGE}`);
   const bugs = values.bug ?? [];
   for (const bug of bugs) if (!isZabBug(bug)) throw new Error(`unknown --bug '${bug}'; known bugs: ${ZAB_BUGS.map((b) => b.name).join(", ")}`);
   const peers = parseAddressList("peers", values.peers ?? "");
@@ -64,6 +67,7 @@ export function parseServerArguments(argv: readonly string[]): ZabNodeConfig {
     observers,
     dataDir: required("data-dir", values["data-dir"]),
     storage,
+    fsyncIn,
     bugs: bugs.filter(isZabBug),
     tickMs: positiveInteger("tick-ms", values["tick-ms"]),
     syncLimitTicks,

@@ -3,8 +3,8 @@
 // proposals. Readys are pipelined: once per turn of the event loop the shell takes every Ready the
 // core has, sends its messages at once (the core makes a message only once what it promises is
 // durable) and writes them to the peer sockets before the turn ends, hands its writes to storage
-// (group commit: one fsync, on the event loop in a turn of its own, covers every Ready taken
-// while the previous one ran), delivers committed txns to the data tree — which answers the
+// (group commit: one fsync, in libuv's pool or on the event loop as --fsync-in says, covers every
+// Ready taken while the previous one ran), delivers committed txns to the data tree — which answers the
 // clients that made them and notifies watchers — and advances each Ready, in order, once it is
 // durable.
 //
@@ -57,6 +57,8 @@ export interface ZabNodeConfig {
   observers: string[];
   dataDir: string;
   storage: StorageMode;
+  /** Where the log's fsync runs: libuv's thread pool, or the event loop (storage/zab-storage.ts). */
+  fsyncIn: "pool" | "event-loop";
   bugs: readonly ZabBug[];
   tickMs: number;
   /** Learners give up on a silent leader, and a leader on a quorum it cannot hear, after this many ticks. */
@@ -164,7 +166,7 @@ export class ZabNode implements ClientBackend {
 
   private async open(): Promise<void> {
     const { config } = this;
-    const { storage, durable } = await ZabStorage.open({ dataDir: config.dataDir, storage: config.storage, acknowledgeBeforeSync: config.bugs.includes("no-fsync"), log: this.log });
+    const { storage, durable } = await ZabStorage.open({ dataDir: config.dataDir, storage: config.storage, fsyncIn: config.fsyncIn, acknowledgeBeforeSync: config.bugs.includes("no-fsync"), log: this.log });
     this.storage = storage;
     if (durable?.snapshot !== undefined) this.dataTree = decodeTreeSnapshot(durable.snapshot.data);
     const observers = config.observers.map((name) => this.ids.id(name));

@@ -16,6 +16,12 @@ export const zabOptions = declareOptions("zab", {
     default: "fsync",
     help: "fsync: proposals are on disk before they are acknowledged; power-loss: a killed server loses what it had not fsynced, as after a power cut",
   },
+  fsyncIn: {
+    type: "choice",
+    choices: ["pool", "event-loop"],
+    default: "pool",
+    help: "where a server's log fsync runs: pool (libuv's threads; the server keeps serving meanwhile) or event-loop (blocks it, and takes what arrived meanwhile as one larger group: better on a machine loaded by other work)",
+  },
   tickTime: { type: "integer", min: 1, default: 10, help: "milliseconds per tick of the servers' ZAB clock" },
   syncLimit: { type: "integer", min: 2, default: 20, help: "ticks after which a follower gives up on a silent leader, and a leader on a quorum it cannot hear" },
   initLimit: { type: "integer", min: 1, default: 50, help: "ticks discovery and synchronisation may take" },
@@ -24,8 +30,9 @@ export const zabOptions = declareOptions("zab", {
 
 
 /** Option → the server's flag. */
-export const ZAB_OPTION_FLAGS: Readonly<Record<"storage" | "tickTime" | "syncLimit" | "initLimit" | "snapCount", string>> = {
+export const ZAB_OPTION_FLAGS: Readonly<Record<"storage" | "fsyncIn" | "tickTime" | "syncLimit" | "initLimit" | "snapCount", string>> = {
   storage: "--storage",
+  fsyncIn: "--fsync-in",
   tickTime: "--tick-ms",
   syncLimit: "--sync-limit-ticks",
   initLimit: "--init-limit-ticks",

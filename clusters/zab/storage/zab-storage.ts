@@ -35,6 +35,12 @@ import { Wal, type StorageMode } from "../../raft/storage/wal.ts";
 export interface ZabStorageOptions {
   dataDir: string;
   storage: StorageMode;
+  /** Where the WAL's fsync runs. pool: libuv's threads, while the server keeps serving (the bench's
+   *  setData/s, paired on an idle machine: 6 948–7 222 against 6 366–6 670 on the loop). event-loop
+   *  (wal.ts syncOnEventLoop): the loop blocks, and what arrives meanwhile is taken as one group
+   *  after it — 35–55% more on a machine loaded by other work (load 13–23, session 6), where each
+   *  of a pooled fsync's two thread wake-ups waits in the run queue. */
+  fsyncIn: "pool" | "event-loop";
   /** Bug no-fsync: the log acknowledges appends before they are fsynced. */
   acknowledgeBeforeSync: boolean;
   log(line: string): void;
@@ -80,13 +86,12 @@ export class ZabStorage {
   /** Opens the node's storage; `durable` is undefined for a server that never persisted anything. */
   static async open(options: ZabStorageOptions): Promise<{ storage: ZabStorage; durable: DurableState | undefined }> {
     const directory = join(options.dataDir, "wal");
-    // Synced on the event loop (wal.ts syncOnEventLoop): fewer wake-ups per write, larger groups.
     // Segments preallocated as ZooKeeper's logs are (wal.ts preallocateBytes): cheaper fsyncs.
     const { wal, recovered } = await Wal.open({
       directory,
       storage: options.storage,
       acknowledgeBeforeSync: options.acknowledgeBeforeSync,
-      syncOnEventLoop: true,
+      syncOnEventLoop: options.fsyncIn === "event-loop",
       preallocateBytes: WAL_PREALLOCATE_BYTES,
       log: options.log,
     });
