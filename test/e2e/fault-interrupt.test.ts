@@ -26,12 +26,18 @@ function filesUnder(dir: string, matches: (name: string) => boolean): string[] {
 }
 
 const FAULTS = ["--nemesis", "clock,link,disk,member,reactive,pause", "--nemesis-interval", "1"];
+/** The nemesis's choices follow the seed, whatever the timing: with seed 3 a clock offset and a
+ *  pause are in place together, after link, disk and member faults, at the 28th, 30th and 59th
+ *  nemesis op (three 60 s runs, the same ops each time). A random seed gave one such moment a
+ *  minute (seeds 1, 2: the 55th, 56th op), and under CI's load the 120 s run could end without one
+ *  while the test polled (session 8's CI: the retry passed). */
+const OVERLAP_SEED = "3";
 
 describe("interrupting a run during the new faults", () => {
   it("Ctrl-C with a clock offset, a paused node and link faults in place: nothing is left behind", { retry: 1, timeout: 240_000 }, async () => {
     const store = mkdtempSync(join(tmpdir(), "faultline-fault-sigint-"));
     stores.push(store);
-    const harness = watchHarness(spawnFaultline(["run", "--system", "raft", "--nodes", "5", ...FAULTS, "--time", "120", "--store", store]));
+    const harness = watchHarness(spawnFaultline(["run", "--system", "raft", "--nodes", "5", ...FAULTS, "--seed", OVERLAP_SEED, "--time", "120", "--store", store]));
     const runIds = new Set<string>();
     const groups = new Set<number>();
     const poll = setInterval(() => {
