@@ -57,13 +57,6 @@ interface Measured {
   firstWriteMs: number;
 }
 
-async function connect(cluster: LocalSystem, node: string): Promise<ZkConnection> {
-  const info = cluster.runtime.node(node);
-  const zk = new ZkConnection(info.host, info.clientPort, { sessionTimeoutMs: 10_000 });
-  if (!(await zk.waitConnected(10_000))) throw new Error(`${cluster.system.name}: no session with ${node} within 10 s`);
-  return zk;
-}
-
 function perWrite(cpuMs: number, result: LoadResult): number {
   return result.okCount > 0 ? (cpuMs * 1000) / result.okCount : Number.NaN;
 }

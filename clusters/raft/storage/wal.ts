@@ -39,9 +39,8 @@ export interface WalOptions {
    *  each sync starts in a turn of its own, once the turn that appended has handled its I/O. A
    *  pooled fsync wakes two threads per sync (the pool's, then the loop's async handle), and on a
    *  loaded machine each wake-up waits in the run queue; on the loop, what arrives during the sync
-   *  waits in the kernel and is handled in one turn after it, in one larger group. ZAB servers
-   *  (zab-storage.ts) use it: paired bench runs gave 35–55% more writes/s and 12–20% less CPU per
-   *  write. The cost: nothing else runs on the loop while a sync lasts, so a disk that stalls
+   *  waits in the kernel and is handled in one turn after it, in one larger group. ZAB servers use
+   *  it under --opt fsyncIn=event-loop (zab-storage.ts has the measurements both ways). The cost: nothing else runs on the loop while a sync lasts, so a disk that stalls
    *  for longer than a peer's silence timeout makes the node look silent to its peers. */
   syncOnEventLoop?: boolean;
   /** Keep this many bytes of zeros written ahead of the records in the segment file (ZooKeeper's

@@ -17,6 +17,11 @@ const SCRATCH_BYTES = 64 * 1024;
 const MAX_SPARE_SCRATCH = 4;
 const spareScratch: Buffer[] = [];
 
+/** Hands a writer's buffer back for the next writer, if it is a scratch buffer and room is left. */
+function releaseScratch(bytes: Buffer): void {
+  if (bytes.length === SCRATCH_BYTES && spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(bytes);
+}
+
 export class JuteWriter {
   private bytes: Buffer;
   private view: DataView;
@@ -81,7 +86,7 @@ export class JuteWriter {
   finish(): Uint8Array {
     const out = Buffer.allocUnsafe(this.offset);
     this.bytes.copy(out, 0, 0, this.offset);
-    if (this.bytes.length === SCRATCH_BYTES && spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(this.bytes);
+    releaseScratch(this.bytes);
     this.bytes = FINISHED;
     this.view = new DataView(FINISHED.buffer, 0, 0);
     this.offset = 0;
@@ -96,7 +101,7 @@ export class JuteWriter {
     while (capacity < this.offset + count) capacity *= 2;
     const grown = Buffer.allocUnsafeSlow(capacity);
     this.bytes.copy(grown, 0, 0, this.offset);
-    if (this.bytes.length === SCRATCH_BYTES && spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(this.bytes);
+    releaseScratch(this.bytes);
     this.bytes = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
